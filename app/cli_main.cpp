@@ -1,0 +1,137 @@
+// tfjs-studio-cli: everything the studio does, for scripts and CI.
+#include "app/pipeline.h"
+#include "converter/convert.h"
+#include "converter/importers/importer.h"
+#include "converter/inspect.h"
+#include "core/error.h"
+#include "core/version.h"
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: tfjs-studio-cli <command> [options]
+
+commands:
+  convert [flags] INPUT OUTPUT_DIR   convert / re-quantize / re-shard (tensorflowjs_converter flags;
+                                     see 'convert --help')
+  inspect MODEL [--json]             format, inputs, outputs, op or layer histogram, weights, shards
+  pipeline [MODEL] [--out DIR]       inspect + convert + benchmark, printed as one report
+                                     (default MODEL: the bundled sample)
+  formats                            the input formats this build reads
+
+options:
+  --version   print the version
+  --help      print this help
+)";
+
+int cmdInspect(const std::vector<std::string>& args)
+{
+    std::string path;
+    bool json = false;
+    for (const auto& a : args) {
+        if (a == "--json")
+            json = true;
+        else if (a == "--help" || a == "-h") {
+            std::cout << "usage: tfjs-studio-cli inspect MODEL [--json]\n";
+            return 0;
+        } else if (a.rfind("--", 0) == 0) {
+            std::cerr << "error: inspect: unrecognized argument: " << a << "\n";
+            return 2;
+        } else if (path.empty())
+            path = a;
+        else {
+            std::cerr << "error: inspect: unexpected argument: " << a << "\n";
+            return 2;
+        }
+    }
+    if (path.empty()) {
+        std::cerr << "error: inspect: missing MODEL argument\n";
+        return 2;
+    }
+    const auto report = studio::conv::inspect(studio::conv::importModel(path));
+    if (json)
+        std::cout << studio::conv::toJson(report).dump(2) << "\n";
+    else
+        std::cout << studio::conv::toText(report);
+    return 0;
+}
+
+int cmdConvert(const std::vector<std::string>& args)
+{
+    for (const auto& a : args)
+        if (a == "--help" || a == "-h") {
+            std::cout << studio::conv::convertUsage();
+            return 0;
+        }
+    const auto options = studio::conv::parseConvertArgs(args);
+    for (const auto& w : options.warnings)
+        std::cerr << "warning: " << w << "\n";
+    const auto r = studio::conv::convert(options);
+    std::cout << r.inputFormat << " -> " << r.outputFormat << ": wrote " << r.written.modelJson.string() << " + "
+              << r.written.shardFiles.size() << " shard(s), " << r.written.weightBytes << " weight bytes";
+    if (r.written.quantizedWeights)
+        std::cout << ", " << r.written.quantizedWeights << " weights quantized (" << options.quantization.describe() << ")";
+    std::cout << "\n";
+    return 0;
+}
+
+int cmdPipeline(const std::vector<std::string>& args)
+{
+    std::filesystem::path model, out;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--out" && i + 1 < args.size())
+            out = args[++i];
+        else if (args[i].rfind("--", 0) == 0) {
+            std::cerr << "error: pipeline: unrecognized argument: " << args[i] << "\n";
+            return 2;
+        } else
+            model = args[i];
+    }
+    if (model.empty())
+        model = studio::app::bundledSampleModel();
+    if (out.empty())
+        out = std::filesystem::temp_directory_path() / "tfjs-studio-pipeline" / "model";
+    return studio::app::runPipeline(model, out, std::cout, std::cerr);
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        std::cout << kUsage;
+        return args.empty() ? 2 : 0;
+    }
+    if (args[0] == "--version" || args[0] == "-v") {
+        std::cout << "tfjs-studio-cli " << STUDIO_VERSION << "\n";
+        return 0;
+    }
+    const std::string cmd = args[0];
+    args.erase(args.begin());
+    try {
+        if (cmd == "convert")
+            return cmdConvert(args);
+        if (cmd == "inspect")
+            return cmdInspect(args);
+        if (cmd == "pipeline")
+            return cmdPipeline(args);
+        if (cmd == "formats") {
+            for (const auto& i : studio::conv::importers())
+                std::cout << i->formatName() << "\t" << i->description() << "\t"
+                          << (i->implemented() ? "supported" : "not yet") << "\n";
+            return 0;
+        }
+        std::cerr << "error: unknown command '" << cmd << "'\n" << kUsage;
+        return 2;
+    } catch (const studio::Error& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return 1;
+    }
+}

@@ -1,0 +1,109 @@
+// Conversion driver: checks the format pair and flags the way tensorflowjs_converter does.
+#include "converter/convert.h"
+
+#include "converter/importers/importer.h"
+#include "core/error.h"
+
+#include <chrono>
+#include <fstream>
+
+namespace studio::conv {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+double secondsSince(std::chrono::steady_clock::time_point t0)
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+void applyMetadata(core::Model& model, const ConvertOptions& o)
+{
+    if (o.metadata.empty())
+        return;
+    if (!model.meta.userDefinedMetadata.is_object())
+        model.meta.userDefinedMetadata = nlohmann::ordered_json::object();
+    for (const auto& [key, path] : o.metadata) {
+        std::ifstream in(path, std::ios::binary);
+        nlohmann::ordered_json value;
+        try {
+            if (!in)
+                throw std::runtime_error("cannot open");
+            value = nlohmann::ordered_json::parse(in);
+        } catch (const std::exception&) {
+            fail(path, "Loading metadata error: the path is expected to contain valid JSON content, but cannot read "
+                       "valid JSON content from " + path + ".");
+        }
+        model.meta.userDefinedMetadata[key] = value;
+    }
+}
+
+} // namespace
+
+core::WriteReport writeModel(const core::Model& model, const ConvertOptions& o, const ConvertHooks& hooks)
+{
+    core::WriteOptions w;
+    w.shardSize = o.shardSize;
+    w.quantization = o.quantization;
+    w.cancelled = hooks.cancelled;
+    if (hooks.progress)
+        w.progress = [&](double f) { hooks.progress("writing weights", f); };
+    return core::writeTfjsModel(model, o.outputPath, w);
+}
+
+ConvertResult convert(const ConvertOptions& o, const ConvertHooks& hooks)
+{
+    ConvertResult r;
+    r.inputFormat = o.inputFormat.empty() ? detectInputFormat(o.inputPath) : o.inputFormat;
+    if (!o.signatureName.empty() && r.inputFormat != "tf_saved_model" && r.inputFormat != "tf_hub")
+        fail("convert", "The --signature_name flag is applicable only to \"tf_saved_model\" and \"tf_hub\" input "
+                        "format, but the current input format is \"" + r.inputFormat + "\".");
+    if (r.inputFormat == "tf_frozen_model" && o.outputNodeNames.empty())
+        fail("convert", "The --output_node_names flag is required for \"tf_frozen_model\"");
+    // TF.js inputs default to their own format (re-shard / re-quantize); others as the reference converter infers.
+    r.outputFormat = o.outputFormat;
+    if (r.outputFormat.empty()) {
+        if (r.inputFormat == "tfjs_layers_model" || r.inputFormat == "keras" || r.inputFormat == "keras_saved_model")
+            r.outputFormat = "tfjs_layers_model";
+        else if (r.inputFormat != "keras_keras")
+            r.outputFormat = "tfjs_graph_model";
+        if (r.inputFormat == "tfjs_graph_model")
+            r.outputFormat = "tfjs_graph_model";
+    }
+    const bool tfjsOut = r.outputFormat == "tfjs_layers_model" || r.outputFormat == "tfjs_graph_model";
+    if (o.shardSizeGiven && !tfjsOut)
+        fail("convert", "The --weight_shard_size_bytes flag is only supported when output_format is tfjs_layers_model "
+                        "or tfjs_graph_model.");
+    if (o.controlFlowV2 && r.outputFormat != "tfjs_graph_model")
+        fail("convert", "The --control_flow_v2 flag is applicable only to \"tfjs_graph_model\" as output format.");
+    const bool supportedPair = (r.inputFormat == "tfjs_layers_model" && r.outputFormat == "tfjs_layers_model")
+        || (r.inputFormat == "tfjs_graph_model" && r.outputFormat == "tfjs_graph_model");
+    const Importer* importer = importerFor(r.inputFormat);
+    if (importer && !importer->implemented())
+        importer->read(o.inputPath); // throws the "not supported by this build yet" message
+    if (!supportedPair)
+        fail("convert", "Unsupported input_format - output_format pair: " + r.inputFormat + " - " + r.outputFormat);
+
+    std::error_code ec;
+    if (fs::exists(o.outputPath, ec) && !fs::is_directory(o.outputPath, ec))
+        fail(o.outputPath, "output path exists and is a file, not a folder");
+
+    if (hooks.progress)
+        hooks.progress("reading", 0.0);
+    auto t0 = std::chrono::steady_clock::now();
+    core::Model model = importModel(o.inputPath, r.inputFormat);
+    if (model.kind == core::ModelKind::WeightsOnly)
+        fail(model.sourcePath, "has weights but no model topology; TensorFlow.js cannot load it as a model");
+    applyMetadata(model, o);
+    r.readSeconds = secondsSince(t0);
+
+    t0 = std::chrono::steady_clock::now();
+    r.written = writeModel(model, o, hooks);
+    r.writeSeconds = secondsSince(t0);
+    if (hooks.progress)
+        hooks.progress("done", 1.0);
+    return r;
+}
+
+} // namespace studio::conv

@@ -1,0 +1,166 @@
+// The importer registry and format detection.
+#include "converter/importers/importer.h"
+
+#include "core/error.h"
+#include "core/tfjs/artifacts.h"
+
+#include <fstream>
+
+namespace studio::conv {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// First bytes of a file, for sniffing.
+std::string head(const fs::path& p, std::size_t n)
+{
+    std::ifstream in(p, std::ios::binary);
+    std::string s(n, '\0');
+    in.read(s.data(), static_cast<std::streamsize>(n));
+    s.resize(static_cast<std::size_t>(in.gcount()));
+    return s;
+}
+
+fs::path modelJsonOf(const fs::path& p)
+{
+    std::error_code ec;
+    return fs::is_directory(p, ec) ? p / "model.json" : p;
+}
+
+bool isJson(const fs::path& p)
+{
+    std::error_code ec;
+    if (!fs::is_regular_file(p, ec))
+        return false;
+    const auto h = head(p, 64);
+    const auto pos = h.find_first_not_of(" \t\r\n");
+    return pos != std::string::npos && (h[pos] == '{' || h[pos] == '[');
+}
+
+class TfjsImporter final : public Importer {
+public:
+    explicit TfjsImporter(bool graph) : m_graph(graph) {}
+    std::string formatName() const override { return m_graph ? "tfjs_graph_model" : "tfjs_layers_model"; }
+    std::string description() const override
+    {
+        return m_graph ? "TensorFlow.js graph model" : "TensorFlow.js layers model";
+    }
+    std::string nameFilter() const override { return "*.json"; }
+    bool canRead(const fs::path& path) const override
+    {
+        const auto p = modelJsonOf(path);
+        if (!isJson(p))
+            return false;
+        const auto h = head(p, 1 << 16);
+        const bool graphish = h.find("\"graph-model\"") != std::string::npos || h.find("\"node\"") != std::string::npos;
+        const bool layersish = h.find("\"layers-model\"") != std::string::npos
+            || h.find("\"class_name\"") != std::string::npos || h.find("\"model_config\"") != std::string::npos;
+        return m_graph ? graphish && !h.empty() : layersish && !graphish;
+    }
+    core::Model read(const fs::path& path) const override
+    {
+        auto model = core::readTfjsModel(path);
+        if (m_graph && model.kind == core::ModelKind::LayersModel)
+            fail(path.string(), "is a TF.js layers model, not a graph model (use --input_format=tfjs_layers_model)");
+        if (!m_graph && model.kind == core::ModelKind::GraphModel)
+            fail(path.string(), "is a TF.js graph model, not a layers model (use --input_format=tfjs_graph_model)");
+        return model;
+    }
+
+private:
+    bool m_graph;
+};
+
+// Formats whose importers land with later issues: recognised, so the error can say so.
+class PendingImporter final : public Importer {
+public:
+    PendingImporter(std::string name, std::string description, std::string filter)
+        : m_name(std::move(name)), m_description(std::move(description)), m_filter(std::move(filter))
+    {
+    }
+    std::string formatName() const override { return m_name; }
+    std::string description() const override { return m_description; }
+    std::string nameFilter() const override { return m_filter; }
+    bool implemented() const override { return false; }
+    bool canRead(const fs::path& path) const override
+    {
+        std::error_code ec;
+        const auto ext = path.extension().string();
+        if (m_name == "keras")
+            return (ext == ".h5" || ext == ".hdf5") || head(path, 8) == std::string("\x89HDF\r\n\x1a\n", 8);
+        if (m_name == "keras_keras")
+            return ext == ".keras";
+        if (m_name == "tf_hub")
+            return fs::exists(path / "tfhub_module.pb", ec);
+        if (m_name == "tf_saved_model")
+            return fs::exists(path / "saved_model.pb", ec) || fs::exists(path / "saved_model.pbtxt", ec);
+        if (m_name == "tf_frozen_model")
+            return ext == ".pb" && fs::is_regular_file(path, ec);
+        return false;
+    }
+    core::Model read(const fs::path& path) const override
+    {
+        fail(path.string(), "input format '" + m_name + "' (" + m_description
+                + ") is not supported by this build yet; supported now: tfjs_layers_model, tfjs_graph_model");
+    }
+
+private:
+    std::string m_name, m_description, m_filter;
+};
+
+} // namespace
+
+const std::vector<std::unique_ptr<Importer>>& importers()
+{
+    static const auto kImporters = [] {
+        std::vector<std::unique_ptr<Importer>> v;
+        v.push_back(std::make_unique<TfjsImporter>(false));
+        v.push_back(std::make_unique<TfjsImporter>(true));
+        v.push_back(std::make_unique<PendingImporter>("tf_hub", "TensorFlow Hub module", "tfhub_module.pb"));
+        v.push_back(std::make_unique<PendingImporter>("tf_saved_model", "TensorFlow SavedModel", "saved_model.pb"));
+        v.push_back(std::make_unique<PendingImporter>("keras", "Keras HDF5", "*.h5 *.hdf5"));
+        v.push_back(std::make_unique<PendingImporter>("keras_keras", "Keras 3 archive", "*.keras"));
+        v.push_back(std::make_unique<PendingImporter>("tf_frozen_model", "frozen GraphDef", "*.pb"));
+        v.push_back(std::make_unique<PendingImporter>("keras_saved_model", "tf.keras SavedModel", "saved_model.pb"));
+        return v;
+    }();
+    return kImporters;
+}
+
+const Importer* importerFor(const std::string& formatName)
+{
+    for (const auto& i : importers())
+        if (i->formatName() == formatName)
+            return i.get();
+    return nullptr;
+}
+
+std::string detectInputFormat(const fs::path& path)
+{
+    std::error_code ec;
+    if (!fs::exists(path, ec))
+        fail(path.string(), "no such file or folder");
+    for (const auto& i : importers())
+        if (i->canRead(path))
+            return i->formatName();
+    // A JSON file that is neither: let the TF.js reader explain what is wrong with it.
+    if (isJson(modelJsonOf(path)) || path.extension() == ".json")
+        return "tfjs_layers_model";
+    fail(path.string(), "cannot tell the model format (expected model.json, .h5, .keras, a SavedModel folder, "
+                        "a TF Hub module or a frozen .pb); pass --input_format");
+}
+
+core::Model importModel(const fs::path& path, const std::string& formatName)
+{
+    const std::string format = formatName.empty() ? detectInputFormat(path) : formatName;
+    const Importer* importer = importerFor(format);
+    if (!importer)
+        fail(path.string(), "unknown input format '" + format + "'");
+    // The two TF.js importers share a reader that tells layers from graph models itself.
+    if (formatName.empty() && (format == "tfjs_layers_model" || format == "tfjs_graph_model"))
+        return core::readTfjsModel(path);
+    return importer->read(path);
+}
+
+} // namespace studio::conv

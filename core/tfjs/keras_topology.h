@@ -1,0 +1,25 @@
+// The layer-level view of a Keras model config (as embedded in a layers-model model.json).
+#pragma once
+
+#include "core/ir/model.h"
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace studio::core {
+
+struct KerasView {
+    std::vector<Layer> layers;
+    std::vector<TensorSpec> inputs;
+    std::vector<TensorSpec> outputs;
+    std::string modelClass;
+    std::string kerasVersion;
+};
+
+// Accepts {"class_name", "config"} or {"model_config": {...}, "keras_version", ...}, Keras 2
+// and Keras 3 inbound-node layouts, Sequential as list or as {"layers": [...]}.
+KerasView kerasLayerView(const nlohmann::ordered_json& topology, const std::string& where);
+
+} // namespace studio::core

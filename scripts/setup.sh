@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what the build, the tests and the GUI need, only when missing (idempotent).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git ca-certificates
+  qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev qt6-qpa-plugins
+  libprotobuf-dev protobuf-compiler libhdf5-dev nlohmann-json3-dev
+  libvulkan-dev glslc mesa-vulkan-drivers
+  graphviz libgraphviz-dev
+  xvfb xauth fonts-dejavu-core
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Node.js + npm run the TF.js parity tests; any Node >= 18 with npm will do.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
+
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# npm packages of the parity harness, pinned by the committed package-lock.json.
+parity="$here/tests/parity"
+if [ -f "$parity/package-lock.json" ]; then
+  stamp="$parity/node_modules/.lock-stamp"
+  if [ ! -f "$stamp" ] || ! cmp -s "$parity/package-lock.json" "$stamp"; then
+    echo "setup: installing npm packages of tests/parity"
+    (cd "$parity" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$parity/package-lock.json" "$stamp"
+  fi
+fi
