@@ -601,7 +601,15 @@ WriteReport writeTfjsModel(const Model& model, const fs::path& outDir, const Wri
                 const Weight& w = *pw.weight;
                 const auto n = static_cast<std::size_t>(w.elementCount());
                 std::optional<Quantization> q;
-                if (pw.storage) {
+                const bool keepAsStored = pw.storage && w.quantization && w.quantization->dtype == *pw.storage;
+                if (keepAsStored) {
+                    // Already stored this way: copy bytes and parameters unchanged. Re-quantizing the
+                    // dequantized values would move min/scale by float32 rounding for nothing.
+                    q = w.quantization;
+                    ++report.quantizedWeights;
+                    const auto bytes = w.storedBytes();
+                    stream.write(bytes.data(), bytes.size());
+                } else if (pw.storage) {
                     // Quantize from float32 values (dequantizing first if stored quantized), as the converter does.
                     const auto values = decodeFloat32(w);
                     buffer.resize(pw.bytes);
@@ -614,13 +622,7 @@ WriteReport writeTfjsModel(const Model& model, const fs::path& outDir, const Wri
                         q->min = p.min;
                         q->scale = p.scale;
                     }
-                    // A weight that was already quantized this way keeps its manifest keys as they were.
-                    if (w.quantization && w.quantization->dtype == *pw.storage) {
-                        q->originalDtype = w.quantization->originalDtype;
-                        q->extra = w.quantization->extra;
-                    } else {
-                        q->originalDtype = "float32";
-                    }
+                    q->originalDtype = "float32";
                     ++report.quantizedWeights;
                     stream.write(buffer.data(), buffer.size());
                 } else if (w.quantization) {

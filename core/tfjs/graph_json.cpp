@@ -65,6 +65,15 @@ Json floatToJson(double v)
 
 std::string bytesFromJson(const Json& v, const std::string& where)
 {
+    if (v.is_array()) { // pre-1.0 converters wrote bytes as arrays of numbers
+        std::string out;
+        for (const auto& b : v) {
+            if (!b.is_number_integer() || b.get<int>() < 0 || b.get<int>() > 255)
+                fail(where, "byte array holds a value that is not a byte: " + b.dump());
+            out += static_cast<char>(b.get<int>());
+        }
+        return out;
+    }
     if (!v.is_string())
         fail(where, "expected a base64 string, got " + v.dump());
     auto decoded = base64Decode(v.get_ref<const std::string&>());

@@ -71,6 +71,17 @@ AffineParams quantizeAffine(const float* x, std::size_t n, DType storage, std::u
     return {nmin, scale};
 }
 
+void quantizeAffineWith(const float* x, std::size_t n, DType storage, const AffineParams& p, std::uint8_t* out)
+{
+    const double levels = levelsOf(storage);
+    const float flo = static_cast<float>(p.min), fhi = static_cast<float>(levels * p.scale + p.min),
+                fscale = static_cast<float>(p.scale);
+    if (storage == DType::UInt8)
+        quantizeLoop<std::uint8_t>(x, n, flo, fhi, fscale, out);
+    else
+        quantizeLoop<std::uint16_t>(x, n, flo, fhi, fscale, out);
+}
+
 void dequantizeAffine(const std::uint8_t* q, std::size_t n, DType storage, const AffineParams& p, float* out)
 {
     if (storage == DType::UInt8) {

@@ -20,6 +20,9 @@ struct AffineParams {
 // of 1 or 2 bytes (little-endian) to out. Step 4 is evaluated in float32, ties to even.
 AffineParams quantizeAffine(const float* x, std::size_t n, DType storage, std::uint8_t* out);
 
+// Step 4 alone, with given manifest parameters: what the stored bytes of a weight must be.
+void quantizeAffineWith(const float* x, std::size_t n, DType storage, const AffineParams& p, std::uint8_t* out);
+
 // value = q * scale + min, in double, stored as float32 (what TF.js does).
 void dequantizeAffine(const std::uint8_t* q, std::size_t n, DType storage, const AffineParams& p, float* out);
 
