@@ -35,6 +35,10 @@ if [ -f "$parity/package-lock.json" ]; then
   stamp="$parity/node_modules/.lock-stamp"
   if [ ! -f "$stamp" ] || ! cmp -s "$parity/package-lock.json" "$stamp"; then
     echo "setup: installing npm packages of tests/parity"
+    # Trust the system CA store too (machines behind a TLS-inspecting proxy add their CA there).
+    if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+      export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+    fi
     (cd "$parity" && npm ci --no-audit --no-fund --loglevel=error)
     cp "$parity/package-lock.json" "$stamp"
   fi
