@@ -53,5 +53,7 @@ struct WeightGroup {
 
 // Float32 values of a weight, dequantizing if needed (TF.js arithmetic).
 std::vector<float> decodeFloat32(const Weight& weight);
+// The same into a caller's buffer of elementCount() floats (no allocation for float32 data).
+void decodeFloat32Into(const Weight& weight, float* out);
 
 } // namespace studio::core

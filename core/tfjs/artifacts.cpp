@@ -351,21 +351,27 @@ bool isOurOutputFile(const std::string& name)
 
 } // namespace
 
-std::vector<float> decodeFloat32(const Weight& w)
+void decodeFloat32Into(const Weight& w, float* out)
 {
     const auto n = static_cast<std::size_t>(w.elementCount());
-    std::vector<float> out(n);
-    const auto bytes = w.storedBytes();
     if (!w.quantization) {
         if (w.dtype != DType::Float32)
             fail("weight '" + w.name + "'", "is " + std::string(dtypeName(w.dtype)) + ", not float32");
         if (n)
-            std::memcpy(out.data(), bytes.data(), n * 4);
-    } else if (w.quantization->dtype == DType::Float16) {
-        dequantizeFloat16(bytes.data(), n, out.data());
-    } else {
-        dequantizeAffine(bytes.data(), n, w.quantization->dtype, {*w.quantization->min, *w.quantization->scale}, out.data());
+            w.source->read(w.offset, n * 4, reinterpret_cast<std::uint8_t*>(out));
+        return;
     }
+    const auto bytes = w.storedBytes();
+    if (w.quantization->dtype == DType::Float16)
+        dequantizeFloat16(bytes.data(), n, out);
+    else
+        dequantizeAffine(bytes.data(), n, w.quantization->dtype, {*w.quantization->min, *w.quantization->scale}, out);
+}
+
+std::vector<float> decodeFloat32(const Weight& w)
+{
+    std::vector<float> out(static_cast<std::size_t>(w.elementCount()));
+    decodeFloat32Into(w, out.data());
     return out;
 }
 
@@ -592,6 +598,7 @@ WriteReport writeTfjsModel(const Model& model, const fs::path& outDir, const Wri
         std::vector<std::vector<std::optional<Quantization>>> quantizations;
         constexpr std::size_t kChunk = 1 << 22;
         std::vector<std::uint8_t> buffer;
+        std::vector<float> values; // reused: grows to the largest weight once
         for (const auto& g : groups) {
             ShardStream stream(tmp, g.files, options.shardSize);
             auto& qs = quantizations.emplace_back();
@@ -611,7 +618,9 @@ WriteReport writeTfjsModel(const Model& model, const fs::path& outDir, const Wri
                     stream.write(bytes.data(), bytes.size());
                 } else if (pw.storage) {
                     // Quantize from float32 values (dequantizing first if stored quantized), as the converter does.
-                    const auto values = decodeFloat32(w);
+                    if (values.size() < n)
+                        values.resize(n);
+                    decodeFloat32Into(w, values.data());
                     buffer.resize(pw.bytes);
                     q.emplace();
                     q->dtype = *pw.storage;
@@ -627,7 +636,9 @@ WriteReport writeTfjsModel(const Model& model, const fs::path& outDir, const Wri
                     stream.write(buffer.data(), buffer.size());
                 } else if (w.quantization) {
                     // Stored quantized, written plain: dequantize (int32 values round as TF.js does).
-                    const auto values = decodeFloat32(w);
+                    if (values.size() < n)
+                        values.resize(n);
+                    decodeFloat32Into(w, values.data());
                     buffer.resize(pw.bytes);
                     if (w.dtype == DType::Int32) {
                         for (std::size_t i = 0; i < n; ++i) {

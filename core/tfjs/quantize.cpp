@@ -45,8 +45,24 @@ AffineParams quantizeAffine(const float* x, std::size_t n, DType storage, std::u
     const std::size_t width = storage == DType::UInt8 ? 1 : 2;
     if (n == 0)
         return {};
-    float fmin = x[0], fmax = x[0];
-    for (std::size_t i = 1; i < n; ++i) {
+    // Eight independent running minima/maxima: one chain would wait on each compare's latency.
+    constexpr std::size_t kLanes = 8;
+    float lanesMin[kLanes], lanesMax[kLanes];
+    for (std::size_t k = 0; k < kLanes; ++k)
+        lanesMin[k] = lanesMax[k] = x[0];
+    std::size_t i = 0;
+    for (; i + kLanes <= n; i += kLanes)
+        for (std::size_t k = 0; k < kLanes; ++k) {
+            const float v = x[i + k];
+            lanesMin[k] = v < lanesMin[k] ? v : lanesMin[k];
+            lanesMax[k] = v > lanesMax[k] ? v : lanesMax[k];
+        }
+    float fmin = lanesMin[0], fmax = lanesMax[0];
+    for (std::size_t k = 1; k < kLanes; ++k) {
+        fmin = std::min(fmin, lanesMin[k]);
+        fmax = std::max(fmax, lanesMax[k]);
+    }
+    for (; i < n; ++i) {
         fmin = std::min(fmin, x[i]);
         fmax = std::max(fmax, x[i]);
     }
