@@ -21,6 +21,7 @@ struct Quantization {
     std::optional<double> scale;
     std::optional<std::string> originalDtype; // the converter writes "float32"
     nlohmann::ordered_json extra = nlohmann::ordered_json::object();
+    std::vector<std::string> keyOrder; // as read, so a kept entry is written back the same way
 };
 
 struct Weight {

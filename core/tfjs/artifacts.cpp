@@ -87,6 +87,7 @@ Quantization parseQuantization(const Json& q, const std::string& where)
         fail(where, "unknown quantization dtype '" + dt + "' (expected uint8, uint16 or float16)");
     out.dtype = *storage;
     for (const auto& [key, value] : q.items()) {
+        out.keyOrder.push_back(key);
         if (key == "dtype")
             continue;
         if (key == "min" || key == "scale") {
@@ -554,7 +555,14 @@ Json modelJsonDocument(const Model& model, const std::vector<PlannedGroup>& grou
                     qj["original_dtype"] = *q->originalDtype;
                 for (const auto& [k, v] : q->extra.items())
                     qj[k] = v;
-                e["quantization"] = qj;
+                Json ordered = Json::object();
+                for (const auto& k : q->keyOrder)
+                    if (qj.contains(k))
+                        ordered[k] = qj[k];
+                for (const auto& [k, v] : qj.items())
+                    if (!ordered.contains(k))
+                        ordered[k] = v;
+                e["quantization"] = ordered;
             }
             if (w.group)
                 e["group"] = *w.group;
@@ -566,7 +574,17 @@ Json modelJsonDocument(const Model& model, const std::vector<PlannedGroup>& grou
         manifest.push_back(g);
     }
     doc["weightsManifest"] = manifest;
-    return doc;
+    if (!fromTfjs)
+        return doc;
+    // A TF.js input keeps its top-level key order, so an unchanged model.json stays byte-identical.
+    Json ordered = Json::object();
+    for (const auto& key : model.meta.keyOrder)
+        if (doc.contains(key))
+            ordered[key] = doc[key];
+    for (const auto& [key, value] : doc.items())
+        if (!ordered.contains(key))
+            ordered[key] = value;
+    return ordered;
 }
 
 WriteReport writeTfjsModel(const Model& model, const fs::path& outDir, const WriteOptions& options)
