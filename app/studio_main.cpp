@@ -5,10 +5,47 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QPixmap>
+#include <QTimer>
 
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
+
+namespace {
+
+// Hidden options for scripts/screenshot.sh; not in --help because they are not for users.
+struct Args {
+    std::optional<std::string> model;
+    std::optional<std::string> screenshot; // --screenshot PATH: show, grab the window to PNG, exit
+    std::optional<std::string> select;     // --select NODE: select a node (with --screenshot: before the grab)
+    std::string error;
+};
+
+Args parseArgs(int argc, char** argv)
+{
+    Args a;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        auto value = [&](std::optional<std::string>& into) {
+            if (i + 1 >= argc)
+                a.error = arg + " needs a value";
+            else
+                into = argv[++i];
+        };
+        if (arg == "--screenshot")
+            value(a.screenshot);
+        else if (arg == "--select")
+            value(a.select);
+        else if (!a.model && (arg.empty() || arg[0] != '-'))
+            a.model = arg;
+        // Anything else is left for Qt (-platform, -style, ...).
+    }
+    return a;
+}
+
+} // namespace
 
 int main(int argc, char** argv)
 {
@@ -26,18 +63,55 @@ int main(int argc, char** argv)
             return 0;
         }
     }
-    if (!hasDisplay) {
-        const std::filesystem::path model = argc > 1 ? std::filesystem::path(argv[1]) : studio::app::bundledSampleModel();
+    const Args args = parseArgs(argc, argv);
+    if (!args.error.empty()) {
+        std::cerr << "tfjs-studio: " << args.error << "\n";
+        return 2;
+    }
+    if (!hasDisplay && !args.screenshot) {
+        const std::filesystem::path model = args.model ? std::filesystem::path(*args.model) : studio::app::bundledSampleModel();
         std::cout << "tfjs-studio " << STUDIO_VERSION << ": no display, running the pipeline headless\n";
         return studio::app::runPipeline(model, std::filesystem::temp_directory_path() / "tfjs-studio-headless" / "model",
             std::cout, std::cerr);
     }
+    // A screenshot needs no real display: the offscreen platform renders the same widgets.
+    if (!hasDisplay)
+        setenv("QT_QPA_PLATFORM", "offscreen", 1);
+
     QApplication app(argc, argv);
     QApplication::setApplicationName("tfjs-studio");
     QApplication::setApplicationVersion(STUDIO_VERSION);
     studio::ui::MainWindow window;
-    const QStringList args = QApplication::arguments();
-    window.openModel(args.size() > 1 ? args[1] : QString::fromStdString(studio::app::bundledSampleModel().string()));
+    const QString model = QString::fromStdString(args.model ? *args.model : studio::app::bundledSampleModel().string());
+
+    if (!args.screenshot) {
+        window.restoreLayout();
+        window.show();
+        window.openModel(model);
+        if (args.select && !window.selectNode(QString::fromStdString(*args.select)))
+            std::cerr << "tfjs-studio: no node named '" << *args.select << "'\n";
+        return QApplication::exec();
+    }
+
+    // Screenshots: a fixed size and the default layout so every shot is comparable, and no
+    // modal dialogs (errors land in the log, which is in the picture).
+    window.setInteractive(false);
+    window.resize(1400, 900);
     window.show();
+    int rc = window.openModel(model) ? 0 : 1;
+    if (args.select && !window.selectNode(QString::fromStdString(*args.select))) {
+        std::cerr << "tfjs-studio: no node named '" << *args.select << "'\n";
+        rc = 1;
+    }
+    // Give layouts, deferred resizes and the first paint time to settle before the grab.
+    QTimer::singleShot(500, &window, [&window, &rc, path = QString::fromStdString(*args.screenshot)] {
+        if (!window.grab().save(path, "PNG")) {
+            std::cerr << "tfjs-studio: cannot write " << path.toStdString() << "\n";
+            rc = 1;
+        } else {
+            std::cout << path.toStdString() << "\n";
+        }
+        QApplication::exit(rc);
+    });
     return QApplication::exec();
 }

@@ -201,6 +201,16 @@ std::vector<WeightGroup> parseManifest(const Json& manifest, const fs::path& bas
                         + "' (TF.js weights are float32, int32, bool, string or complex64)");
             w.dtype = *dt;
             w.shape = parseShape(e.value("shape", Json::array()), ww);
+            {
+                // Reject shapes whose element count overflows before any size arithmetic.
+                std::uint64_t count = 1;
+                for (auto d : w.shape) {
+                    const auto ud = static_cast<std::uint64_t>(d);
+                    if (ud != 0 && count > (std::uint64_t(1) << 60) / ud)
+                        fail(ww, "shape " + e["shape"].dump() + " has too many elements");
+                    count *= ud;
+                }
+            }
             for (const auto& [key, value] : e.items()) {
                 if (key == "name" || key == "dtype" || key == "shape")
                     continue;
