@@ -114,7 +114,8 @@ std::uint64_t stringTensorBytes(const ByteSource& src, std::uint64_t offset, std
             fail(where, "string element " + std::to_string(i) + " runs past the end of the shards");
         std::uint8_t len[4];
         src.read(pos, 4, len);
-        const std::uint64_t n = len[0] | (len[1] << 8) | (len[2] << 16) | (static_cast<std::uint64_t>(len[3]) << 24);
+        const std::uint64_t n = std::uint64_t{len[0]} | std::uint64_t{len[1]} << 8 | std::uint64_t{len[2]} << 16
+            | std::uint64_t{len[3]} << 24;
         pos += 4 + n;
         if (pos > src.size())
             fail(where, "string element " + std::to_string(i) + " (" + std::to_string(n)
@@ -182,7 +183,12 @@ std::vector<WeightGroup> parseManifest(const Json& manifest, const fs::path& bas
         }
         if (!g.contains("weights") || !g["weights"].is_array())
             fail(gw, "has no weights array");
-        auto source = std::make_shared<FileSequenceSource>(files);
+        std::shared_ptr<FileSequenceSource> source;
+        try {
+            source = std::make_shared<FileSequenceSource>(files);
+        } catch (const studio::Error& e) {
+            fail("", std::string(e.what()) + ", listed in " + gw + ".paths");
+        }
         std::uint64_t offset = 0;
         for (const auto& e : g["weights"]) {
             if (!e.is_object() || !e.contains("name") || !e["name"].is_string())
@@ -241,20 +247,23 @@ std::vector<WeightGroup> parseManifest(const Json& manifest, const fs::path& bas
 }
 
 // Inputs and outputs of a graph model: from the signature, else placeholders / sinks.
-void graphInterface(Model& m)
+void graphInterface(Model& m, const std::string& file)
 {
     const auto& sig = m.meta.signature;
-    auto fromSig = [](const Json& map, std::vector<TensorSpec>& out) {
+    auto fromSig = [&file](const Json& map, std::vector<TensorSpec>& out) {
         if (!map.is_object())
             return;
         for (const auto& [key, info] : map.items()) {
+            const std::string where = file + ": signature '" + key + "'";
+            if (!info.is_object())
+                fail(where, "must be an object");
             TensorSpec t;
             t.key = key;
-            t.name = info.value("name", key);
+            t.name = info.contains("name") && info["name"].is_string() ? info["name"].get<std::string>() : key;
             if (info.contains("dtype"))
-                t.tfDtype = dataTypeFromJson(info["dtype"], "signature");
+                t.tfDtype = dataTypeFromJson(info["dtype"], where + ".dtype");
             if (info.contains("tensorShape"))
-                t.shape = shapeFromJson(info["tensorShape"], "signature");
+                t.shape = shapeFromJson(info["tensorShape"], where + ".tensorShape");
             out.push_back(t);
         }
     };
@@ -386,7 +395,8 @@ std::vector<float> decodeFloat32(const Weight& w)
     return out;
 }
 
-Model readTfjsModel(const fs::path& input)
+namespace {
+Model readTfjsModelUnchecked(const fs::path& input)
 {
     fs::path path = input;
     std::error_code ec;
@@ -461,7 +471,7 @@ Model readTfjsModel(const fs::path& input)
     if (m.kind == ModelKind::GraphModel) {
         m.meta.graphTopology = topology;
         m.graph = graphFromJson(topology, file + ": modelTopology");
-        graphInterface(m);
+        graphInterface(m, file);
     } else if (m.kind == ModelKind::LayersModel) {
         m.meta.modelTopology = topology;
         auto view = kerasLayerView(topology, file + ": modelTopology");
@@ -475,6 +485,19 @@ Model readTfjsModel(const fs::path& input)
         fail(file, "has no weightsManifest");
     m.weightGroups = parseManifest(doc["weightsManifest"], baseDir, file);
     return m;
+}
+} // namespace
+
+Model readTfjsModel(const fs::path& input)
+{
+    try {
+        return readTfjsModelUnchecked(input);
+    } catch (const nlohmann::json::exception& e) {
+        // A value of an unexpected JSON type somewhere the checks above did not look.
+        std::error_code ec;
+        const fs::path file = fs::is_directory(input, ec) ? input / "model.json" : input;
+        fail(file.filename().string(), std::string("unexpected model.json structure: ") + e.what());
+    }
 }
 
 std::vector<PlannedGroup> planWeights(const Model& model, const QuantizationPlan& plan, std::uint64_t shardSize)

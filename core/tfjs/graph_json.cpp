@@ -316,6 +316,8 @@ Node nodeFromJson(const Json& node, const std::string& where)
     if (!node.is_object())
         fail(where, "node must be an object");
     Node n;
+    if (node.contains("name") && !node["name"].is_string())
+        fail(where, "a node name is not a string: " + node["name"].dump());
     n.name = node.value("name", "");
     const auto w = where + " node '" + n.name + "'";
     for (const auto& [key, value] : node.items()) {

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <set>
 #include <sstream>
 
@@ -329,6 +330,58 @@ private slots:
         const auto written = readAll(out / "group1-shard1of1.bin");
         QCOMPARE(written.size(), std::size_t(11));
         QVERIFY(written.substr(0, 10) == bin.substr(0, 10));
+    }
+
+    // Thousands of damaged model.json files: each is read or rejected with studio::Error, never
+    // a crash or another exception type. Byte flips mostly break the JSON; the structural
+    // mutations replace values with values of other types, deep in the document.
+    void mutatedModelJsonNeverCrashes()
+    {
+        const fs::path dir = scratch("mutants");
+        fs::create_directories(dir);
+        const fs::path srcDir = kModels / "pair-tfkeras224-mnist-bn-layers-and-graph/tfjs_graph_model";
+        fs::copy_file(srcDir / "group1-shard1of1.bin", dir / "group1-shard1of1.bin");
+        const std::string text = readAll(srcDir / "model.json");
+        const Json doc = Json::parse(text);
+        std::mt19937 rng(20261125);
+        const Json replacements[] = {Json(), Json(-1), Json(1e300), Json("x"), Json::array(), Json::object(), Json(true),
+            Json::array({-5, "a"}), Json(std::int64_t(1) << 62)};
+        int rejected = 0, accepted = 0;
+        for (int i = 0; i < 1500; ++i) {
+            std::string mutant;
+            if (i % 2 == 0) {
+                mutant = text;
+                for (int k = 0; k < 3; ++k)
+                    mutant[rng() % mutant.size()] = static_cast<char>(rng() % 256);
+            } else {
+                Json j = doc;
+                Json* cursor = &j;
+                // Walk down a random path, then replace what is there.
+                for (int depth = 0; depth < 12 && (cursor->is_object() || cursor->is_array()) && !cursor->empty(); ++depth) {
+                    if (rng() % 4 == 0 && depth > 0)
+                        break;
+                    auto it = cursor->begin();
+                    std::advance(it, static_cast<long>(rng() % cursor->size()));
+                    cursor = &*it;
+                }
+                *cursor = replacements[rng() % std::size(replacements)];
+                mutant = j.dump();
+            }
+            writeText(dir / "model.json", mutant);
+            try {
+                const Model m = readTfjsModel(dir / "model.json");
+                for (const auto& g : m.weightGroups)
+                    for (const auto& w : g.weights)
+                        if (w.dtype == DType::Float32 && w.elementCount() < (1 << 20))
+                            (void)decodeFloat32(w);
+                ++accepted;
+            } catch (const studio::Error& e) {
+                QVERIFY2(QString(e.what()).size() > 10, e.what());
+                ++rejected;
+            }
+        }
+        qInfo("mutants: %d rejected with a message, %d still readable", rejected, accepted);
+        QVERIFY(rejected > 500);
     }
 
     // --- bad input: one test each, the message names the file and the problem ---
