@@ -79,6 +79,12 @@ class TestCli : public QObject {
     }
 
 private slots:
+    void cleanupTestCase()
+    {
+        std::error_code ec;
+        fs::remove_all(fs::temp_directory_path() / ("tfjs-studio-cli-test-" + std::to_string(::getpid())), ec);
+    }
+
     void versionMatches()
     {
         const auto r = cli({"--version"});

@@ -101,6 +101,12 @@ QString errorOf(const std::function<void()>& f)
 class TestArtifacts : public QObject {
     Q_OBJECT
 private slots:
+    void cleanupTestCase()
+    {
+        std::error_code ec;
+        fs::remove_all(fs::temp_directory_path() / ("tfjs-studio-test-" + std::to_string(::getpid())), ec);
+    }
+
     void initTestCase()
     {
         QVERIFY2(fs::exists(kModels), "../shared/models is missing");

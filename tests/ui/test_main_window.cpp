@@ -1,0 +1,287 @@
+// The main window driven offscreen: loading the sample, the node table and its filter,
+// the inspector, errors that must not crash, and a real conversion through the Convert panel.
+#include "converter/importers/importer.h"
+#include "core/ir/model.h"
+#include "ui/main_window.h"
+#include "ui/panels/convert_panel.h"
+#include "ui/panels/log_panel.h"
+#include "ui/panels/node_panel.h"
+
+#include <QComboBox>
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeWidget>
+
+using studio::ui::ConvertPanel;
+using studio::ui::MainWindow;
+
+namespace {
+
+const QString kSample = QStringLiteral(STUDIO_SOURCE_DIR "/resources/samples/blazeface/model.json");
+const QString kLayersModel = QStringLiteral(STUDIO_MODELS_DIR "/tfjs-layers-mobilenetv2-float32-seeded/model.json");
+constexpr int kSampleNodes = 165;
+
+QTableView* nodeTable(const MainWindow& w)
+{
+    return w.findChild<QTableView*>(QStringLiteral("nodeTable"));
+}
+
+QString logText(const MainWindow& w)
+{
+    return w.findChild<QPlainTextEdit*>(QStringLiteral("logView"))->toPlainText();
+}
+
+// All visible values of the inspector, for "does it show X" checks.
+QStringList inspectorTexts(const MainWindow& w)
+{
+    QStringList out;
+    auto* tree = w.findChild<QTreeWidget*>(QStringLiteral("inspector"));
+    QTreeWidgetItemIterator it(tree);
+    for (; *it; ++it)
+        out << (*it)->text(0) + u'=' + (*it)->text(1);
+    return out;
+}
+
+// STUDIO_UI_SHOTS=DIR saves the window at interesting moments, to look at states that
+// scripts/screenshot.sh cannot reach (a finished conversion).
+void maybeShoot(MainWindow& w, const QString& name)
+{
+    const QString dir = qEnvironmentVariable("STUDIO_UI_SHOTS");
+    if (dir.isEmpty())
+        return;
+    w.resize(1400, 900);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(w.grab().save(QDir(dir).filePath(name + QStringLiteral(".png"))));
+}
+
+} // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase()
+    {
+        // Keeps the recent-files list and window state out of the user's real settings.
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("tfjs-studio-tests"));
+        QCoreApplication::setApplicationName(QStringLiteral("test_main_window"));
+    }
+
+    void opensSampleWithEveryNode()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openModel(kSample));
+        const auto model = studio::conv::importModel(kSample.toStdString());
+        QCOMPARE(static_cast<std::size_t>(nodeTable(w)->model()->rowCount()), model.graph.nodes.size());
+        QCOMPARE(nodeTable(w)->model()->rowCount(), kSampleNodes);
+        QVERIFY(w.windowTitle().contains(QStringLiteral("blazeface/model.json")));
+        QVERIFY(logText(w).contains(QStringLiteral("Opened")));
+    }
+
+    void filterKeepsOnlyMatchingRows()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openModel(kSample));
+        auto* filter = w.findChild<QLineEdit*>(QStringLiteral("nodeFilter"));
+        QVERIFY(filter);
+        QTest::keyClicks(filter, QStringLiteral("Conv"));
+        const auto* rows = nodeTable(w)->model();
+
+        const auto model = studio::conv::importModel(kSample.toStdString());
+        int expected = 0;
+        for (const auto& n : model.graph.nodes)
+            if (QString::fromStdString(n.name).contains(QStringLiteral("Conv"), Qt::CaseInsensitive)
+                || QString::fromStdString(n.op).contains(QStringLiteral("Conv"), Qt::CaseInsensitive))
+                ++expected;
+        QVERIFY(expected > 0 && expected < kSampleNodes);
+        QCOMPARE(rows->rowCount(), expected);
+        for (int r = 0; r < rows->rowCount(); ++r) {
+            const QString name = rows->index(r, 0).data().toString(), op = rows->index(r, 1).data().toString();
+            QVERIFY2(name.contains(QStringLiteral("Conv"), Qt::CaseInsensitive)
+                    || op.contains(QStringLiteral("Conv"), Qt::CaseInsensitive),
+                qPrintable(name + u' ' + op));
+        }
+
+        filter->clear();
+        QCOMPARE(rows->rowCount(), kSampleNodes);
+    }
+
+    void exactOpFilterMatchesHistogram()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openModel(kSample));
+        w.nodePanel()->setFilterText(QStringLiteral("op:_FusedConv2D"));
+        const auto* rows = nodeTable(w)->model();
+        QCOMPARE(rows->rowCount(), 21); // the sample's histogram: 21 _FusedConv2D
+        for (int r = 0; r < rows->rowCount(); ++r)
+            QCOMPARE(rows->index(r, 1).data().toString(), QStringLiteral("_FusedConv2D"));
+    }
+
+    void selectingANodeShowsItsAttributes()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openModel(kSample));
+        QVERIFY(w.selectNode(QStringLiteral("StatefulPartitionedCall/functional_1/conv2d_1/BiasAdd")));
+        const QStringList texts = inspectorTexts(w);
+        QVERIFY2(texts.contains(QStringLiteral("Op=_FusedConv2D")), qPrintable(texts.join(u'\n')));
+        QVERIFY2(texts.contains(QStringLiteral("T=DT_FLOAT")), qPrintable(texts.join(u'\n')));
+        QVERIFY2(texts.contains(QStringLiteral("strides=[1, 1, 1, 1]")), qPrintable(texts.join(u'\n')));
+        QVERIFY2(texts.contains(QStringLiteral("padding=\"VALID\"")), qPrintable(texts.join(u'\n')));
+        QVERIFY(!w.selectNode(QStringLiteral("no such node")));
+    }
+
+    void missingFileReportsErrorWithoutCrashing()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        QSignalSpy errors(&w, &MainWindow::errorReported);
+        QVERIFY(!w.openModel(QStringLiteral("/nonexistent/tfjs-studio/model.json")));
+        QCOMPARE(errors.count(), 1);
+        const QString detail = errors.first().at(1).toString();
+        QVERIFY2(detail.contains(QStringLiteral("/nonexistent/tfjs-studio/model.json")), qPrintable(detail));
+        QVERIFY(logText(w).contains(detail));
+        QVERIFY(w.model() == nullptr);
+        QCOMPARE(nodeTable(w)->model()->rowCount(), 0);
+    }
+
+    void brokenFileKeepsThePreviousModel()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        QFile broken(dir.filePath(QStringLiteral("model.json")));
+        QVERIFY(broken.open(QIODevice::WriteOnly));
+        broken.write("{\"format\": \"graph-model\", \"modelTopology\": {\"node\": [");
+        broken.close();
+
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openModel(kSample));
+        QSignalSpy errors(&w, &MainWindow::errorReported);
+        QVERIFY(!w.openModel(broken.fileName()));
+        QCOMPARE(errors.count(), 1);
+        QCOMPARE(w.modelPath(), kSample);
+        QCOMPARE(nodeTable(w)->model()->rowCount(), kSampleNodes);
+    }
+
+    void layersModelListsLayers()
+    {
+        if (!QFile::exists(kLayersModel))
+            QSKIP("shared layers model not present");
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openModel(kLayersModel));
+        const auto model = studio::conv::importModel(kLayersModel.toStdString());
+        QCOMPARE(static_cast<std::size_t>(nodeTable(w)->model()->rowCount()), model.layers.size());
+        QCOMPARE(nodeTable(w)->model()->headerData(1, Qt::Horizontal).toString(), QStringLiteral("Class"));
+        QVERIFY(w.selectNode(QStringLiteral("block_1_expand")));
+        const QStringList texts = inspectorTexts(w);
+        QVERIFY2(texts.contains(QStringLiteral("Class=Conv2D")), qPrintable(texts.join(u'\n')));
+        QVERIFY2(texts.contains(QStringLiteral("filters=96")), qPrintable(texts.join(u'\n')));
+    }
+
+    void uint8ConversionWritesModelJson()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString out = dir.filePath(QStringLiteral("blazeface-uint8"));
+
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openModel(kSample));
+        // Through the widgets, as a user would set it up.
+        auto* folder = w.findChild<QLineEdit*>(QStringLiteral("outputFolder"));
+        auto* quantization = w.findChild<QComboBox*>(QStringLiteral("quantization"));
+        auto* convert = w.findChild<QPushButton*>(QStringLiteral("convertButton"));
+        QVERIFY(folder && quantization && convert);
+        folder->setText(out);
+        quantization->setCurrentIndex(quantization->findText(QStringLiteral("uint8"), Qt::MatchStartsWith));
+        QVERIFY(quantization->currentIndex() > 0);
+        QVERIFY(convert->isEnabled());
+
+        QSignalSpy finished(w.convertPanel(), &ConvertPanel::finished);
+        QTest::mouseClick(convert, Qt::LeftButton);
+        QVERIFY(w.convertPanel()->isRunning() || finished.count() == 1);
+        QVERIFY(finished.count() == 1 || finished.wait(60000));
+        QCOMPARE(finished.first().first().toBool(), true);
+        QVERIFY(!w.convertPanel()->isRunning());
+        QVERIFY(convert->isEnabled());
+
+        QFile json(out + QStringLiteral("/model.json"));
+        QVERIFY2(json.open(QIODevice::ReadOnly), qPrintable(json.fileName()));
+        const QJsonObject doc = QJsonDocument::fromJson(json.readAll()).object();
+        int uint8Weights = 0;
+        for (const auto& group : doc.value(QStringLiteral("weightsManifest")).toArray())
+            for (const auto& weight : group.toObject().value(QStringLiteral("weights")).toArray())
+                if (weight.toObject().value(QStringLiteral("quantization")).toObject().value(QStringLiteral("dtype"))
+                    == QStringLiteral("uint8"))
+                    ++uint8Weights;
+        QVERIFY(uint8Weights > 0);
+        QVERIFY(logText(w).contains(QStringLiteral("Converted into")));
+        QVERIFY(logText(w).contains(QStringLiteral("model.json")));
+        maybeShoot(w, QStringLiteral("converted-uint8"));
+
+        // And the studio can open what it wrote.
+        QVERIFY(w.openModel(json.fileName()));
+        QCOMPARE(nodeTable(w)->model()->rowCount(), kSampleNodes);
+    }
+
+    void conversionErrorIsReportedNotThrown()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        // The output "folder" is a file: the converter refuses, the panel reports.
+        const QString blocker = dir.filePath(QStringLiteral("not-a-folder"));
+        QFile f(blocker);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.close();
+
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openModel(kSample));
+        w.convertPanel()->setOutputFolder(blocker);
+        QSignalSpy finished(w.convertPanel(), &ConvertPanel::finished);
+        QSignalSpy errors(&w, &MainWindow::errorReported);
+        w.convertPanel()->start();
+        QVERIFY(finished.count() == 1 || finished.wait(60000));
+        QCOMPARE(finished.first().first().toBool(), false);
+        QCOMPARE(errors.count(), 1);
+        QVERIFY2(errors.first().at(1).toString().contains(QStringLiteral("not a folder")),
+            qPrintable(errors.first().at(1).toString()));
+        QVERIFY(logText(w).contains(QStringLiteral("Conversion failed")));
+        maybeShoot(w, QStringLiteral("conversion-failed"));
+    }
+
+    void closingDuringConversionWaitsForTheWorker()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        auto w = std::make_unique<MainWindow>();
+        w->setInteractive(false);
+        QVERIFY(w->openModel(kSample));
+        w->convertPanel()->setOutputFolder(dir.filePath(QStringLiteral("out")));
+        w->convertPanel()->setShardSize(1024); // many shards: the writer polls cancel between them
+        w->convertPanel()->start();
+        w.reset(); // must cancel and join, not crash or leave a thread behind
+        // Cancelled or finished first, the output is all or nothing, never half a model.
+        const QDir out(dir.filePath(QStringLiteral("out")));
+        QVERIFY(!out.exists() || out.exists(QStringLiteral("model.json")));
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "test_main_window.moc"
