@@ -660,19 +660,15 @@ WriteReport writeTfjsModel(const Model& model, const fs::path& outDir, const Wri
                 const auto n = static_cast<std::size_t>(w.elementCount());
                 std::optional<Quantization> q;
                 const bool keepAsStored = pw.storage && w.quantization && w.quantization->dtype == *pw.storage;
-                if (keepAsStored) {
-                    // Already stored this way: copy bytes and parameters unchanged. Re-quantizing the
-                    // dequantized values would move min/scale by float32 rounding for nothing.
-                    q = w.quantization;
-                    ++report.quantizedWeights;
-                    const auto bytes = w.storedBytes();
-                    stream.write(bytes.data(), bytes.size());
-                } else if (pw.storage) {
-                    // Quantize from float32 values (dequantizing first if stored quantized), as the converter does.
+                auto decode = [&] {
                     if (values.size() < n)
                         values.resize(n);
                     decodeFloat32Into(w, values.data());
                     buffer.resize(pw.bytes);
+                };
+                if (pw.storage && !keepAsStored) {
+                    // Quantize from float32 values (dequantizing first if stored quantized), as the converter does.
+                    decode();
                     q.emplace();
                     q->dtype = *pw.storage;
                     if (*pw.storage == DType::Float16) {
@@ -685,23 +681,33 @@ WriteReport writeTfjsModel(const Model& model, const fs::path& outDir, const Wri
                     q->originalDtype = "float32";
                     ++report.quantizedWeights;
                     stream.write(buffer.data(), buffer.size());
-                } else if (w.quantization) {
-                    // Stored quantized, written plain: dequantize (int32 values round as TF.js does).
-                    if (values.size() < n)
-                        values.resize(n);
-                    decodeFloat32Into(w, values.data());
-                    buffer.resize(pw.bytes);
+                } else if (w.quantization && !keepAsStored) {
+                    // Stored quantized, written plain.
                     if (w.dtype == DType::Int32) {
+                        // TF.js: Math.round(q * scale + min) in double.
+                        const auto stored = w.storedBytes();
+                        const double lo = *w.quantization->min, scale = *w.quantization->scale;
+                        buffer.resize(pw.bytes);
                         for (std::size_t i = 0; i < n; ++i) {
-                            const auto v = static_cast<std::int32_t>(std::nearbyint(values[i]));
+                            double qv = stored[i];
+                            if (w.quantization->dtype == DType::UInt16)
+                                qv = stored[2 * i] | (stored[2 * i + 1] << 8);
+                            const auto v = static_cast<std::int32_t>(std::floor(qv * scale + lo + 0.5));
                             std::memcpy(buffer.data() + 4 * i, &v, 4);
                         }
                     } else {
+                        decode();
                         std::memcpy(buffer.data(), values.data(), n * 4);
                     }
                     stream.write(buffer.data(), buffer.size());
                 } else {
-                    // Unchanged bytes: copy in chunks so huge weights never sit in memory whole.
+                    // Unchanged bytes (plain, or already quantized as asked: bytes and min/scale kept,
+                    // since re-quantizing dequantized values would move min/scale by float32 rounding).
+                    // Copied in chunks so that huge weights never sit in memory whole.
+                    if (keepAsStored) {
+                        q = w.quantization;
+                        ++report.quantizedWeights;
+                    }
                     for (std::uint64_t off = 0; off < w.byteLength; off += kChunk) {
                         const auto len = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, w.byteLength - off));
                         buffer.resize(len);

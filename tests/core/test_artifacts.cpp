@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <cstring>
 #include <random>
 #include <set>
 #include <sstream>
@@ -388,6 +389,30 @@ private slots:
         }
         qInfo("mutants: %d rejected with a message, %d still readable", rejected, accepted);
         QVERIFY(rejected > 500);
+    }
+
+    // An int32 weight stored as uint8 decodes like TF.js: Math.round(q * scale + min).
+    void quantizedInt32DecodesLikeTfjs()
+    {
+        const fs::path dir = scratch("int32q");
+        fs::create_directories(dir);
+        writeText(dir / "w.bin", std::string("\x00\x01\x02\x03\x05", 5));
+        writeText(dir / "model.json", R"({"format": "graph-model", "modelTopology": {"node": [{"name": "i", "op": "Const"}]},
+            "weightsManifest": [{"paths": ["w.bin"], "weights": [{"name": "i", "shape": [5], "dtype": "int32",
+            "quantization": {"dtype": "uint8", "min": -1.0, "scale": 0.5}}]}]})");
+        const fs::path out = scratch("int32q-out");
+        writeTfjsModel(readTfjsModel(dir / "model.json"), out, {});
+        const auto bytes = readAll(out / "group1-shard1of1.bin");
+        QCOMPARE(bytes.size(), std::size_t(20));
+        std::int32_t v[5];
+        std::memcpy(v, bytes.data(), 20);
+        QCOMPARE(v[0], -1);
+        QCOMPARE(v[1], 0); // Math.round(-0.5) is -0
+        QCOMPARE(v[2], 0);
+        QCOMPARE(v[3], 1); // Math.round(0.5) is 1: half up, not half to even
+        QCOMPARE(v[4], 2);
+        const Json j = loadJson(out / "model.json");
+        QVERIFY(!j["weightsManifest"][0]["weights"][0].contains("quantization"));
     }
 
     // --- bad input: one test each, the message names the file and the problem ---
