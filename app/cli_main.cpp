@@ -3,6 +3,7 @@
 #include "converter/convert.h"
 #include "converter/importers/importer.h"
 #include "converter/inspect.h"
+#include "converter/op_check.h"
 #include "core/error.h"
 #include "core/version.h"
 
@@ -18,6 +19,7 @@ commands:
   convert [flags] INPUT OUTPUT_DIR   convert / re-quantize / re-shard (tensorflowjs_converter flags;
                                      see 'convert --help')
   inspect MODEL [--json]             format, inputs, outputs, op or layer histogram, weights, shards
+  check MODEL                        op check: exit 1 naming the ops TensorFlow.js cannot run
   pipeline [MODEL] [--out DIR]       inspect + convert + benchmark, printed as one report
                                      (default MODEL: the bundled sample)
   formats                            the input formats this build reads
@@ -78,6 +80,27 @@ int cmdConvert(const std::vector<std::string>& args)
     return 0;
 }
 
+int cmdCheck(const std::vector<std::string>& args)
+{
+    if (args.size() != 1 || args[0].rfind("--", 0) == 0) {
+        std::cerr << "usage: tfjs-studio-cli check MODEL\n";
+        return 2;
+    }
+    const auto model = studio::conv::importModel(args[0]);
+    if (model.kind != studio::core::ModelKind::GraphModel) {
+        std::cout << args[0] << ": " << studio::core::modelKindName(model.kind)
+                  << "; the op check applies to graph models\n";
+        return 0;
+    }
+    const auto report = studio::conv::checkOps(model);
+    if (report.ok()) {
+        std::cout << args[0] << ": " << studio::conv::describe(report) << "\n";
+        return 0;
+    }
+    std::cerr << "error: " << args[0] << ": " << studio::conv::describe(report) << "\n";
+    return 1;
+}
+
 int cmdPipeline(const std::vector<std::string>& args)
 {
     std::filesystem::path model, out;
@@ -117,6 +140,8 @@ int main(int argc, char** argv)
             return cmdConvert(args);
         if (cmd == "inspect")
             return cmdInspect(args);
+        if (cmd == "check")
+            return cmdCheck(args);
         if (cmd == "pipeline")
             return cmdPipeline(args);
         if (cmd == "formats") {

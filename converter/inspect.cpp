@@ -1,6 +1,7 @@
 // Builds the inspect report from a model.
 #include "converter/inspect.h"
 
+#include "converter/op_check.h"
 #include "core/io/byte_source.h"
 #include "core/ir/dtype.h"
 
@@ -75,6 +76,10 @@ InspectReport inspect(const core::Model& m)
             for (const auto& n : f.nodes)
                 ++counts[n.op];
         r.nodeCount = m.graph.nodes.size();
+        const auto check = checkOps(m);
+        r.opCheck = describe(check);
+        for (const auto& u : check.unsupported)
+            r.unsupportedOps.push_back(u.op);
     } else {
         for (const auto& l : m.layers)
             ++counts[l.className];
@@ -122,6 +127,8 @@ std::string toText(const InspectReport& r)
     o << (r.kind == "graph-model" ? "ops" : "layers") << " (" << r.nodeCount << "):\n";
     for (const auto& [name, n] : r.histogram)
         o << "  " << n << "  " << name << "\n";
+    if (!r.opCheck.empty())
+        o << "TF.js ops:    " << r.opCheck << "\n";
     o << "weights:      " << r.weightCount << " tensors, " << humanBytes(r.weightBytes) << "\n";
     for (const auto& [dt, n] : r.bytesByStorage)
         o << "  " << dt << ": " << humanBytes(n) << "\n";
@@ -150,6 +157,10 @@ Json toJson(const InspectReport& r)
     Json hist = Json::object();
     for (const auto& [k, v] : r.histogram) hist[k] = v;
     j[r.kind == "graph-model" ? "ops" : "layers"] = hist;
+    if (!r.opCheck.empty()) {
+        j["opCheck"] = r.opCheck;
+        j["unsupportedOps"] = r.unsupportedOps;
+    }
     j["weightCount"] = r.weightCount;
     j["weightBytes"] = r.weightBytes;
     j["bytesByDtype"] = r.bytesByStorage;

@@ -30,6 +30,8 @@ struct InspectReport {
         std::uint64_t bytes = 0;
     };
     std::vector<std::vector<Shard>> shards; // per group, as stored
+    std::string opCheck; // graph models: the op check's verdict
+    std::vector<std::string> unsupportedOps;
 };
 
 InspectReport inspect(const core::Model& model);

@@ -122,6 +122,16 @@ private slots:
         QCOMPARE(j["shards"][0][0]["file"].get<std::string>(), "group1-shard1of" + std::to_string(shards) + ".bin");
     }
 
+    void checkNamesUnsupportedOps()
+    {
+        const auto dir = fixture("check");
+        QCOMPARE(cli({"check", q(dir)}).code, 0);
+        editManifest(dir, [](auto& j) { j["modelTopology"]["node"][1]["op"] = "SentencepieceOp"; });
+        const auto r = cli({"check", q(dir / "model.json")});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("Unsupported Ops in the model: SentencepieceOp"), qPrintable(r.err));
+    }
+
     void badInvalidJson()
     {
         const auto dir = fixture("json");

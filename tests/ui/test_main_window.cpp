@@ -266,6 +266,33 @@ private slots:
         maybeShoot(w, QStringLiteral("conversion-failed"));
     }
 
+    void cancelStopsTheConversion()
+    {
+        if (!QFile::exists(kLayersModel))
+            QSKIP("shared layers model not present");
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString out = dir.filePath(QStringLiteral("out"));
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openModel(kLayersModel));
+        w.convertPanel()->setOutputFolder(out);
+        // 13.5 MiB in 1 KiB shards: thousands of files, so the cancel lands mid-write.
+        w.convertPanel()->setShardSize(1024);
+        QSignalSpy finished(w.convertPanel(), &ConvertPanel::finished);
+        w.convertPanel()->start();
+        QVERIFY(w.convertPanel()->isRunning());
+        auto* cancel = w.findChild<QPushButton*>(QStringLiteral("cancelButton"));
+        QVERIFY(cancel && cancel->isEnabled());
+        QTest::mouseClick(cancel, Qt::LeftButton);
+        QVERIFY(finished.count() == 1 || finished.wait(60000));
+        if (finished.first().first().toBool())
+            QSKIP("the conversion finished before the cancel reached it");
+        QVERIFY2(logText(w).contains(QStringLiteral("Conversion cancelled")), qPrintable(logText(w)));
+        QVERIFY(!QDir(out).exists()); // nothing half-written
+        QVERIFY(QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden).isEmpty());
+    }
+
     void closingDuringConversionWaitsForTheWorker()
     {
         QTemporaryDir dir;

@@ -1,0 +1,29 @@
+// The op check: which nodes TensorFlow.js cannot run, and why.
+#pragma once
+
+#include "core/ir/model.h"
+
+#include <string>
+#include <vector>
+
+namespace studio::conv {
+
+struct UnsupportedOp {
+    std::string op;
+    std::vector<std::string> nodes; // "node" or "function/node" for library function bodies
+    std::string reason;
+};
+
+struct OpCheckReport {
+    std::size_t checkedNodes = 0;
+    std::vector<UnsupportedOp> unsupported; // sorted by op name
+    bool ok() const { return unsupported.empty(); }
+};
+
+// Checks top-level nodes and every library function body, as the reference converter does.
+OpCheckReport checkOps(const core::Model& model, bool stripDebugOps = true);
+
+// "Unsupported Ops in the model: Foo (2 nodes: a, b), Bar (1 node: c)".
+std::string describe(const OpCheckReport& report);
+
+} // namespace studio::conv

@@ -1,0 +1,70 @@
+// The op check: the corpus's graph models (made by the reference converter, which ran the
+// same check) pass; injected unsupported ops are named with their nodes.
+#include "converter/op_check.h"
+#include "core/ops/op_table.h"
+#include "core/tfjs/artifacts.h"
+
+#include <QtTest>
+
+#include <filesystem>
+
+using namespace studio;
+namespace fs = std::filesystem;
+
+class TestOpCheck : public QObject {
+    Q_OBJECT
+private slots:
+    void table()
+    {
+        QCOMPARE(core::tfjsOps().size(), std::size_t(248));
+        QCOMPARE(core::tfjsOpCategory("Conv2D"), std::optional<std::string_view>("convolution"));
+        QVERIFY(core::tfjsSupportsOp("_FusedConv2D"));
+        QVERIFY(!core::tfjsSupportsOp("StatefulPartitionedCall"));
+        QVERIFY(core::tfjsSupportsOp("Assert", true));
+        QVERIFY(!core::tfjsSupportsOp("Assert", false));
+    }
+
+    void corpusGraphModelsPass()
+    {
+        int checked = 0;
+        for (const char* rel : {"tfjs-graph-blazeface-front-float32/blazeface-front.json",
+                 "tfjs-graph-handtrack-ssd-uint8-controlflow/handtrack.json",
+                 "tfjs-graph-selfie-segmentation-float16/selfie.json",
+                 "pair-savedmodel-tf23-korean-spacing-graph/tfjs_graph_model/model.json",
+                 "pair-keras205-gender-minixception-graph/tfjs_graph_model/gender.json"}) {
+            const auto model = core::readTfjsModel(fs::path(STUDIO_MODELS_DIR) / rel);
+            const auto r = conv::checkOps(model);
+            QVERIFY2(r.ok(), qPrintable(QString(rel) + ": " + QString::fromStdString(conv::describe(r))));
+            QCOMPARE(r.checkedNodes, model.graph.nodes.size());
+            ++checked;
+        }
+        QCOMPARE(checked, 5);
+    }
+
+    void unsupportedOpsNamed()
+    {
+        auto model = core::readTfjsModel(fs::path(STUDIO_MODELS_DIR) / "tfjs-graph-blazeface-front-float32/blazeface-front.json");
+        model.graph.nodes[3].op = "StatefulPartitionedCall";
+        model.graph.nodes[7].op = "MyCustomOp";
+        model.graph.nodes[9].op = "MyCustomOp";
+        core::Function fn;
+        fn.name = "__inference_body_12";
+        core::Node inner;
+        inner.name = "x";
+        inner.op = "ReadVariableOp";
+        fn.nodes.push_back(inner);
+        model.graph.functions.push_back(fn);
+        const auto r = conv::checkOps(model);
+        QCOMPARE(r.unsupported.size(), std::size_t(3));
+        QCOMPARE(QString::fromStdString(r.unsupported[0].op), QString("MyCustomOp"));
+        QCOMPARE(r.unsupported[0].nodes.size(), std::size_t(2));
+        QCOMPARE(QString::fromStdString(r.unsupported[1].nodes[0]), QString("__inference_body_12/x"));
+        const auto text = QString::fromStdString(conv::describe(r));
+        QVERIFY2(text.startsWith("Unsupported Ops in the model: MyCustomOp"), qPrintable(text));
+        QVERIFY(text.contains(QString::fromStdString(model.graph.nodes[3].name)));
+        QVERIFY(text.contains("freezing should have inlined"));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestOpCheck)
+#include "test_op_check.moc"
