@@ -1,30 +1,391 @@
-// The studio's main window.
+// The studio's main window: builds the panels, opens models, and routes errors to a
+// message box (interactive) or the log only (tests, screenshots).
 #include "ui/main_window.h"
 
 #include "converter/importers/importer.h"
 #include "converter/inspect.h"
+#include "core/ir/model.h"
+#include "core/version.h"
+#include "ui/format.h"
+#include "ui/models/node_table_model.h"
+#include "ui/panels/convert_panel.h"
+#include "ui/panels/histogram_panel.h"
+#include "ui/panels/inspector_panel.h"
+#include "ui/panels/log_panel.h"
+#include "ui/panels/node_panel.h"
+#include "ui/panels/summary_panel.h"
+#include "ui/widgets/section.h"
 
-#include <QPlainTextEdit>
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDockWidget>
+#include <QElapsedTimer>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QSettings>
+#include <QSplitter>
+#include <QStatusBar>
 
 namespace studio::ui {
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
+namespace {
+
+constexpr int kMaxRecentFiles = 10;
+const QString kRecentKey = QStringLiteral("recentFiles");
+const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
+const QString kStateKey = QStringLiteral("mainWindow/state");
+
+// "blazeface/model.json": every TF.js model is called model.json, so its folder is the name.
+QString displayName(const QString& path)
 {
-    m_text = new QPlainTextEdit(this);
-    m_text->setReadOnly(true);
-    setCentralWidget(m_text);
-    resize(1000, 700);
+    const QFileInfo f(path);
+    if (f.isDir())
+        return f.fileName();
+    return f.fileName() == QLatin1String("model.json") ? f.dir().dirName() + u'/' + f.fileName() : f.fileName();
 }
 
-bool MainWindow::openModel(const QString& path)
+// SavedModels and TF Hub modules are folders; the file dialog hands us the file inside.
+QString modelPathFor(const QString& picked)
 {
+    const QFileInfo f(picked);
+    static const QStringList kFolderMarkers = {QStringLiteral("saved_model.pb"), QStringLiteral("saved_model.pbtxt"),
+        QStringLiteral("tfhub_module.pb")};
+    return f.isFile() && kFolderMarkers.contains(f.fileName()) ? f.absolutePath() : picked;
+}
+
+// The open dialog's filters come from the importer registry, so a new importer shows up
+// here without touching the UI.
+QString openDialogFilter()
+{
+    QStringList filters, supported;
+    for (const auto& importer : conv::importers()) {
+        const QString patterns = QString::fromStdString(importer->nameFilter());
+        QString label = QString::fromStdString(importer->description());
+        if (importer->implemented())
+            supported << patterns.split(u' ', Qt::SkipEmptyParts);
+        else
+            label += QObject::tr(" [not supported yet]");
+        filters << QStringLiteral("%1 (%2)").arg(label, patterns);
+    }
+    supported.removeDuplicates();
+    filters.prepend(QObject::tr("Supported models (%1)").arg(supported.join(u' ')));
+    filters << QObject::tr("All files (*)");
+    return filters.join(QStringLiteral(";;"));
+}
+
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
+{
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowTitle(QStringLiteral("tfjs-studio"));
+    setAcceptDrops(true);
+    buildPanels();
+    buildMenus();
+    resize(1360, 860);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildPanels()
+{
+    m_summary = new SummaryPanel;
+    m_histogram = new HistogramPanel;
+    m_nodes = new NodePanel;
+    m_inspector = new InspectorPanel;
+    m_convert = new ConvertPanel;
+    m_log = new LogPanel;
+
+    m_summarySection = new Section(tr("Summary"), m_summary);
+    m_histogramSection = new Section(tr("Ops"), m_histogram);
+    auto* left = new QSplitter(Qt::Vertical);
+    left->setObjectName(QStringLiteral("leftSplit"));
+    left->addWidget(m_summarySection);
+    left->addWidget(m_histogramSection);
+    left->setStretchFactor(0, 3);
+    left->setStretchFactor(1, 2);
+    left->setSizes({430, 300});
+
+    auto* centre = new QSplitter(Qt::Vertical);
+    centre->setObjectName(QStringLiteral("centreSplit"));
+    centre->addWidget(m_nodes);
+    centre->addWidget(new Section(tr("Inspector"), m_inspector));
+    centre->setStretchFactor(0, 3);
+    centre->setStretchFactor(1, 2);
+    centre->setSizes({380, 340});
+
+    m_mainSplit = new QSplitter(Qt::Horizontal);
+    m_mainSplit->setObjectName(QStringLiteral("mainSplit"));
+    m_mainSplit->addWidget(left);
+    m_mainSplit->addWidget(centre);
+    m_mainSplit->setStretchFactor(0, 0);
+    m_mainSplit->setStretchFactor(1, 1);
+    m_mainSplit->setSizes({370, 690});
+    m_mainSplit->setChildrenCollapsible(false);
+    setCentralWidget(m_mainSplit);
+
+    auto* convertDock = new QDockWidget(tr("Convert"), this);
+    convertDock->setObjectName(QStringLiteral("convertDock"));
+    convertDock->setWidget(m_convert);
+    convertDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable
+        | QDockWidget::DockWidgetClosable);
+    addDockWidget(Qt::RightDockWidgetArea, convertDock);
+
+    auto* logDock = new QDockWidget(tr("Log"), this);
+    logDock->setObjectName(QStringLiteral("logDock"));
+    logDock->setWidget(m_log);
+    addDockWidget(Qt::BottomDockWidgetArea, logDock);
+    resizeDocks({convertDock}, {340}, Qt::Horizontal);
+    resizeDocks({logDock}, {130}, Qt::Vertical);
+
+    m_statusPath = new QLabel(tr("No model loaded"));
+    m_statusPath->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_statusCounts = new QLabel;
+    statusBar()->addWidget(m_statusPath, 1);
+    statusBar()->addPermanentWidget(m_statusCounts);
+
+    m_inspector->showHint(tr("Open a model to inspect it (File > Open)."));
+
+    connect(m_nodes, &NodePanel::currentRowChanged, this, &MainWindow::showSelection);
+    connect(m_histogram, &HistogramPanel::opActivated, this,
+        [this](const QString& op) { m_nodes->setFilterText(QStringLiteral("op:") + op); });
+    connect(m_convert, &ConvertPanel::message, m_log, &LogPanel::append);
+    connect(m_convert, &ConvertPanel::failed, this, [this](const QString& title, const QString& detail) {
+        // The panel already logged the failure; only the dialog is missing.
+        emit errorReported(title, detail);
+        if (m_interactive)
+            QMessageBox::critical(this, title, detail);
+    });
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* open = file->addAction(tr("&Open…"), this, &MainWindow::showOpenDialog);
+    open->setShortcut(QKeySequence::Open);
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    updateRecentMenu();
+    file->addSeparator();
+    QAction* convert = file->addAction(tr("&Convert"), m_convert, &ConvertPanel::start);
+    convert->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+    quit->setMenuRole(QAction::QuitRole);
+
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    QAction* find = edit->addAction(tr("&Find Node"), m_nodes, &NodePanel::focusFilter);
+    find->setShortcut(QKeySequence::Find);
+
+    m_viewMenu = menuBar()->addMenu(tr("&View"));
+    for (auto* dock : findChildren<QDockWidget*>())
+        m_viewMenu->addAction(dock->toggleViewAction());
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About tfjs-studio"), this, &MainWindow::showAbout)->setMenuRole(QAction::AboutRole);
+    help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt)->setMenuRole(QAction::AboutQtRole);
+}
+
+void MainWindow::setInteractive(bool interactive)
+{
+    m_interactive = interactive;
+    m_convert->setInteractive(interactive);
+}
+
+void MainWindow::restoreLayout()
+{
+    QSettings settings;
+    restoreGeometry(settings.value(kGeometryKey).toByteArray());
+    restoreState(settings.value(kStateKey).toByteArray());
+}
+
+bool MainWindow::openModel(const QString& requested)
+{
+    const QString path = modelPathFor(requested);
+    QElapsedTimer timer;
+    timer.start();
+    std::unique_ptr<core::Model> model;
+    conv::InspectReport report;
+    QGuiApplication::setOverrideCursor(Qt::WaitCursor);
     try {
-        const auto model = conv::importModel(path.toStdString());
-        m_text->setPlainText(QString::fromStdString(conv::toText(conv::inspect(model))));
-        return true;
+        model = std::make_unique<core::Model>(conv::importModel(path.toStdString()));
+        report = conv::inspect(*model);
     } catch (const std::exception& e) {
-        m_text->setPlainText(QString::fromUtf8(e.what()));
+        QGuiApplication::restoreOverrideCursor();
+        statusBar()->showMessage(tr("Could not open %1").arg(displayName(path)), 8000);
+        forgetRecent(path); // a recent entry that cannot be opened only gets in the way
+        reportError(tr("Cannot open model"), QString::fromUtf8(e.what()));
         return false;
+    }
+    QGuiApplication::restoreOverrideCursor();
+
+    // Panels first point at the new model, then the old one goes: nothing refers to it.
+    const bool graph = model->kind == core::ModelKind::GraphModel;
+    const bool weightsOnly = model->kind == core::ModelKind::WeightsOnly;
+    const QString unit = graph ? tr("nodes") : tr("layers");
+    m_summary->setReport(report);
+    m_summarySection->setNote(QString::fromStdString(report.kind));
+    m_histogram->setCounts(report.histogram, graph || weightsOnly);
+    m_histogramSection->setTitle(graph || weightsOnly ? tr("Ops") : tr("Layer classes"));
+    m_histogramSection->setNote(weightsOnly ? tr("no topology") : tr("%1 kinds").arg(report.histogram.size()));
+    m_nodes->setFilterText({});
+    m_nodes->setModel(*model);
+    m_model = std::move(model);
+    m_modelPath = path;
+    showSelection(-1);
+    m_convert->setSource(path);
+
+    setWindowTitle(QStringLiteral("tfjs-studio — %1").arg(displayName(path)));
+    m_statusPath->setText(QDir::toNativeSeparators(QFileInfo(path).absoluteFilePath()));
+    // Weights-only models have no topology; their node count would read as "0 layers".
+    const QString weights = tr("%1 weights").arg(report.weightCount);
+    const QString nodes = tr("%1 %2").arg(report.nodeCount).arg(unit);
+    const QString counts = weightsOnly ? weights : nodes + QStringLiteral(", ") + weights;
+    QStringList status{QString::fromStdString(report.kind)};
+    if (!weightsOnly)
+        status << nodes;
+    status << weights << bytesText(report.weightBytes);
+    m_statusCounts->setText(status.join(QStringLiteral(" · ")));
+    m_log->append(LogLevel::Info,
+        tr("Opened %1 (%2, %3, %4) in %5 ms")
+            .arg(QFileInfo(path).absoluteFilePath(), QString::fromStdString(report.format), counts)
+            .arg(bytesText(report.weightBytes))
+            .arg(timer.elapsed()));
+    rememberRecent(QFileInfo(path).absoluteFilePath());
+    emit modelLoaded(path);
+    return true;
+}
+
+bool MainWindow::selectNode(const QString& name)
+{
+    return m_model && m_nodes->selectName(name);
+}
+
+void MainWindow::showSelection(int row)
+{
+    if (!m_model) {
+        m_inspector->showHint(tr("Open a model to inspect it (File > Open)."));
+        return;
+    }
+    if (row < 0) {
+        m_inspector->showHint(tr("Select a row to see its attributes."));
+        return;
+    }
+    const auto index = static_cast<std::size_t>(row);
+    switch (m_nodes->tableModel()->rowKind()) {
+    case NodeTableModel::RowKind::GraphNode: m_inspector->showGraphNode(*m_model, index); break;
+    case NodeTableModel::RowKind::Layer: m_inspector->showLayer(*m_model, index); break;
+    case NodeTableModel::RowKind::Weight: m_inspector->showWeight(*m_model, index); break;
+    }
+}
+
+void MainWindow::reportError(const QString& title, const QString& detail)
+{
+    m_log->append(LogLevel::Error, QStringLiteral("%1: %2").arg(title, detail));
+    emit errorReported(title, detail);
+    if (m_interactive)
+        QMessageBox::critical(this, title, detail);
+}
+
+void MainWindow::showOpenDialog()
+{
+    const QString start = m_modelPath.isEmpty() ? QDir::homePath() : QFileInfo(m_modelPath).absolutePath();
+    const QString picked = QFileDialog::getOpenFileName(this, tr("Open Model"), start, openDialogFilter());
+    if (!picked.isEmpty())
+        openModel(picked);
+}
+
+void MainWindow::showAbout()
+{
+    QMessageBox::about(this, tr("About tfjs-studio"),
+        tr("<h3>tfjs-studio %1</h3>"
+           "<p>Takes trained TensorFlow models to the web: inspect a model, convert it to the "
+           "TensorFlow.js format with quantization and sharding, and measure the result.</p>"
+           "<p>Built with Qt %2.</p>")
+            .arg(QStringLiteral(STUDIO_VERSION), QString::fromLatin1(qVersion())));
+}
+
+QStringList MainWindow::recentFiles() const
+{
+    return QSettings().value(kRecentKey).toStringList();
+}
+
+void MainWindow::rememberRecent(const QString& path)
+{
+    QStringList files = recentFiles();
+    files.removeAll(path);
+    files.prepend(path);
+    while (files.size() > kMaxRecentFiles)
+        files.removeLast();
+    QSettings().setValue(kRecentKey, files);
+    updateRecentMenu();
+}
+
+void MainWindow::forgetRecent(const QString& path)
+{
+    QStringList files = recentFiles();
+    if (files.removeAll(QFileInfo(path).absoluteFilePath()) == 0)
+        return;
+    QSettings().setValue(kRecentKey, files);
+    updateRecentMenu();
+}
+
+void MainWindow::updateRecentMenu()
+{
+    m_recentMenu->clear();
+    const QStringList files = recentFiles();
+    for (int i = 0; i < files.size(); ++i) {
+        const QString& f = files[i];
+        // &1..&9 give keyboard access without the mouse.
+        const QString label = i < 9 ? QStringLiteral("&%1  %2").arg(i + 1).arg(displayName(f)) : displayName(f);
+        QAction* a = m_recentMenu->addAction(label, this, [this, f] { openModel(f); });
+        a->setToolTip(f);
+        a->setStatusTip(f);
+    }
+    if (files.isEmpty())
+        m_recentMenu->addAction(tr("No recent models"))->setEnabled(false);
+    m_recentMenu->addSeparator();
+    QAction* clear = m_recentMenu->addAction(tr("Clear Recent"), this, [this] {
+        QSettings().remove(kRecentKey);
+        updateRecentMenu();
+    });
+    clear->setEnabled(!files.isEmpty());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    if (m_convert->isRunning() && m_interactive) {
+        const auto answer = QMessageBox::question(this, tr("Conversion Running"),
+            tr("A conversion is still running. Cancel it and quit?"));
+        if (answer != QMessageBox::Yes) {
+            event->ignore();
+            return;
+        }
+    }
+    QSettings settings;
+    settings.setValue(kGeometryKey, saveGeometry());
+    settings.setValue(kStateKey, saveState());
+    event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    if (event->mimeData()->hasUrls() && event->mimeData()->urls().first().isLocalFile())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    const auto urls = event->mimeData()->urls();
+    if (!urls.isEmpty() && urls.first().isLocalFile()) {
+        event->acceptProposedAction();
+        openModel(urls.first().toLocalFile());
     }
 }
 

@@ -91,7 +91,8 @@ void walkLayers(const Json& config, const std::string& prefix, KerasView& view, 
     if (!top)
         return;
     // Sequential without InputLayer: the first layer's batch_input_shape is the input.
-    if (view.inputs.empty() && !layers->empty() && (*layers)[0].is_object()) {
+    const bool functional = config.is_object() && config.contains("input_layers");
+    if (!functional && view.inputs.empty() && !layers->empty() && (*layers)[0].is_object()) {
         const auto cfg = (*layers)[0].value("config", Json::object());
         if (auto s = shapeFromConfig(cfg)) {
             TensorSpec t;
@@ -111,11 +112,12 @@ void walkLayers(const Json& config, const std::string& prefix, KerasView& view, 
         for (const auto& n : names) {
             TensorSpec t;
             t.key = t.name = n;
+            t.tfDtype = 1; // layers models compute in float32 unless an InputLayer says otherwise
             for (const auto& layer : view.layers)
-                if (layer.name == n) {
+                if (layer.name == n && layer.className == "InputLayer") {
+                    // batch_input_shape on other layers is their input's shape, not their output's.
                     t.shape = shapeFromConfig(layer.config);
-                    if (layer.className == "InputLayer")
-                        t.tfDtype = dtypeFromKeras(layer.config.value("dtype", "float32"));
+                    t.tfDtype = dtypeFromKeras(layer.config.value("dtype", "float32"));
                 }
             out.push_back(t);
         }
@@ -125,6 +127,7 @@ void walkLayers(const Json& config, const std::string& prefix, KerasView& view, 
     if (view.outputs.empty() && !view.layers.empty()) {
         TensorSpec t;
         t.key = t.name = (*layers).back().value("config", Json::object()).value("name", view.layers.back().name);
+        t.tfDtype = 1;
         view.outputs.push_back(t);
     }
 }

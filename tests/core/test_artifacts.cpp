@@ -391,6 +391,33 @@ private slots:
         QVERIFY(rejected > 500);
     }
 
+    // The layer-level view of layers models: functional, Sequential, multi-output.
+    void kerasLayerView()
+    {
+        const Model functional = readTfjsModel(kModels / "tfjs-layers-mobilenetv2-float32-seeded/model.json");
+        QCOMPARE(functional.kind, ModelKind::LayersModel);
+        QCOMPARE(functional.layers.size(), std::size_t(156));
+        QCOMPARE(functional.inputs.size(), std::size_t(1));
+        QCOMPARE(QString::fromStdString(functional.inputs[0].name), QString("input_1"));
+        QCOMPARE(functional.inputs[0].shape->dims, (std::vector<std::int64_t>{-1, 224, 224, 3}));
+        QCOMPARE(functional.outputs.size(), std::size_t(1));
+        QCOMPARE(QString::fromStdString(functional.outputs[0].name), QString("predictions"));
+        QVERIFY(!functional.outputs[0].shape); // needs shape inference, not guessed
+        const auto add = std::find_if(functional.layers.begin(), functional.layers.end(),
+            [](const Layer& l) { return l.name == "block_2_add"; });
+        QVERIFY(add != functional.layers.end());
+        QCOMPARE(add->inboundLayers, (std::vector<std::string>{"block_1_project_BN", "block_2_project_BN"}));
+
+        const Model sequential = readTfjsModel(kModels / "golden-tfjs-e2e-load-predict/layers_model/model.json");
+        QCOMPARE(sequential.inputs.size(), std::size_t(1));
+        QCOMPARE(sequential.inputs[0].shape->dims, (std::vector<std::int64_t>{-1, 10}));
+        QCOMPARE(sequential.layers[1].inboundLayers, (std::vector<std::string>{sequential.layers[0].name}));
+
+        const Model multi = readTfjsModel(kModels / "tensorspace-mnist-lenet-multiformat/converted_layers_model_multi_output/model.json");
+        QCOMPARE(multi.outputs.size(), std::size_t(7));
+        QCOMPARE(QString::fromStdString(multi.outputs.back().name), QString("softmax"));
+    }
+
     // An int32 weight stored as uint8 decodes like TF.js: Math.round(q * scale + min).
     void quantizedInt32DecodesLikeTfjs()
     {
