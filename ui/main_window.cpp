@@ -257,6 +257,8 @@ bool MainWindow::openModel(const QString& requested)
             .arg(QFileInfo(path).absoluteFilePath(), QString::fromStdString(report.format), counts)
             .arg(bytesText(report.weightBytes))
             .arg(timer.elapsed()));
+    if (!report.unsupportedOps.empty())
+        m_log->append(LogLevel::Warning, QString::fromStdString(report.opCheck));
     rememberRecent(QFileInfo(path).absoluteFilePath());
     emit modelLoaded(path);
     return true;

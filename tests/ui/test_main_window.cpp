@@ -178,6 +178,41 @@ private slots:
         QCOMPARE(nodeTable(w)->model()->rowCount(), kSampleNodes);
     }
 
+    // A node whose op TensorFlow.js cannot run is red in the table and named in the summary.
+    void unsupportedOpsStandOut()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString src = QStringLiteral(STUDIO_MODELS_DIR "/golden-tfjs-e2e-load-predict/graph_model/");
+        QVERIFY(QFile::copy(src + "weights.bin", dir.filePath(QStringLiteral("weights.bin"))));
+        QFile in(src + "model.json");
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        QByteArray text = in.readAll();
+        QVERIFY(text.contains("\"op\": \"MatMul\""));
+        text.replace("\"op\": \"MatMul\"", "\"op\": \"SentencepieceOp\"");
+        QFile out(dir.filePath(QStringLiteral("model.json")));
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(text);
+        out.close();
+
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openModel(out.fileName()));
+        auto* table = nodeTable(w)->model();
+        int red = 0;
+        for (int row = 0; row < table->rowCount(); ++row) {
+            const bool bad = table->index(row, 1).data().toString() == QStringLiteral("SentencepieceOp");
+            const QVariant fg = table->index(row, 0).data(Qt::ForegroundRole);
+            QCOMPARE(fg.isValid(), bad);
+            red += bad ? 1 : 0;
+        }
+        QCOMPARE(red, 1);
+        auto* summary = w.findChild<QTreeWidget*>(QStringLiteral("modelSummary"));
+        QVERIFY(summary);
+        const auto hits = summary->findItems(QStringLiteral("unsupported: SentencepieceOp"), Qt::MatchExactly | Qt::MatchRecursive, 1);
+        QCOMPARE(hits.size(), 1);
+    }
+
     void layersModelListsLayers()
     {
         if (!QFile::exists(kLayersModel))

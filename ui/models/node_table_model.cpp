@@ -2,7 +2,10 @@
 #include "ui/models/node_table_model.h"
 
 #include "core/ir/model.h"
+#include "core/ops/op_table.h"
 #include "ui/format.h"
+
+#include <QColor>
 
 namespace studio::ui {
 
@@ -16,7 +19,7 @@ void NodeTableModel::setModel(const core::Model& model)
         m_kind = RowKind::GraphNode;
         m_rows.reserve(model.graph.nodes.size());
         for (const auto& n : model.graph.nodes) {
-            Row r{QString::fromStdString(n.name), QString::fromStdString(n.op), {}};
+            Row r{QString::fromStdString(n.name), QString::fromStdString(n.op), {}, !core::tfjsSupportsOp(n.op)};
             for (const auto& in : n.inputs)
                 r.links << QString::fromStdString(in);
             m_rows.push_back(std::move(r));
@@ -25,7 +28,7 @@ void NodeTableModel::setModel(const core::Model& model)
         m_kind = RowKind::Layer;
         m_rows.reserve(model.layers.size());
         for (const auto& l : model.layers) {
-            Row r{QString::fromStdString(l.name), QString::fromStdString(l.className), {}};
+            Row r{QString::fromStdString(l.name), QString::fromStdString(l.className), {}, false};
             for (const auto& in : l.inboundLayers)
                 r.links << QString::fromStdString(in);
             m_rows.push_back(std::move(r));
@@ -38,7 +41,7 @@ void NodeTableModel::setModel(const core::Model& model)
                 QString dtype = dtypeText(w.dtype);
                 if (w.quantization)
                     dtype += QStringLiteral(" (%1)").arg(dtypeText(w.quantization->dtype));
-                m_rows.push_back({QString::fromStdString(w.name), dtype, {shapeText(w.shape)}});
+                m_rows.push_back({QString::fromStdString(w.name), dtype, {shapeText(w.shape)}, false});
             }
     }
     endResetModel();
@@ -82,6 +85,11 @@ QVariant NodeTableModel::data(const QModelIndex& index, int role) const
         default: return {};
         }
     }
+    // Ops TensorFlow.js cannot run stand out in red, with the reason on hover.
+    if (r.unsupported && role == Qt::ForegroundRole)
+        return QColor(0xc0, 0x20, 0x20);
+    if (r.unsupported && role == Qt::ToolTipRole && index.column() == OpColumn)
+        return tr("TensorFlow.js cannot run %1: it is not in the converter's op list").arg(r.op);
     // Long input lists are cut by the column; the tooltip shows them one per line.
     if (role == Qt::ToolTipRole && index.column() == LinksColumn && r.links.size() > 1)
         return r.links.join(u'\n');

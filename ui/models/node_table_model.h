@@ -39,6 +39,7 @@ private:
         QString name;
         QString op;         // op, layer class, or dtype
         QStringList links;  // inputs, inbound layers, or (weights) the shape as one item
+        bool unsupported = false; // graph nodes whose op TensorFlow.js cannot run
     };
     RowKind m_kind = RowKind::GraphNode;
     std::vector<Row> m_rows;

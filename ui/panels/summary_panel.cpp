@@ -5,6 +5,7 @@
 #include "converter/inspect.h"
 #include "ui/format.h"
 
+#include <QColor>
 #include <QDir>
 #include <QFileInfo>
 #include <QHeaderView>
@@ -76,6 +77,17 @@ void SummaryPanel::setReport(const conv::InspectReport& r)
         row(model, tr("Converted by"), QString::fromStdString(r.convertedBy));
     if (r.kind != "weights-only") // no topology: there is nothing to count
         row(model, graph ? tr("Nodes") : tr("Layers"), QString::number(r.nodeCount));
+    if (!r.opCheck.empty()) {
+        // The op check's verdict; unsupported ops in red, with the full reason as tooltip.
+        const bool ok = r.unsupportedOps.empty();
+        QStringList ops;
+        for (const auto& op : r.unsupportedOps)
+            ops << QString::fromStdString(op);
+        auto* item = row(model, tr("TF.js ops"), ok ? tr("all supported") : tr("unsupported: %1").arg(ops.join(", ")),
+            QString::fromStdString(r.opCheck));
+        if (!ok)
+            item->setForeground(1, QColor(0xc0, 0x20, 0x20));
+    }
 
     auto specs = [this](const QString& title, const std::vector<core::TensorSpec>& v) {
         auto* s = section(this, QStringLiteral("%1 (%2)").arg(title).arg(v.size()));
