@@ -18,7 +18,9 @@ constexpr const char* kUsage = R"(usage: tfjs-studio-cli <command> [options]
 commands:
   convert [flags] INPUT OUTPUT_DIR   convert / re-quantize / re-shard (tensorflowjs_converter flags;
                                      see 'convert --help')
-  inspect MODEL [--json]             format, inputs, outputs, op or layer histogram, weights, shards
+  inspect MODEL [--json] [--weight_shard_size_bytes N]
+                                     format, inputs, outputs, op or layer histogram, op check,
+                                     weights, shards as stored and the shard plan for N
   check MODEL                        op check: exit 1 naming the ops TensorFlow.js cannot run
   pipeline [MODEL] [--out DIR]       inspect + convert + benchmark, printed as one report
                                      (default MODEL: the bundled sample)
@@ -33,11 +35,25 @@ int cmdInspect(const std::vector<std::string>& args)
 {
     std::string path;
     bool json = false;
-    for (const auto& a : args) {
+    std::uint64_t shardSize = 4194304;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const auto& a = args[i];
         if (a == "--json")
             json = true;
+        else if (a.rfind("--weight_shard_size_bytes", 0) == 0) {
+            // Same spelling and checks as convert's flag.
+            std::vector<std::string> flag{a.find('=') != std::string::npos ? a : a + "=" + (i + 1 < args.size() ? args[++i] : ""), "i", "o"};
+            try {
+                shardSize = studio::conv::parseConvertArgs(flag).shardSize;
+            } catch (const studio::Error& e) {
+                std::string m = e.what();
+                if (m.rfind("convert: ", 0) == 0)
+                    m = "inspect: " + m.substr(9);
+                throw studio::Error(m);
+            }
+        }
         else if (a == "--help" || a == "-h") {
-            std::cout << "usage: tfjs-studio-cli inspect MODEL [--json]\n";
+            std::cout << "usage: tfjs-studio-cli inspect MODEL [--json] [--weight_shard_size_bytes N]\n";
             return 0;
         } else if (a.rfind("--", 0) == 0) {
             std::cerr << "error: inspect: unrecognized argument: " << a << "\n";
@@ -53,7 +69,7 @@ int cmdInspect(const std::vector<std::string>& args)
         std::cerr << "error: inspect: missing MODEL argument\n";
         return 2;
     }
-    const auto report = studio::conv::inspect(studio::conv::importModel(path));
+    const auto report = studio::conv::inspect(studio::conv::importModel(path), shardSize);
     if (json)
         std::cout << studio::conv::toJson(report).dump(2) << "\n";
     else

@@ -49,8 +49,11 @@ Args parseArgs(int argc, char** argv)
 
 int main(int argc, char** argv)
 {
-    const bool hasDisplay = std::getenv("DISPLAY") || std::getenv("WAYLAND_DISPLAY")
-        || (std::getenv("QT_QPA_PLATFORM") && std::string(std::getenv("QT_QPA_PLATFORM")) != "");
+    auto isSet = [](const char* name) {
+        const char* v = std::getenv(name);
+        return v && *v;
+    };
+    const bool hasDisplay = isSet("DISPLAY") || isSet("WAYLAND_DISPLAY") || isSet("QT_QPA_PLATFORM");
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--version" || a == "-v") {

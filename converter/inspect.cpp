@@ -3,6 +3,7 @@
 
 #include "converter/op_check.h"
 #include "core/io/byte_source.h"
+#include "core/tfjs/artifacts.h"
 #include "core/ir/dtype.h"
 
 #include <algorithm>
@@ -54,7 +55,7 @@ Json specJson(const core::TensorSpec& t)
 
 } // namespace
 
-InspectReport inspect(const core::Model& m)
+InspectReport inspect(const core::Model& m, std::uint64_t planShardSize)
 {
     InspectReport r;
     r.path = m.sourcePath;
@@ -102,6 +103,9 @@ InspectReport inspect(const core::Model& m)
                 for (std::size_t i = 0; i < src->files().size(); ++i)
                     shards.push_back({src->files()[i].filename().string(), src->fileSizes()[i]});
     }
+    r.planShardSize = planShardSize;
+    for (const auto& g : core::planWeights(m, {}, planShardSize))
+        r.plan.push_back({g.bytes, g.files});
     return r;
 }
 
@@ -136,6 +140,14 @@ std::string toText(const InspectReport& r)
     for (std::size_t g = 0; g < r.shards.size(); ++g)
         for (const auto& s : r.shards[g])
             o << "  group " << g + 1 << "  " << s.file << "  " << s.bytes << " bytes\n";
+    o << "shard plan at " << r.planShardSize << " bytes per shard:\n";
+    for (std::size_t g = 0; g < r.plan.size(); ++g) {
+        const auto& p = r.plan[g];
+        o << "  group " << g + 1 << "  " << p.bytes << " bytes -> " << p.files.size() << " shard(s)";
+        if (!p.files.empty())
+            o << "  " << p.files.front() << (p.files.size() > 1 ? " ... " + p.files.back() : std::string());
+        o << "\n";
+    }
     return o.str();
 }
 
@@ -171,6 +183,10 @@ Json toJson(const InspectReport& r)
         groups.push_back(shards);
     }
     j["shards"] = groups;
+    Json plan = Json::array();
+    for (const auto& p : r.plan)
+        plan.push_back({{"bytes", p.bytes}, {"files", p.files}});
+    j["shardPlan"] = {{"shardSize", r.planShardSize}, {"groups", plan}};
     return j;
 }
 

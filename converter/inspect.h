@@ -30,11 +30,17 @@ struct InspectReport {
         std::uint64_t bytes = 0;
     };
     std::vector<std::vector<Shard>> shards; // per group, as stored
+    struct PlannedGroup {
+        std::uint64_t bytes = 0;
+        std::vector<std::string> files;
+    };
+    std::uint64_t planShardSize = 0;
+    std::vector<PlannedGroup> plan; // how the writer would shard the weights as stored now
     std::string opCheck; // graph models: the op check's verdict
     std::vector<std::string> unsupportedOps;
 };
 
-InspectReport inspect(const core::Model& model);
+InspectReport inspect(const core::Model& model, std::uint64_t planShardSize = 4194304);
 std::string toText(const InspectReport& report);
 nlohmann::ordered_json toJson(const InspectReport& report);
 

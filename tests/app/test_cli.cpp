@@ -104,6 +104,12 @@ private slots:
         QCOMPARE(j["ops"]["_FusedConv2D"].get<int>(), 21);
         QCOMPARE(j["inputs"][0]["shape"], nlohmann::json({1, 128, 128, 3}));
         QCOMPARE(j["shards"][0][0]["bytes"].get<int>(), 402048);
+        QCOMPARE(j["opCheck"].get<std::string>(), std::string("all 165 nodes use ops TensorFlow.js supports"));
+        const auto planned = cli({"inspect", q(kModels / "tfjs-graph-blazeface-front-float32/blazeface-front.json"),
+            "--json", "--weight_shard_size_bytes", "1000"});
+        const auto p = nlohmann::json::parse(planned.out.toStdString());
+        QCOMPARE(p["shardPlan"]["groups"][0]["files"].size(), std::size_t(403)); // ceil(402048 / 1000)
+        QCOMPARE(p["shardPlan"]["groups"][0]["files"][402].get<std::string>(), std::string("group1-shard403of403.bin"));
     }
 
     void convertQuantizedAndSharded()
