@@ -66,9 +66,7 @@ ConvertResult convert(const ConvertOptions& o, const ConvertHooks& hooks)
     if (r.outputFormat.empty()) {
         if (r.inputFormat == "tfjs_layers_model" || r.inputFormat == "keras" || r.inputFormat == "keras_saved_model")
             r.outputFormat = "tfjs_layers_model";
-        else if (r.inputFormat != "keras_keras")
-            r.outputFormat = "tfjs_graph_model";
-        if (r.inputFormat == "tfjs_graph_model")
+        else if (r.inputFormat != "keras_keras") // the reference infers nothing for .keras input
             r.outputFormat = "tfjs_graph_model";
     }
     const bool tfjsOut = r.outputFormat == "tfjs_layers_model" || r.outputFormat == "tfjs_graph_model";

@@ -49,6 +49,7 @@ struct SourceMetadata {
     nlohmann::ordered_json modelTopology;        // layers: Keras JSON, verbatim
     nlohmann::ordered_json graphTopology;        // graph: GraphDef JSON as read (used while the graph is unmodified)
     nlohmann::ordered_json signature;            // SignatureDef JSON or null
+    bool signatureInMetadata = false;            // old layout: it came from userDefinedMetadata.signature
     nlohmann::ordered_json userDefinedMetadata;  // or null
     nlohmann::ordered_json modelInitializer;     // or null
     nlohmann::ordered_json initializerSignature; // or null

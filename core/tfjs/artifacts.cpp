@@ -465,8 +465,10 @@ Model readTfjsModelUnchecked(const fs::path& input)
     }
     // The graph loader accepts userDefinedMetadata.signature as the signature.
     if (m.meta.signature.is_null() && m.meta.userDefinedMetadata.is_object()
-        && m.meta.userDefinedMetadata.contains("signature"))
+        && m.meta.userDefinedMetadata.contains("signature")) {
         m.meta.signature = m.meta.userDefinedMetadata["signature"];
+        m.meta.signatureInMetadata = true;
+    }
 
     if (m.kind == ModelKind::GraphModel) {
         m.meta.graphTopology = topology;
@@ -544,9 +546,8 @@ Json modelJsonDocument(const Model& model, const std::vector<PlannedGroup>& grou
     else
         doc["generatedBy"] = nullptr;
     doc["convertedBy"] = convertedBy;
-    if (graph && !model.meta.signature.is_null()
-        && !(model.meta.userDefinedMetadata.is_object() && model.meta.userDefinedMetadata.contains("signature")
-            && std::find(model.meta.keyOrder.begin(), model.meta.keyOrder.end(), "signature") == model.meta.keyOrder.end()))
+    // A signature read from userDefinedMetadata is written back there only (it is part of that object).
+    if (graph && !model.meta.signature.is_null() && !model.meta.signatureInMetadata)
         doc["signature"] = model.meta.signature;
     if (!graph && !model.meta.userDefinedMetadata.is_null())
         doc["userDefinedMetadata"] = model.meta.userDefinedMetadata;
