@@ -363,10 +363,22 @@ private:
     FILE* m_file = nullptr;
 };
 
-bool isOurOutputFile(const std::string& name)
+// An existing output folder is replaced whole, so it may only hold a previous model:
+// model.json, shard files, and nothing else. Anything else (a home folder picked by
+// mistake, the user's notes) makes the write refuse before it starts.
+void checkReplaceable(const fs::path& target)
 {
-    static const std::regex kShard(R"(group\d+-shard\d+of\d+(\.bin)?)");
-    return name == "model.json" || std::regex_match(name, kShard);
+    static const std::regex kShard(R"(group\d+-shard\d+of\d+(\.bin)?|.*\.bin)");
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(target, ec)) {
+        const auto name = entry.path().filename().string();
+        const bool ours = entry.is_regular_file(ec) && (name == "model.json" || std::regex_match(name, kShard));
+        if (!ours)
+            fail(target.string(), "output folder holds '" + name
+                    + "', which is not part of a TF.js model; choose an empty or new folder");
+    }
+    if (ec)
+        fail(target.string(), "cannot list the output folder: " + ec.message());
 }
 
 } // namespace
@@ -637,6 +649,8 @@ WriteReport writeTfjsModel(const Model& model, const fs::path& outDir, const Wri
         if (fs::equivalent(sourceDir, target, ec))
             fail(target.string(), "is the source model's folder; write to another folder (a source model is never modified)");
     }
+    if (fs::is_directory(target, ec))
+        checkReplaceable(target);
     const std::string base = target.filename().string();
     const fs::path tmp = parent / ("." + base + ".tmp-" + randomSuffix());
     if (!fs::create_directory(tmp, ec))
@@ -736,7 +750,7 @@ WriteReport writeTfjsModel(const Model& model, const fs::path& outDir, const Wri
         }
         report.modelJson = target / "model.json";
 
-        // Swap the finished folder into place. Files of the user's that are not ours are carried over.
+        // Swap the finished folder into place; the old one (a previous model only) goes.
         if (fs::exists(target, ec)) {
             const fs::path old = parent / ("." + base + ".old-" + randomSuffix());
             fs::rename(target, old, ec);
@@ -747,11 +761,6 @@ WriteReport writeTfjsModel(const Model& model, const fs::path& outDir, const Wri
                 std::error_code ignore;
                 fs::rename(old, target, ignore);
                 fail(target.string(), "cannot move output into place: " + ec.message());
-            }
-            for (const auto& entry : fs::directory_iterator(old, ec)) {
-                const auto name = entry.path().filename().string();
-                if (!isOurOutputFile(name) && !fs::exists(target / name))
-                    fs::rename(entry.path(), target / name, ec);
             }
             fs::remove_all(old, ec);
         } else {

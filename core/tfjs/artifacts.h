@@ -56,8 +56,9 @@ struct WriteReport {
 };
 
 // Writes model.json + shards into outDir atomically: everything goes to a temporary
-// folder beside outDir, which then replaces it. On any error nothing is left behind and
-// an existing outDir is untouched.
+// folder beside outDir, which then replaces it. An existing outDir may hold only a previous
+// model (model.json, .bin shards), else the write is refused before it starts. On any error
+// nothing is left behind and an existing outDir is untouched.
 WriteReport writeTfjsModel(const Model& model, const std::filesystem::path& outDir, const WriteOptions& options);
 
 // The model.json document the writer would produce for a given plan.

@@ -564,11 +564,18 @@ private slots:
         const fs::path out = scratch("replace");
         fs::create_directories(out);
         writeText(out / "group1-shard1of2.bin", "stale");
-        writeText(out / "notes.txt", "mine");
+        writeText(out / "model.json", "{}");
         writeTfjsModel(m, out, {});
-        QVERIFY(!fs::exists(out / "group1-shard1of2.bin"));
+        QVERIFY(!fs::exists(out / "group1-shard1of2.bin")); // no stale shard survives
         QVERIFY(fs::exists(out / "group1-shard1of1.bin"));
+        QVERIFY(loadJson(out / "model.json").contains("weightsManifest"));
+        // A folder with anything else in it is not ours to replace: refused, left as it was.
+        writeText(out / "notes.txt", "mine");
+        const QString refused = errorOf([&] { writeTfjsModel(m, out, {}); });
+        QVERIFY2(refused.contains("notes.txt") && refused.contains("empty or new folder"), qPrintable(refused));
         QCOMPARE(QString::fromStdString(readAll(out / "notes.txt")), QString("mine"));
+        QVERIFY(fs::exists(out / "group1-shard1of1.bin"));
+        fs::remove(out / "notes.txt");
         // Writing into the source's own folder is refused: the source is never modified.
         const QString e = errorOf([&] { writeTfjsModel(readTfjsModel(out / "model.json"), out, {}); });
         QVERIFY2(e.contains("source model"), qPrintable(e));
