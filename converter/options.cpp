@@ -84,6 +84,18 @@ ConvertOptions parseConvertArgs(const std::vector<std::string>& args)
             if (i + 1 >= args.size())
                 fail("convert", "argument " + flag + ": expected one argument");
             value = args[++i];
+        } else if (flag.rfind("--quantize_", 0) == 0 && i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0) {
+            // argparse nargs='?': "--quantize_uint8 conv*,dense* IN OUT" takes the patterns. Unlike
+            // argparse we take the next word only when the two paths still follow, so that
+            // "--quantize_uint8 IN OUT" means all weights instead of failing.
+            std::size_t positionalsAfter = 0;
+            for (std::size_t k = i + 2; k < args.size(); ++k)
+                if (args[k].rfind("--", 0) != 0)
+                    ++positionalsAfter;
+                else if (args[k].find('=') == std::string::npos && takesValue(args[k]))
+                    ++k; // skip that flag's value
+            if (positional.size() + positionalsAfter >= 2)
+                value = args[++i];
         }
         if (flag == "--input_format") {
             if (!kInputFormats.count(*value))

@@ -44,6 +44,20 @@ private slots:
         QCOMPARE(legacy.quantization.choose("x"), std::optional<core::DType>(core::DType::UInt16));
         QCOMPARE(legacy.warnings.size(), std::size_t(1));
     }
+    void quantizePatternsAsSeparateWord()
+    {
+        const auto a = conv::parseConvertArgs({"--quantize_uint8", "conv*,dense*", "in", "out"});
+        QCOMPARE(a.quantization.choose("conv1/kernel"), std::optional<core::DType>(core::DType::UInt8));
+        QCOMPARE(a.quantization.choose("bn/gamma"), std::optional<core::DType>());
+        QCOMPARE(QString::fromStdString(a.inputPath), QString("in"));
+        // With only the two paths after it, the flag means every weight.
+        const auto b = conv::parseConvertArgs({"--quantize_uint16", "in", "out"});
+        QCOMPARE(b.quantization.choose("bn/gamma"), std::optional<core::DType>(core::DType::UInt16));
+        QCOMPARE(QString::fromStdString(b.outputPath), QString("out"));
+        const auto c = conv::parseConvertArgs({"--quantize_float16", "*/kernel", "--weight_shard_size_bytes", "9", "in", "out"});
+        QCOMPARE(c.quantization.choose("x/kernel"), std::optional<core::DType>(core::DType::Float16));
+        QCOMPARE(c.shardSize, std::uint64_t(9));
+    }
     void pythonBoolQuirk()
     {
         QVERIFY(conv::parseConvertArgs({"--strip_debug_ops=False", "i", "o"}).stripDebugOps);
