@@ -88,6 +88,8 @@ int cmdConvert(const std::vector<std::string>& args)
     for (const auto& w : options.warnings)
         std::cerr << "warning: " << w << "\n";
     const auto r = studio::conv::convert(options);
+    for (const auto& w : r.warnings)
+        std::cerr << "warning: " << w << "\n";
     std::cout << r.inputFormat << " -> " << r.outputFormat << ": wrote " << r.written.modelJson.string() << " + "
               << r.written.shardFiles.size() << " shard(s), " << r.written.weightBytes << " weight bytes";
     if (r.written.quantizedWeights)

@@ -39,6 +39,19 @@ void applyMetadata(core::Model& model, const ConvertOptions& o)
     }
 }
 
+// One weight group per layer that has weights, in the order the weights were read.
+void splitByLayer(core::Model& model)
+{
+    std::vector<core::WeightGroup> groups;
+    for (auto& g : model.weightGroups)
+        for (auto& w : g.weights) {
+            if (groups.empty() || groups.back().weights.back().layer != w.layer)
+                groups.emplace_back();
+            groups.back().weights.push_back(std::move(w));
+        }
+    model.weightGroups = std::move(groups);
+}
+
 } // namespace
 
 core::WriteReport writeModel(const core::Model& model, const ConvertOptions& o, const ConvertHooks& hooks)
@@ -76,7 +89,8 @@ ConvertResult convert(const ConvertOptions& o, const ConvertHooks& hooks)
     if (o.controlFlowV2 && r.outputFormat != "tfjs_graph_model")
         fail("convert", "The --control_flow_v2 flag is applicable only to \"tfjs_graph_model\" as output format.");
     const bool supportedPair = (r.inputFormat == "tfjs_layers_model" && r.outputFormat == "tfjs_layers_model")
-        || (r.inputFormat == "tfjs_graph_model" && r.outputFormat == "tfjs_graph_model");
+        || (r.inputFormat == "tfjs_graph_model" && r.outputFormat == "tfjs_graph_model")
+        || (r.inputFormat == "keras" && r.outputFormat == "tfjs_layers_model");
     const Importer* importer = importerFor(r.inputFormat);
     if (importer && !importer->implemented())
         importer->read(o.inputPath); // throws the "not supported by this build yet" message
@@ -91,8 +105,16 @@ ConvertResult convert(const ConvertOptions& o, const ConvertHooks& hooks)
         hooks.progress("reading", 0.0);
     auto t0 = std::chrono::steady_clock::now();
     core::Model model = importModel(o.inputPath, r.inputFormat);
-    if (model.kind == core::ModelKind::WeightsOnly)
-        fail(model.sourcePath, "has weights but no model topology; TensorFlow.js cannot load it as a model");
+    if (model.kind == core::ModelKind::WeightsOnly) {
+        // The reference converter writes a weights-only HDF5 file with a null topology; a bare
+        // TF.js weights manifest has nothing a converter could add.
+        if (r.inputFormat != "keras")
+            fail(model.sourcePath, "has weights but no model topology; TensorFlow.js cannot load it as a model");
+        r.warnings.push_back(model.sourcePath + ": weights-only HDF5 file (no model_config): model.json gets a null "
+                                                "modelTopology, which TensorFlow.js cannot load as a model");
+    }
+    if (o.splitWeightsByLayer && r.inputFormat == "keras")
+        splitByLayer(model);
     applyMetadata(model, o);
     r.readSeconds = secondsSince(t0);
 

@@ -15,6 +15,7 @@ struct ConvertResult {
     core::WriteReport written;
     double readSeconds = 0;
     double writeSeconds = 0;
+    std::vector<std::string> warnings;
 };
 
 struct ConvertHooks {

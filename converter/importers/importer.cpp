@@ -1,6 +1,7 @@
 // The importer registry and format detection.
 #include "converter/importers/importer.h"
 
+#include "converter/importers/keras_h5.h"
 #include "core/error.h"
 #include "core/tfjs/artifacts.h"
 
@@ -72,6 +73,24 @@ private:
     bool m_graph;
 };
 
+bool hasHdf5Signature(const fs::path& p) { return head(p, 8) == std::string("\x89HDF\r\n\x1a\n", 8); }
+
+class KerasH5Importer final : public Importer {
+public:
+    std::string formatName() const override { return "keras"; }
+    std::string description() const override { return "Keras HDF5 model"; }
+    std::string nameFilter() const override { return "*.h5 *.hdf5"; }
+    bool canRead(const fs::path& path) const override
+    {
+        std::error_code ec;
+        if (!fs::is_regular_file(path, ec))
+            return false;
+        const auto ext = path.extension().string();
+        return ext == ".h5" || ext == ".hdf5" || ext == ".keras5" || hasHdf5Signature(path);
+    }
+    core::Model read(const fs::path& path) const override { return readKerasH5(path); }
+};
+
 // Formats whose importers land with later issues: recognised, so the error can say so.
 class PendingImporter final : public Importer {
 public:
@@ -87,8 +106,6 @@ public:
     {
         std::error_code ec;
         const auto ext = path.extension().string();
-        if (m_name == "keras")
-            return (ext == ".h5" || ext == ".hdf5") || head(path, 8) == std::string("\x89HDF\r\n\x1a\n", 8);
         if (m_name == "keras_keras")
             return ext == ".keras";
         if (m_name == "tf_hub")
@@ -119,7 +136,7 @@ const std::vector<std::unique_ptr<Importer>>& importers()
         v.push_back(std::make_unique<TfjsImporter>(true));
         v.push_back(std::make_unique<PendingImporter>("tf_hub", "TensorFlow Hub module", "tfhub_module.pb"));
         v.push_back(std::make_unique<PendingImporter>("tf_saved_model", "TensorFlow SavedModel", "saved_model.pb"));
-        v.push_back(std::make_unique<PendingImporter>("keras", "Keras HDF5", "*.h5 *.hdf5"));
+        v.push_back(std::make_unique<KerasH5Importer>());
         v.push_back(std::make_unique<PendingImporter>("keras_keras", "Keras 3 archive", "*.keras"));
         v.push_back(std::make_unique<PendingImporter>("tf_frozen_model", "frozen GraphDef", "*.pb"));
         v.push_back(std::make_unique<PendingImporter>("keras_saved_model", "tf.keras SavedModel", "saved_model.pb"));

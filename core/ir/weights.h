@@ -30,6 +30,7 @@ struct Weight {
     std::vector<std::int64_t> shape;
     std::optional<Quantization> quantization;
     std::optional<std::string> group; // TF.js-saved layers models: "model" / "optimizer"
+    std::string layer; // Keras layer the weight belongs to (for --split_weights_by_layer); not written
     nlohmann::ordered_json extra = nlohmann::ordered_json::object(); // unmodelled manifest keys
 
     // Stored bytes: [offset, offset + byteLength) of source.

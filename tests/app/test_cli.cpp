@@ -187,8 +187,10 @@ private slots:
         const auto dir = fixture("flags");
         expectFailure(dir / "model.json", {"--no_such_flag"}, {"unrecognized argument"});
         expectFailure(dir / "model.json", {"--quantize_uint8=*", "--quantize_uint16=*"}, {"Two quantization values"});
-        expectFailure(kModels / "pair-tfkeras224-mnist-bn-layers-and-graph/keras/tiny_mnist.h5", {},
-            {"tiny_mnist.h5", "keras", "not supported by this build yet"});
+        expectFailure(kModels / "pair-savedmodel-tf23-korean-spacing-graph/saved_model", {},
+            {"saved_model", "tf_saved_model", "not supported by this build yet"});
+        expectFailure(kModels / "pair-tfkeras224-mnist-bn-layers-and-graph/keras/tiny_mnist.h5",
+            {"--output_format=keras"}, {"Unsupported input_format - output_format pair: keras - keras"});
         expectFailure(kModels / "does-not-exist.json", {}, {"does-not-exist.json"});
     }
 };

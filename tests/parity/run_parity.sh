@@ -35,6 +35,16 @@ check "uint8 layers re-sharded: identical" --reference "$u8" --candidate "$work/
 convert golden-1 --weight_shard_size_bytes=1 "$golden"
 check "GRU layers at 1-byte shards: identical" --reference "$golden" --candidate "$work/golden-1/model.json" --mode exact --input-range 0,100
 
+# Keras HDF5 -> layers model: predicts exactly what the reference converter's output of the
+# same file predicts; and a Keras 2.0.5 file predicts what the reference graph model made from
+# it predicts (different kernels: fused graph ops vs layers, so a float tolerance).
+pair=$models/pair-tfkeras224-mnist-bn-layers-and-graph
+convert tiny-mnist "$pair/keras/tiny_mnist.h5"
+check "keras h5 -> layers: identical to the reference converter's" --reference "$pair/tfjs_layers_model/model.json" --candidate "$work/tiny-mnist/model.json" --mode exact
+gender=$models/pair-keras205-gender-minixception-graph
+convert gender "$gender/keras/gender_mini_XCEPTION.21-0.95.hdf5"
+check "keras 2.0.5 hdf5 -> layers: as the reference graph model" --reference "$gender/tfjs_graph_model/gender.json" --candidate "$work/gender/model.json" --atol 1e-5 --rtol 1e-4
+
 # uint16: every weight moves by at most scale/2, so outputs stay close. The bound is loose
 # on purpose for deep nets (errors add up over 50+ layers) and tight for shallow ones.
 convert layers-u16 --quantize_uint16 "$layers"

@@ -1,0 +1,201 @@
+// HDF5 access with clear errors: attributes as strings, groups in name order, datasets.
+#include "converter/importers/hdf5_file.h"
+
+#include "core/error.h"
+
+#include <filesystem>
+#include <mutex>
+
+namespace studio::conv::h5 {
+
+namespace {
+
+// HDF5 prints its error stack to stderr by default; we report errors ourselves.
+void silenceHdf5()
+{
+    static std::once_flag once;
+    std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+}
+
+std::string readStrings(hid_t attr, hid_t type, hid_t space, std::vector<std::string>& out)
+{
+    const hssize_t n = H5Sget_simple_extent_npoints(space);
+    if (n < 0)
+        return "cannot size the attribute";
+    const auto count = static_cast<std::size_t>(n);
+    if (H5Tis_variable_str(type) > 0) {
+        Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
+        H5Tset_size(mem.id(), H5T_VARIABLE);
+        H5Tset_cset(mem.id(), H5Tget_cset(type));
+        std::vector<char*> ptrs(count, nullptr);
+        if (H5Aread(attr, mem.id(), ptrs.data()) < 0)
+            return "cannot read the variable-length strings";
+        for (char* p : ptrs)
+            out.emplace_back(p ? p : "");
+        H5Dvlen_reclaim(mem.id(), space, H5P_DEFAULT, ptrs.data());
+        return {};
+    }
+    const std::size_t size = H5Tget_size(type);
+    std::vector<char> buf(count * size + 1, '\0');
+    Handle mem(H5Tcopy(type), H5Tclose);
+    if (H5Aread(attr, mem.id(), buf.data()) < 0)
+        return "cannot read the fixed-length strings";
+    for (std::size_t i = 0; i < count; ++i) {
+        std::string s(buf.data() + i * size, size);
+        const auto end = s.find('\0'); // numpy's "S" strings are NUL-padded
+        out.push_back(end == std::string::npos ? s : s.substr(0, end));
+    }
+    return {};
+}
+
+herr_t collectName(hid_t, const char* name, const H5L_info_t*, void* data)
+{
+    static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+    return 0;
+}
+
+} // namespace
+
+File::File(const std::string& path)
+{
+    silenceHdf5();
+    m_label = std::filesystem::path(path).filename().string();
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec))
+        studio::fail(m_label, "no such file (" + path + ")");
+    if (std::filesystem::is_directory(path, ec))
+        studio::fail(m_label, "is a folder, expected an HDF5 file");
+    if (H5Fis_hdf5(path.c_str()) <= 0)
+        studio::fail(m_label, "not an HDF5 file (no HDF5 signature; truncated or another format?)");
+    m_file = Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    if (!m_file.valid())
+        studio::fail(m_label, "cannot open the HDF5 file (damaged or truncated?)");
+}
+
+void File::fail(const std::string& what) const { studio::fail(m_label, what); }
+
+Handle File::openGroup(hid_t parent, const std::string& path) const
+{
+    Handle g(H5Gopen2(parent, path.c_str(), H5P_DEFAULT), H5Gclose);
+    if (!g.valid())
+        fail("cannot open group '" + path + "'");
+    return g;
+}
+
+bool File::hasGroup(hid_t parent, const std::string& path) const
+{
+    if (H5Lexists(parent, path.c_str(), H5P_DEFAULT) <= 0)
+        return false;
+    return isGroup(parent, path);
+}
+
+bool File::isGroup(hid_t parent, const std::string& name) const
+{
+    H5O_info_t info;
+    if (H5Oget_info_by_name(parent, name.c_str(), &info, H5P_DEFAULT) < 0)
+        return false;
+    return info.type == H5O_TYPE_GROUP;
+}
+
+bool File::hasAttribute(hid_t object, const std::string& name) const
+{
+    return H5Aexists(object, name.c_str()) > 0;
+}
+
+std::optional<std::string> File::stringAttribute(hid_t object, const std::string& name) const
+{
+    if (!hasAttribute(object, name))
+        return std::nullopt;
+    Handle attr(H5Aopen(object, name.c_str(), H5P_DEFAULT), H5Aclose);
+    Handle type(H5Aget_type(attr.id()), H5Tclose);
+    Handle space(H5Aget_space(attr.id()), H5Sclose);
+    if (!attr.valid() || !type.valid() || !space.valid())
+        fail("cannot read attribute '" + name + "'");
+    if (H5Tget_class(type.id()) != H5T_STRING)
+        fail("attribute '" + name + "' is not a string");
+    std::vector<std::string> values;
+    if (auto err = readStrings(attr.id(), type.id(), space.id(), values); !err.empty())
+        fail("attribute '" + name + "': " + err);
+    if (values.size() != 1)
+        fail("attribute '" + name + "' holds " + std::to_string(values.size()) + " strings, expected one");
+    return values[0];
+}
+
+std::vector<std::string> File::stringListAttribute(hid_t object, const std::string& name) const
+{
+    std::vector<std::string> values;
+    if (!hasAttribute(object, name))
+        return values;
+    Handle attr(H5Aopen(object, name.c_str(), H5P_DEFAULT), H5Aclose);
+    Handle type(H5Aget_type(attr.id()), H5Tclose);
+    Handle space(H5Aget_space(attr.id()), H5Sclose);
+    if (!attr.valid() || !type.valid() || !space.valid())
+        fail("cannot read attribute '" + name + "'");
+    // h5py writes an empty list as an empty float64 array (numpy's default dtype).
+    if (H5Tget_class(type.id()) != H5T_STRING) {
+        if (H5Sget_simple_extent_npoints(space.id()) == 0)
+            return values;
+        fail("attribute '" + name + "' is not a list of strings");
+    }
+    if (auto err = readStrings(attr.id(), type.id(), space.id(), values); !err.empty())
+        fail("attribute '" + name + "': " + err);
+    return values;
+}
+
+std::vector<std::string> File::childNames(hid_t group) const
+{
+    std::vector<std::string> names;
+    hsize_t index = 0;
+    if (H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &index, collectName, &names) < 0)
+        fail("cannot list a group's members");
+    return names;
+}
+
+DatasetInfo File::datasetInfo(hid_t parent, const std::string& path) const
+{
+    if (H5Lexists(parent, path.c_str(), H5P_DEFAULT) <= 0)
+        fail("dataset '" + path + "' is missing");
+    Handle ds(H5Dopen2(parent, path.c_str(), H5P_DEFAULT), H5Dclose);
+    if (!ds.valid())
+        fail("'" + path + "' is not a dataset");
+    Handle type(H5Dget_type(ds.id()), H5Tclose);
+    Handle space(H5Dget_space(ds.id()), H5Sclose);
+    DatasetInfo info;
+    info.typeClass = H5Tget_class(type.id());
+    info.typeSize = H5Tget_size(type.id());
+    info.isSigned = info.typeClass != H5T_INTEGER || H5Tget_sign(type.id()) != H5T_SGN_NONE;
+    const int rank = H5Sget_simple_extent_ndims(space.id());
+    if (rank < 0)
+        fail("dataset '" + path + "' has an unreadable shape");
+    std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+    H5Sget_simple_extent_dims(space.id(), dims.data(), nullptr);
+    for (auto d : dims)
+        info.dims.push_back(static_cast<std::int64_t>(d));
+    return info;
+}
+
+std::vector<std::uint8_t> File::readDataset(hid_t parent, const std::string& path, const DatasetInfo& info) const
+{
+    Handle ds(H5Dopen2(parent, path.c_str(), H5P_DEFAULT), H5Dclose);
+    if (!ds.valid())
+        fail("'" + path + "' is not a dataset");
+    std::size_t count = 1;
+    for (auto d : info.dims)
+        count *= static_cast<std::size_t>(d);
+    std::vector<std::uint8_t> bytes(count * info.typeSize);
+    if (count == 0)
+        return bytes;
+    // The memory type: the file's type in native byte order (HDF5 converts endianness).
+    Handle fileType(H5Dget_type(ds.id()), H5Tclose);
+    Handle memType(H5Tget_native_type(fileType.id(), H5T_DIR_ASCEND), H5Tclose);
+    hid_t mem = memType.valid() ? memType.id() : fileType.id();
+    if (info.typeClass == H5T_FLOAT && info.typeSize == 2)
+        mem = fileType.id(); // half floats have no native type in HDF5 1.10; read the raw bits
+    if (H5Tget_size(mem) != info.typeSize)
+        fail("dataset '" + path + "' has an element type we cannot read");
+    if (H5Dread(ds.id(), mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) < 0)
+        fail("cannot read dataset '" + path + "' (damaged or truncated file?)");
+    return bytes;
+}
+
+} // namespace studio::conv::h5
