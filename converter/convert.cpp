@@ -94,6 +94,10 @@ ConvertResult convert(const ConvertOptions& o, const ConvertHooks& hooks)
     const Importer* importer = importerFor(r.inputFormat);
     if (importer && !importer->implemented())
         importer->read(o.inputPath); // throws the "not supported by this build yet" message
+    if (r.inputFormat == "tf_frozen_model" && r.outputFormat == "tfjs_graph_model")
+        fail(o.inputPath, "converting a frozen GraphDef needs the graph optimization passes (constant folding, "
+                          "op fusion) that tensorflowjs_converter runs; they are not in this build yet. "
+                          "The model can be opened, inspected and op-checked.");
     if (!supportedPair)
         fail("convert", "Unsupported input_format - output_format pair: " + r.inputFormat + " - " + r.outputFormat);
 

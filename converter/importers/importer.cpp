@@ -1,6 +1,7 @@
 // The importer registry and format detection.
 #include "converter/importers/importer.h"
 
+#include "converter/importers/graph_def.h"
 #include "converter/importers/keras_h5.h"
 #include "core/error.h"
 #include "core/tfjs/artifacts.h"
@@ -50,6 +51,8 @@ public:
     std::string nameFilter() const override { return "*.json"; }
     bool canRead(const fs::path& path) const override
     {
+        if (isTfjsPre1Layout(path))
+            return m_graph;
         const auto p = modelJsonOf(path);
         if (!isJson(p))
             return false;
@@ -61,6 +64,11 @@ public:
     }
     core::Model read(const fs::path& path) const override
     {
+        if (isTfjsPre1Layout(path)) {
+            if (!m_graph)
+                fail(path.string(), "is a pre-1.0 TF.js graph model (tensorflowjs_model.pb), not a layers model");
+            return readTfjsPre1Layout(path);
+        }
         auto model = core::readTfjsModel(path);
         if (m_graph && model.kind == core::ModelKind::LayersModel)
             fail(path.string(), "is a TF.js layers model, not a graph model (use --input_format=tfjs_layers_model)");
@@ -91,6 +99,20 @@ public:
     core::Model read(const fs::path& path) const override { return readKerasH5(path); }
 };
 
+class FrozenGraphImporter final : public Importer {
+public:
+    std::string formatName() const override { return "tf_frozen_model"; }
+    std::string description() const override { return "frozen GraphDef"; }
+    std::string nameFilter() const override { return "*.pb"; }
+    bool canRead(const fs::path& path) const override
+    {
+        std::error_code ec;
+        return path.extension() == ".pb" && fs::is_regular_file(path, ec) && path.filename() != "saved_model.pb"
+            && path.filename() != "tfhub_module.pb" && path.filename() != "tensorflowjs_model.pb";
+    }
+    core::Model read(const fs::path& path) const override { return readFrozenGraphDef(path); }
+};
+
 // Formats whose importers land with later issues: recognised, so the error can say so.
 class PendingImporter final : public Importer {
 public:
@@ -112,8 +134,6 @@ public:
             return fs::exists(path / "tfhub_module.pb", ec);
         if (m_name == "tf_saved_model")
             return fs::exists(path / "saved_model.pb", ec) || fs::exists(path / "saved_model.pbtxt", ec);
-        if (m_name == "tf_frozen_model")
-            return ext == ".pb" && fs::is_regular_file(path, ec);
         return false;
     }
     core::Model read(const fs::path& path) const override
@@ -138,7 +158,7 @@ const std::vector<std::unique_ptr<Importer>>& importers()
         v.push_back(std::make_unique<PendingImporter>("tf_saved_model", "TensorFlow SavedModel", "saved_model.pb"));
         v.push_back(std::make_unique<KerasH5Importer>());
         v.push_back(std::make_unique<PendingImporter>("keras_keras", "Keras 3 archive", "*.keras"));
-        v.push_back(std::make_unique<PendingImporter>("tf_frozen_model", "frozen GraphDef", "*.pb"));
+        v.push_back(std::make_unique<FrozenGraphImporter>());
         v.push_back(std::make_unique<PendingImporter>("keras_saved_model", "tf.keras SavedModel", "saved_model.pb"));
         return v;
     }();
@@ -175,7 +195,7 @@ core::Model importModel(const fs::path& path, const std::string& formatName)
     if (!importer)
         fail(path.string(), "unknown input format '" + format + "'");
     // The two TF.js importers share a reader that tells layers from graph models itself.
-    if (formatName.empty() && (format == "tfjs_layers_model" || format == "tfjs_graph_model"))
+    if (formatName.empty() && (format == "tfjs_layers_model" || format == "tfjs_graph_model") && !isTfjsPre1Layout(path))
         return core::readTfjsModel(path);
     return importer->read(path);
 }

@@ -191,6 +191,10 @@ private slots:
             {"saved_model", "tf_saved_model", "not supported by this build yet"});
         expectFailure(kModels / "pair-tfkeras224-mnist-bn-layers-and-graph/keras/tiny_mnist.h5",
             {"--output_format=keras"}, {"Unsupported input_format - output_format pair: keras - keras"});
+        expectFailure(kModels / "frozen-graphdef-tf1-tf2onnx-rnn-and-mlp/fc-layers/frozen.pb",
+            {"--output_node_names=output"}, {"frozen.pb", "optimization passes"});
+        expectFailure(kModels / "frozen-graphdef-tf1-tf2onnx-rnn-and-mlp/fc-layers/frozen.pb", {},
+            {"--output_node_names flag is required"});
         expectFailure(kModels / "does-not-exist.json", {}, {"does-not-exist.json"});
     }
 };

@@ -45,6 +45,12 @@ gender=$models/pair-keras205-gender-minixception-graph
 convert gender "$gender/keras/gender_mini_XCEPTION.21-0.95.hdf5"
 check "keras 2.0.5 hdf5 -> layers: as the reference graph model" --reference "$gender/tfjs_graph_model/gender.json" --candidate "$work/gender/model.json" --atol 1e-5 --rtol 1e-4
 
+# The pre-1.0 layout (tensorflowjs_model.pb + weights_manifest.json) upgraded to a model.json
+# predicts exactly what the 1.0 model.json of the same model predicts.
+early=$models/tfjs-graph-early-v1-style-transfer-separable
+convert pre1 "$early/tensorflowjs_model.pb"
+check "pre-1.0 layout upgraded: identical" --reference "$early/model.json" --candidate "$work/pre1/model.json" --mode exact --dim 16
+
 # uint16: every weight moves by at most scale/2, so outputs stay close. The bound is loose
 # on purpose for deep nets (errors add up over 50+ layers) and tight for shallow ones.
 convert layers-u16 --quantize_uint16 "$layers"

@@ -1,0 +1,377 @@
+// GraphDef protobuf import. The proto is turned into protobuf's JSON mapping (exactly what
+// the reference converter embeds in model.json) and read by the one GraphDef JSON codec;
+// Const values are taken out first so the JSON stays small.
+#include "converter/importers/graph_def.h"
+
+#include "core/error.h"
+#include "core/tfjs/artifacts.h"
+#include "core/tfjs/graph_json.h"
+#include "core/tfjs/quantize.h"
+#include "proto/graph.pb.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <cstring>
+#include <limits>
+#include <set>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace studio::conv {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::ordered_json;
+
+namespace {
+
+tensorflow::GraphDef parseGraphDef(const fs::path& path)
+{
+    const std::string label = path.filename().string();
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec))
+        fail(label, "no such file (" + path.string() + ")");
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    if (fd < 0)
+        fail(label, "cannot open (" + path.string() + ")");
+    tensorflow::GraphDef graph;
+    bool ok = false;
+    {
+        google::protobuf::io::FileInputStream raw(fd);
+        google::protobuf::io::CodedInputStream in(&raw);
+        in.SetTotalBytesLimit(std::numeric_limits<int>::max()); // frozen graphs can be large
+        ok = graph.ParseFromCodedStream(&in) && in.ConsumedEntireMessage();
+    }
+    ::close(fd);
+    if (!ok)
+        fail(label, "not a GraphDef protobuf (damaged, truncated, or another format)");
+    if (graph.node_size() == 0)
+        fail(label, "the GraphDef has no nodes");
+    return graph;
+}
+
+std::int64_t elementCount(const tensorflow::TensorShapeProto& shape, const std::string& where)
+{
+    if (shape.unknown_rank())
+        fail(where, "constant of unknown rank");
+    std::int64_t n = 1;
+    for (const auto& d : shape.dim()) {
+        if (d.size() < 0)
+            fail(where, "constant with an unknown dimension");
+        if (d.size() > 0 && n > (std::int64_t(1) << 40) / d.size())
+            fail(where, "constant too large");
+        n *= d.size();
+    }
+    return n;
+}
+
+// Element k of a typed value list, TF's "splat" rule: missing trailing elements repeat the last.
+template <typename List>
+auto splat(const List& list, std::int64_t k) -> decltype(list.Get(0))
+{
+    return list.Get(static_cast<int>(std::min<std::int64_t>(k, list.size() - 1)));
+}
+
+// A Const's TensorProto as TF.js weight bytes, narrowed as the converter narrows.
+core::Weight constToWeight(const tensorflow::TensorProto& t, const std::string& name, const std::string& label)
+{
+    const std::string where = label + ": Const '" + name + "'";
+    core::Weight w;
+    w.name = name;
+    for (const auto& d : t.tensor_shape().dim())
+        w.shape.push_back(d.size());
+    const std::int64_t n = elementCount(t.tensor_shape(), where);
+    const std::string& content = t.tensor_content();
+    std::vector<std::uint8_t> out;
+    auto fromContent = [&](std::size_t size, auto convert) {
+        if (content.size() != static_cast<std::size_t>(n) * size)
+            fail(where, "tensor_content has " + std::to_string(content.size()) + " bytes, shape needs "
+                    + std::to_string(static_cast<std::size_t>(n) * size));
+        for (std::int64_t k = 0; k < n; ++k)
+            convert(content.data() + static_cast<std::size_t>(k) * size);
+    };
+    auto put = [&out](auto v) {
+        const auto at = out.size();
+        out.resize(at + sizeof v);
+        std::memcpy(out.data() + at, &v, sizeof v);
+    };
+    auto load = [](const char* p, auto zero) {
+        decltype(zero) v;
+        std::memcpy(&v, p, sizeof v);
+        return v;
+    };
+    auto needValues = [&](int count) {
+        if (count == 0 && n > 0)
+            fail(where, "has no values");
+    };
+    const int dtype = static_cast<int>(t.dtype());
+    switch (dtype) {
+    case tensorflow::DT_FLOAT:
+        w.dtype = core::DType::Float32;
+        if (!content.empty())
+            fromContent(4, [&](const char* p) { put(load(p, 0.0f)); });
+        else {
+            needValues(t.float_val_size());
+            for (std::int64_t k = 0; k < n; ++k)
+                put(splat(t.float_val(), k));
+        }
+        break;
+    case tensorflow::DT_DOUBLE:
+        w.dtype = core::DType::Float32;
+        if (!content.empty())
+            fromContent(8, [&](const char* p) { put(static_cast<float>(load(p, 0.0))); });
+        else {
+            needValues(t.double_val_size());
+            for (std::int64_t k = 0; k < n; ++k)
+                put(static_cast<float>(splat(t.double_val(), k)));
+        }
+        break;
+    case tensorflow::DT_HALF:
+        w.dtype = core::DType::Float32;
+        if (!content.empty())
+            fromContent(2, [&](const char* p) { put(core::halfToFloat(load(p, std::uint16_t{}))); });
+        else {
+            needValues(t.half_val_size());
+            for (std::int64_t k = 0; k < n; ++k)
+                put(core::halfToFloat(static_cast<std::uint16_t>(splat(t.half_val(), k))));
+        }
+        break;
+    case tensorflow::DT_INT32:
+    case tensorflow::DT_INT16:
+    case tensorflow::DT_INT8:
+    case tensorflow::DT_UINT8:
+    case tensorflow::DT_UINT16: {
+        w.dtype = core::DType::Int32; // TF.js has no narrower integer weights
+        const std::size_t size = dtype == tensorflow::DT_INT32 ? 4 : (dtype == tensorflow::DT_INT16 || dtype == tensorflow::DT_UINT16) ? 2 : 1;
+        if (!content.empty())
+            fromContent(size, [&](const char* p) {
+                std::int32_t v = 0;
+                if (dtype == tensorflow::DT_INT32) v = load(p, std::int32_t{});
+                else if (dtype == tensorflow::DT_INT16) v = load(p, std::int16_t{});
+                else if (dtype == tensorflow::DT_UINT16) v = load(p, std::uint16_t{});
+                else if (dtype == tensorflow::DT_INT8) v = load(p, std::int8_t{});
+                else v = load(p, std::uint8_t{});
+                put(v);
+            });
+        else {
+            needValues(t.int_val_size());
+            for (std::int64_t k = 0; k < n; ++k)
+                put(static_cast<std::int32_t>(splat(t.int_val(), k)));
+        }
+        break;
+    }
+    case tensorflow::DT_INT64:
+        w.dtype = core::DType::Int32; // narrowed without overflow check, as the converter does
+        if (!content.empty())
+            fromContent(8, [&](const char* p) { put(static_cast<std::int32_t>(load(p, std::int64_t{}))); });
+        else {
+            needValues(t.int64_val_size());
+            for (std::int64_t k = 0; k < n; ++k)
+                put(static_cast<std::int32_t>(splat(t.int64_val(), k)));
+        }
+        break;
+    case tensorflow::DT_BOOL:
+        w.dtype = core::DType::Bool;
+        if (!content.empty())
+            fromContent(1, [&](const char* p) { put(static_cast<std::uint8_t>(*p != 0)); });
+        else {
+            needValues(t.bool_val_size());
+            for (std::int64_t k = 0; k < n; ++k)
+                put(static_cast<std::uint8_t>(splat(t.bool_val(), k)));
+        }
+        break;
+    case tensorflow::DT_STRING:
+        w.dtype = core::DType::String;
+        if (n > 0)
+            needValues(t.string_val_size());
+        for (std::int64_t k = 0; k < n; ++k) {
+            const std::string& s = splat(t.string_val(), k);
+            put(static_cast<std::uint32_t>(s.size()));
+            out.insert(out.end(), s.begin(), s.end());
+        }
+        break;
+    case tensorflow::DT_COMPLEX64:
+        w.dtype = core::DType::Complex64;
+        if (!content.empty())
+            fromContent(8, [&](const char* p) {
+                put(load(p, 0.0f));
+                put(load(p + 4, 0.0f));
+            });
+        else {
+            needValues(t.scomplex_val_size());
+            for (std::int64_t k = 0; k < n; ++k) {
+                const auto pair = std::min<std::int64_t>(k, t.scomplex_val_size() / 2 - 1);
+                put(t.scomplex_val(static_cast<int>(2 * pair)));
+                put(t.scomplex_val(static_cast<int>(2 * pair + 1)));
+            }
+        }
+        break;
+    default: {
+        const auto dtName = core::tfDataTypeName(dtype);
+        fail(where, "dtype " + std::string(dtName ? *dtName : std::to_string(dtype))
+                + " cannot be stored as a TensorFlow.js weight");
+    }
+    }
+    w.byteLength = out.size();
+    w.source = std::make_shared<core::MemorySource>(std::move(out));
+    return w;
+}
+
+// Clears the value fields of a TensorProto, keeping dtype and shape (what model.json holds).
+void clearValues(tensorflow::TensorProto* t)
+{
+    tensorflow::TensorProto kept;
+    kept.set_dtype(t->dtype());
+    *kept.mutable_tensor_shape() = t->tensor_shape();
+    *t = std::move(kept);
+}
+
+// AttrValue.f is a float32 field. protobuf's JSON printer writes its shortest float text
+// ("0.001"), which JavaScript reads back as a different double; TF.js then computes with a
+// slightly different epsilon than TensorFlow. Keep the exact float32 value instead (what the
+// reference converter wrote: 0.0010000000474974513).
+void exactFloats(core::AttrValue& a)
+{
+    a.f = static_cast<double>(static_cast<float>(a.f));
+    for (auto& f : a.list.f)
+        f = static_cast<double>(static_cast<float>(f));
+    if (a.func.attrs)
+        for (auto& [key, value] : *a.func.attrs)
+            exactFloats(value);
+    for (auto& fn : a.list.func)
+        if (fn.attrs)
+            for (auto& [key, value] : *fn.attrs)
+                exactFloats(value);
+}
+
+void exactFloats(core::Graph& g)
+{
+    for (auto& n : g.nodes)
+        for (auto& [key, value] : n.attrs)
+            exactFloats(value);
+    for (auto& f : g.functions)
+        for (auto& n : f.nodes)
+            for (auto& [key, value] : n.attrs)
+                exactFloats(value);
+}
+
+core::Graph toGraph(const tensorflow::GraphDef& graph, const std::string& label)
+{
+    std::string json;
+    google::protobuf::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = false; // lowerCamelCase, like MessageToDict
+    const auto status = google::protobuf::util::MessageToJsonString(graph, &json, options);
+    if (!status.ok())
+        fail(label, "cannot convert the GraphDef: " + std::string(status.message()));
+    core::Graph g = core::graphFromJson(Json::parse(json), label);
+    exactFloats(g);
+    return g;
+}
+
+std::vector<core::TensorSpec> placeholderInputs(const core::Graph& graph)
+{
+    std::vector<core::TensorSpec> inputs;
+    for (const auto& n : graph.nodes)
+        if (n.op == "Placeholder") {
+            core::TensorSpec t;
+            t.key = n.name;
+            t.name = n.name + ":0";
+            if (auto a = core::findAttr(n.attrs, "dtype"); a && a->kind == core::AttrValue::Kind::Type)
+                t.tfDtype = a->type;
+            if (auto a = core::findAttr(n.attrs, "shape"); a && a->kind == core::AttrValue::Kind::Shape)
+                t.shape = a->shape;
+            inputs.push_back(t);
+        }
+    return inputs;
+}
+
+// Nodes nothing consumes: what TF.js takes as outputs when a model names none.
+std::vector<core::TensorSpec> sinkOutputs(const core::Graph& graph)
+{
+    std::set<std::string> consumed;
+    for (const auto& n : graph.nodes)
+        for (const auto& in : n.inputs)
+            consumed.insert(core::inputNodeName(in));
+    std::vector<core::TensorSpec> outputs;
+    for (const auto& n : graph.nodes)
+        if (!consumed.count(n.name) && n.op != "Const" && n.op != "NoOp" && n.op != "Placeholder") {
+            core::TensorSpec t;
+            t.key = n.name;
+            t.name = n.name + ":0";
+            outputs.push_back(t);
+        }
+    return outputs;
+}
+
+} // namespace
+
+core::Model readFrozenGraphDef(const fs::path& path)
+{
+    const std::string label = path.filename().string();
+    tensorflow::GraphDef graph = parseGraphDef(path);
+    core::Model m;
+    m.sourcePath = path.string();
+    m.kind = core::ModelKind::GraphModel;
+    m.meta.format = "tf_frozen_model";
+    auto& group = m.weightGroups.emplace_back();
+    for (auto& node : *graph.mutable_node()) {
+        if (node.op() != "Const")
+            continue;
+        auto it = node.mutable_attr()->find("value");
+        if (it == node.mutable_attr()->end() || !it->second.has_tensor())
+            fail(label, "Const '" + node.name() + "' has no value");
+        group.weights.push_back(constToWeight(it->second.tensor(), node.name(), label));
+        clearValues(it->second.mutable_tensor());
+    }
+    m.graph = toGraph(graph, label);
+    m.graphModified = true; // no verbatim JSON topology to fall back on
+    m.inputs = placeholderInputs(m.graph);
+    m.outputs = sinkOutputs(m.graph);
+    return m;
+}
+
+bool isTfjsPre1Layout(const fs::path& path)
+{
+    std::error_code ec;
+    const fs::path dir = fs::is_directory(path, ec) ? path : path.parent_path();
+    if (fs::is_directory(path, ec) && fs::exists(path / "model.json", ec))
+        return false; // the newer layout wins when both are present
+    const bool named = fs::is_directory(path, ec) || path.filename() == "tensorflowjs_model.pb"
+        || path.filename() == "weights_manifest.json";
+    return named && fs::exists(dir / "tensorflowjs_model.pb", ec) && fs::exists(dir / "weights_manifest.json", ec);
+}
+
+core::Model readTfjsPre1Layout(const fs::path& path)
+{
+    std::error_code ec;
+    const fs::path dir = fs::is_directory(path, ec) ? path : path.parent_path();
+    const fs::path pb = dir / "tensorflowjs_model.pb";
+    tensorflow::GraphDef graph = parseGraphDef(pb);
+    core::Model weights = core::readTfjsModel(dir / "weights_manifest.json"); // a bare manifest
+    core::Model m;
+    m.sourcePath = (dir / "weights_manifest.json").string();
+    m.kind = core::ModelKind::GraphModel;
+    m.meta.format = "tfjs_graph_model";
+    m.meta.formatKey = "graph-model"; // written as a current model.json: this is an upgrade
+    m.weightGroups = std::move(weights.weightGroups);
+    for (auto& node : *graph.mutable_node())
+        if (node.op() == "Const")
+            if (auto it = node.mutable_attr()->find("value"); it != node.mutable_attr()->end() && it->second.has_tensor())
+                clearValues(it->second.mutable_tensor());
+    m.graph = toGraph(graph, pb.filename().string());
+    m.graphModified = true;
+    m.inputs = placeholderInputs(m.graph);
+    m.outputs = sinkOutputs(m.graph);
+    // Every Const must have its weight, or TF.js fails at load time.
+    std::set<std::string> names;
+    for (const auto& g : m.weightGroups)
+        for (const auto& w : g.weights)
+            names.insert(w.name);
+    for (const auto& n : m.graph.nodes)
+        if (n.op == "Const" && !names.count(n.name))
+            fail("weights_manifest.json", "has no weight for Const node '" + n.name + "' of tensorflowjs_model.pb");
+    return m;
+}
+
+} // namespace studio::conv
