@@ -6,6 +6,9 @@
 #include "converter/op_check.h"
 #include "core/error.h"
 #include "core/version.h"
+#include "runtime/benchmark.h"
+#include "runtime/inputs.h"
+#include "runtime/reference/reference_executor.h"
 
 #include <iostream>
 #include <string>
@@ -22,6 +25,9 @@ commands:
                                      format, inputs, outputs, op or layer histogram, op check,
                                      weights, shards as stored and the shard plan for N
   check MODEL                        op check: exit 1 naming the ops TensorFlow.js cannot run
+  bench MODEL [--warmup N] [--runs N] [--dim N] [--json]
+                                     inference benchmark on the reference CPU executor: load time,
+                                     first run apart, warm-ups discarded, N timed runs
   pipeline [MODEL] [--out DIR]       inspect + convert + benchmark, printed as one report
                                      (default MODEL: the bundled sample)
   formats                            the input formats this build reads
@@ -119,6 +125,65 @@ int cmdCheck(const std::vector<std::string>& args)
     return 1;
 }
 
+int cmdBench(const std::vector<std::string>& args)
+{
+    std::string path;
+    studio::rt::BenchmarkOptions options;
+    std::int64_t dim = 1;
+    bool json = false;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const auto& a = args[i];
+        auto number = [&](const char* flag) {
+            if (i + 1 >= args.size())
+                throw studio::Error(std::string("bench: ") + flag + " needs a number");
+            const std::string v = args[++i];
+            std::size_t used = 0;
+            long n = -1;
+            try {
+                n = std::stol(v, &used);
+            } catch (const std::exception&) {
+                used = 0;
+            }
+            if (used != v.size() || n < 0)
+                throw studio::Error(std::string("bench: ") + flag + ": not a non-negative number: '" + v + "'");
+            return n;
+        };
+        if (a == "--warmup")
+            options.warmupRuns = static_cast<int>(number("--warmup"));
+        else if (a == "--runs")
+            options.timedRuns = static_cast<int>(number("--runs"));
+        else if (a == "--dim")
+            dim = number("--dim");
+        else if (a == "--json")
+            json = true;
+        else if (a.rfind("--", 0) == 0 || !path.empty()) {
+            std::cerr << "usage: tfjs-studio-cli bench MODEL [--warmup N] [--runs N] [--dim N] [--json]\n";
+            return 2;
+        } else
+            path = a;
+    }
+    if (path.empty()) {
+        std::cerr << "usage: tfjs-studio-cli bench MODEL [--warmup N] [--runs N] [--dim N] [--json]\n";
+        return 2;
+    }
+    studio::core::Model model;
+    studio::rt::ReferenceExecutor executor;
+    std::map<std::string, studio::rt::Tensor> inputs;
+    const auto result = studio::rt::runBenchmark(
+        "infer " + path + " on " + executor.name(),
+        [&] {
+            model = studio::conv::importModel(path);
+            executor.load(model);
+            inputs = studio::rt::makeInputs(model, 1234, dim);
+        },
+        [&] { (void)executor.run(inputs); }, options);
+    if (json)
+        std::cout << studio::rt::toJson(result).dump(2) << "\n";
+    else
+        std::cout << studio::rt::toText(result);
+    return 0;
+}
+
 int cmdPipeline(const std::vector<std::string>& args)
 {
     std::filesystem::path model, out;
@@ -158,6 +223,8 @@ int main(int argc, char** argv)
             return cmdConvert(args);
         if (cmd == "inspect")
             return cmdInspect(args);
+        if (cmd == "bench")
+            return cmdBench(args);
         if (cmd == "check")
             return cmdCheck(args);
         if (cmd == "pipeline")

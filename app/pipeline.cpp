@@ -6,6 +6,8 @@
 #include "converter/inspect.h"
 #include "core/error.h"
 #include "runtime/benchmark.h"
+#include "runtime/inputs.h"
+#include "runtime/reference/reference_executor.h"
 
 #include <unistd.h>
 
@@ -52,21 +54,21 @@ int runPipeline(const fs::path& modelPath, const fs::path& outDir, std::ostream&
         const auto converted = conv::importModel(result.written.modelJson);
         out << "re-read: " << converted.weightCount() << " weights, format " << converted.meta.format << "\n";
 
-        out << "\n== benchmark ==\n";
-        out << "note: inference benchmarks need the Vulkan runtime, which is not in this build yet;\n"
-               "      this times the conversion itself: load = reading the model, run = quantize + write.\n";
-        const fs::path scratch = outDir.parent_path() / (outDir.filename().string() + "-bench");
+        out << "\n== benchmark: inference on the reference CPU executor ==\n";
+        out << "(the Vulkan runtime is not in this build yet; the reference executor is the plain C++\n"
+               " oracle, checked against TF.js)\n";
         rt::BenchmarkOptions bo;
-        bo.warmupRuns = 2;
-        bo.timedRuns = 10;
-        conv::ConvertOptions benchOptions = options;
-        benchOptions.outputPath = scratch.string();
-        core::Model loaded;
+        bo.warmupRuns = 3;
+        bo.timedRuns = 20;
+        rt::ReferenceExecutor executor;
+        std::map<std::string, rt::Tensor> inputs;
         const auto bench = rt::runBenchmark(
-            "convert " + modelPath.string() + " to uint8", [&] { loaded = conv::importModel(modelPath); },
-            [&] { conv::writeModel(loaded, benchOptions); }, bo);
-        std::error_code ec;
-        fs::remove_all(scratch, ec);
+            "infer " + result.written.modelJson.string(),
+            [&] {
+                executor.load(converted);
+                inputs = rt::makeInputs(converted);
+            },
+            [&] { (void)executor.run(inputs); }, bo);
         out << rt::toText(bench);
         return 0;
     } catch (const Error& e) {

@@ -138,6 +138,22 @@ private slots:
         QVERIFY2(r.err.contains("Unsupported Ops in the model: SentencepieceOp"), qPrintable(r.err));
     }
 
+    void benchReportsFirstRunApart()
+    {
+        const auto r = cli({"bench", q(kModels / "tfjs-graph-blazeface-front-float32/blazeface-front.json"), "--warmup", "1",
+            "--runs", "4", "--json"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const auto j = nlohmann::json::parse(r.out.toStdString());
+        QCOMPARE(j["samplesMs"].size(), std::size_t(4));
+        QCOMPARE(j["warmupRuns"].get<int>(), 1);
+        QVERIFY(j["firstRunMs"].get<double>() > 0);
+        QVERIFY(j["summary"]["min"].get<double>() <= j["summary"]["median"].get<double>());
+        const auto bad = cli({"bench", q(kModels / "tfjs-graph-selfie-segmentation-float16/selfie.json")});
+        QCOMPARE(bad.code, 1);
+        QVERIFY2(bad.err.contains("does not implement: AddN, Conv2DBackpropInput, ResizeBilinear"), qPrintable(bad.err));
+        QCOMPARE(cli({"bench", "x.json", "--runs", "lots"}).code, 1);
+    }
+
     void badInvalidJson()
     {
         const auto dir = fixture("json");
