@@ -4,6 +4,7 @@
 #include "converter/importers/importer.h"
 #include "converter/inspect.h"
 #include "converter/op_check.h"
+#include "converter/passes/lower_layers.h"
 #include "core/error.h"
 #include "core/version.h"
 #include "runtime/benchmark.h"
@@ -173,6 +174,8 @@ int cmdBench(const std::vector<std::string>& args)
         "infer " + path + " on " + executor.name(),
         [&] {
             model = studio::conv::importModel(path);
+            if (model.kind == studio::core::ModelKind::LayersModel)
+                model = studio::conv::lowerLayersModel(model); // executors run op graphs
             executor.load(model);
             inputs = studio::rt::makeInputs(model, 1234, dim);
         },

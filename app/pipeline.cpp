@@ -4,6 +4,7 @@
 #include "converter/convert.h"
 #include "converter/importers/importer.h"
 #include "converter/inspect.h"
+#include "converter/passes/lower_layers.h"
 #include "core/error.h"
 #include "runtime/benchmark.h"
 #include "runtime/inputs.h"
@@ -65,8 +66,10 @@ int runPipeline(const fs::path& modelPath, const fs::path& outDir, std::ostream&
         const auto bench = rt::runBenchmark(
             "infer " + result.written.modelJson.string(),
             [&] {
-                executor.load(converted);
-                inputs = rt::makeInputs(converted);
+                const core::Model graph =
+                    converted.kind == core::ModelKind::LayersModel ? conv::lowerLayersModel(converted) : converted;
+                executor.load(graph);
+                inputs = rt::makeInputs(graph);
             },
             [&] { (void)executor.run(inputs); }, bo);
         out << rt::toText(bench);

@@ -90,14 +90,22 @@ int main(int argc, char** argv)
     if (!args.screenshot) {
         window.restoreLayout();
         window.show();
-        window.openModel(model);
-        if (args.select && !window.selectNode(QString::fromStdString(*args.select)))
-            std::cerr << "tfjs-studio: no node named '" << *args.select << "'\n";
+        // The window paints at once; a large model arrives when the worker has read it.
+        if (args.select)
+            QObject::connect(
+                &window, &studio::ui::MainWindow::modelLoaded, &window,
+                [&window, name = QString::fromStdString(*args.select)] {
+                    if (!window.selectNode(name))
+                        std::cerr << "tfjs-studio: no node named '" << name.toStdString() << "'\n";
+                },
+                Qt::SingleShotConnection);
+        window.openModelAsync(model);
         return QApplication::exec();
     }
 
-    // Screenshots: a fixed size and the default layout so every shot is comparable, and no
-    // modal dialogs (errors land in the log, which is in the picture).
+    // Screenshots: a fixed size and the default layout so every shot is comparable, no modal
+    // dialogs (errors land in the log, which is in the picture), and a blocking open so the
+    // grab shows the model rather than the busy indicator.
     window.setInteractive(false);
     window.resize(1400, 900);
     window.show();

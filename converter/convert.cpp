@@ -54,6 +54,15 @@ void splitByLayer(core::Model& model)
 
 } // namespace
 
+std::string defaultOutputFormat(const std::string& inputFormat)
+{
+    if (inputFormat == "tfjs_layers_model" || inputFormat == "keras" || inputFormat == "keras_saved_model")
+        return "tfjs_layers_model";
+    if (inputFormat == "keras_keras")
+        return {}; // the reference infers nothing for .keras input
+    return "tfjs_graph_model";
+}
+
 core::WriteReport writeModel(const core::Model& model, const ConvertOptions& o, const ConvertHooks& hooks)
 {
     core::WriteOptions w;
@@ -75,13 +84,7 @@ ConvertResult convert(const ConvertOptions& o, const ConvertHooks& hooks)
     if (r.inputFormat == "tf_frozen_model" && o.outputNodeNames.empty())
         fail("convert", "The --output_node_names flag is required for \"tf_frozen_model\"");
     // TF.js inputs default to their own format (re-shard / re-quantize); others as the reference converter infers.
-    r.outputFormat = o.outputFormat;
-    if (r.outputFormat.empty()) {
-        if (r.inputFormat == "tfjs_layers_model" || r.inputFormat == "keras" || r.inputFormat == "keras_saved_model")
-            r.outputFormat = "tfjs_layers_model";
-        else if (r.inputFormat != "keras_keras") // the reference infers nothing for .keras input
-            r.outputFormat = "tfjs_graph_model";
-    }
+    r.outputFormat = o.outputFormat.empty() ? defaultOutputFormat(r.inputFormat) : o.outputFormat;
     const bool tfjsOut = r.outputFormat == "tfjs_layers_model" || r.outputFormat == "tfjs_graph_model";
     if (o.shardSizeGiven && !tfjsOut)
         fail("convert", "The --weight_shard_size_bytes flag is only supported when output_format is tfjs_layers_model "

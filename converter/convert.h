@@ -23,6 +23,9 @@ struct ConvertHooks {
     std::function<bool()> cancelled;
 };
 
+// The output format used when --output_format is not given (TF.js inputs keep their own).
+std::string defaultOutputFormat(const std::string& inputFormat);
+
 // Runs a whole conversion. Throws studio::Error; on error no output is left behind.
 ConvertResult convert(const ConvertOptions& options, const ConvertHooks& hooks = {});
 

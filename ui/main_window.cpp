@@ -1,5 +1,5 @@
-// The studio's main window: builds the panels, opens models, and routes errors to a
-// message box (interactive) or the log only (tests, screenshots).
+// The studio's main window: builds the panels, opens models (on a worker, or blocking for
+// tests), and routes errors to a message box (interactive) or the log only (tests, screenshots).
 #include "ui/main_window.h"
 
 #include "converter/importers/importer.h"
@@ -28,9 +28,13 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QProgressBar>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <utility>
 
 namespace studio::ui {
 
@@ -89,9 +93,16 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     buildPanels();
     buildMenus();
     resize(1360, 860);
+    connect(&m_loader, &QFutureWatcher<LoadResult>::finished, this, &MainWindow::onLoadFinished);
 }
 
-MainWindow::~MainWindow() = default;
+// The import cannot be interrupted, so this waits for it: a worker still inside the HDF5
+// library when main() returns would race the library's atexit cleanup.
+MainWindow::~MainWindow()
+{
+    m_loader.disconnect(this);
+    m_loader.waitForFinished();
+}
 
 void MainWindow::buildPanels()
 {
@@ -147,7 +158,19 @@ void MainWindow::buildPanels()
     m_statusPath = new QLabel(tr("No model loaded"));
     m_statusPath->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_statusCounts = new QLabel;
+    // Permanent widgets, so a temporary status message cannot hide that a load is running.
+    m_busyLabel = new QLabel;
+    m_busyLabel->setObjectName(QStringLiteral("openingLabel"));
+    m_busyBar = new QProgressBar;
+    m_busyBar->setObjectName(QStringLiteral("openingProgress"));
+    m_busyBar->setRange(0, 0); // the importers report no progress: an indeterminate bar
+    m_busyBar->setTextVisible(false);
+    m_busyBar->setMaximumSize(110, 14);
+    m_busyLabel->hide();
+    m_busyBar->hide();
     statusBar()->addWidget(m_statusPath, 1);
+    statusBar()->addPermanentWidget(m_busyLabel);
+    statusBar()->addPermanentWidget(m_busyBar);
     statusBar()->addPermanentWidget(m_statusCounts);
 
     m_inspector->showHint(tr("Open a model to inspect it (File > Open)."));
@@ -205,41 +228,120 @@ void MainWindow::restoreLayout()
     restoreState(settings.value(kStateKey).toByteArray());
 }
 
+void MainWindow::openModelAsync(const QString& requested)
+{
+    const QString path = modelPathFor(requested);
+    const quint64 ticket = ++m_ticket;
+    if (m_workerBusy) {
+        m_pendingPath = path;
+        m_pendingTicket = ticket;
+    } else {
+        startLoad(path, ticket);
+    }
+    updateBusy();
+}
+
 bool MainWindow::openModel(const QString& requested)
 {
     const QString path = modelPathFor(requested);
+    const quint64 ticket = ++m_ticket;
+    m_pendingPath.clear(); // this request is newer than anything waiting
+    updateBusy();
+    QGuiApplication::setOverrideCursor(Qt::WaitCursor);
+    const LoadResult loaded = load(path, ticket);
+    QGuiApplication::restoreOverrideCursor();
+    return showLoaded(loaded);
+}
+
+bool MainWindow::isLoading() const
+{
+    return !m_pendingPath.isEmpty() || (m_workerBusy && m_workerTicket == m_ticket);
+}
+
+MainWindow::LoadResult MainWindow::load(const QString& path, quint64 ticket)
+{
+    LoadResult r;
+    r.ticket = ticket;
+    r.path = path;
     QElapsedTimer timer;
     timer.start();
-    std::unique_ptr<core::Model> model;
-    conv::InspectReport report;
-    QGuiApplication::setOverrideCursor(Qt::WaitCursor);
     try {
-        model = std::make_unique<core::Model>(conv::importModel(path.toStdString()));
-        report = conv::inspect(*model);
+        r.model = std::make_shared<core::Model>(conv::importModel(path.toStdString()));
+        r.report = conv::inspect(*r.model);
     } catch (const std::exception& e) {
-        QGuiApplication::restoreOverrideCursor();
+        r.model.reset();
+        r.error = QString::fromUtf8(e.what());
+    } catch (...) { // nothing may escape a worker: QFuture would rethrow it in the GUI thread
+        r.model.reset();
+        r.error = QStringLiteral("unknown error");
+    }
+    r.elapsedMs = timer.elapsed();
+    return r;
+}
+
+void MainWindow::startLoad(const QString& path, quint64 ticket)
+{
+    m_workerBusy = true;
+    m_workerTicket = ticket;
+    m_workerPath = path;
+    m_loader.setFuture(QtConcurrent::run(&MainWindow::load, path, ticket));
+}
+
+void MainWindow::onLoadFinished()
+{
+    const LoadResult loaded = m_loader.result();
+    m_workerBusy = false;
+    if (!m_pendingPath.isEmpty())
+        startLoad(std::exchange(m_pendingPath, QString()), m_pendingTicket);
+    updateBusy();
+    // A newer request (waiting or already shown by openModel) makes this result stale.
+    if (loaded.ticket == m_ticket)
+        showLoaded(loaded);
+}
+
+void MainWindow::updateBusy()
+{
+    const bool loading = isLoading();
+    const QString awaited = m_pendingPath.isEmpty() ? m_workerPath : m_pendingPath;
+    m_busyLabel->setText(tr("Opening %1…").arg(displayName(awaited)));
+    m_busyLabel->setToolTip(QDir::toNativeSeparators(awaited));
+    m_busyLabel->setVisible(loading);
+    m_busyBar->setVisible(loading);
+    if (loading != m_wasLoading) {
+        m_wasLoading = loading;
+        emit loadingChanged(loading);
+    }
+}
+
+bool MainWindow::showLoaded(const LoadResult& loaded)
+{
+    const QString& path = loaded.path;
+    if (!loaded.model) {
         statusBar()->showMessage(tr("Could not open %1").arg(displayName(path)), 8000);
         forgetRecent(path); // a recent entry that cannot be opened only gets in the way
-        reportError(tr("Cannot open model"), QString::fromUtf8(e.what()));
+        reportError(tr("Cannot open model"), loaded.error);
         return false;
     }
-    QGuiApplication::restoreOverrideCursor();
+    const conv::InspectReport& report = loaded.report;
+    const core::Model& model = *loaded.model;
 
     // Panels first point at the new model, then the old one goes: nothing refers to it.
-    const bool graph = model->kind == core::ModelKind::GraphModel;
-    const bool weightsOnly = model->kind == core::ModelKind::WeightsOnly;
+    const bool graph = model.kind == core::ModelKind::GraphModel;
+    const bool weightsOnly = model.kind == core::ModelKind::WeightsOnly;
     const QString unit = graph ? tr("nodes") : tr("layers");
     m_summary->setReport(report);
     m_summarySection->setNote(QString::fromStdString(report.kind));
-    m_histogram->setCounts(report.histogram, graph || weightsOnly);
-    m_histogramSection->setTitle(graph || weightsOnly ? tr("Ops") : tr("Layer classes"));
-    m_histogramSection->setNote(weightsOnly ? tr("no topology") : tr("%1 kinds").arg(report.histogram.size()));
+    m_histogram->setCounts(report.histogram, graph);
+    m_histogramSection->setTitle(graph ? tr("Ops") : tr("Layer classes"));
+    m_histogramSection->setNote(tr("%1 kinds").arg(report.histogram.size()));
+    // Without a topology there is nothing to count; an empty table would look broken.
+    m_histogramSection->setVisible(!weightsOnly);
     m_nodes->setFilterText({});
-    m_nodes->setModel(*model);
-    m_model = std::move(model);
+    m_nodes->setModel(model);
+    m_model = loaded.model;
     m_modelPath = path;
     showSelection(-1);
-    m_convert->setSource(path);
+    m_convert->setSource(path, QString::fromStdString(model.meta.format), weightsOnly);
 
     setWindowTitle(QStringLiteral("tfjs-studio — %1").arg(displayName(path)));
     m_statusPath->setText(QDir::toNativeSeparators(QFileInfo(path).absoluteFilePath()));
@@ -256,7 +358,7 @@ bool MainWindow::openModel(const QString& requested)
         tr("Opened %1 (%2, %3, %4) in %5 ms")
             .arg(QFileInfo(path).absoluteFilePath(), QString::fromStdString(report.format), counts)
             .arg(bytesText(report.weightBytes))
-            .arg(timer.elapsed()));
+            .arg(loaded.elapsedMs));
     if (!report.unsupportedOps.empty())
         m_log->append(LogLevel::Warning, QString::fromStdString(report.opCheck));
     rememberRecent(QFileInfo(path).absoluteFilePath());
@@ -300,7 +402,7 @@ void MainWindow::showOpenDialog()
     const QString start = m_modelPath.isEmpty() ? QDir::homePath() : QFileInfo(m_modelPath).absolutePath();
     const QString picked = QFileDialog::getOpenFileName(this, tr("Open Model"), start, openDialogFilter());
     if (!picked.isEmpty())
-        openModel(picked);
+        openModelAsync(picked);
 }
 
 void MainWindow::showAbout()
@@ -346,7 +448,7 @@ void MainWindow::updateRecentMenu()
         const QString& f = files[i];
         // &1..&9 give keyboard access without the mouse.
         const QString label = i < 9 ? QStringLiteral("&%1  %2").arg(i + 1).arg(displayName(f)) : displayName(f);
-        QAction* a = m_recentMenu->addAction(label, this, [this, f] { openModel(f); });
+        QAction* a = m_recentMenu->addAction(label, this, [this, f] { openModelAsync(f); });
         a->setToolTip(f);
         a->setStatusTip(f);
     }
@@ -387,7 +489,7 @@ void MainWindow::dropEvent(QDropEvent* event)
     const auto urls = event->mimeData()->urls();
     if (!urls.isEmpty() && urls.first().isLocalFile()) {
         event->acceptProposedAction();
-        openModel(urls.first().toLocalFile());
+        openModelAsync(urls.first().toLocalFile());
     }
 }
 

@@ -2,6 +2,9 @@
 // inspector in the centre, the Convert panel on the right, the log at the bottom.
 #pragma once
 
+#include "converter/inspect.h"
+
+#include <QFutureWatcher>
 #include <QMainWindow>
 #include <QStringList>
 
@@ -9,6 +12,7 @@
 
 class QLabel;
 class QMenu;
+class QProgressBar;
 class QSplitter;
 
 namespace studio::core {
@@ -31,9 +35,16 @@ public:
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    // Loads a model and shows it; on failure reports the studio::Error text, keeps what
-    // was loaded before and returns false. Never throws.
+    // Loads a model on a worker thread and returns at once; modelLoaded or errorReported
+    // follows. The importers cannot be interrupted, so a request made while one runs waits
+    // for it and then replaces it: the older result is dropped and only the newest shows.
+    void openModelAsync(const QString& path);
+    // Loads and shows a model before returning (tests, screenshots, scripted use); any load
+    // still running is superseded. On failure reports the studio::Error text, keeps what was
+    // loaded before and returns false. Never throws.
     bool openModel(const QString& path);
+    // True while a requested model has not arrived yet.
+    bool isLoading() const;
     // Selects a node (graph models), layer (layers models) or weight by name.
     bool selectNode(const QString& name);
 
@@ -55,6 +66,7 @@ public:
 signals:
     void modelLoaded(const QString& path);
     void errorReported(const QString& title, const QString& detail);
+    void loadingChanged(bool loading);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -62,6 +74,21 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
+    // What a load produced. Made off the GUI thread, so it holds no widget state.
+    struct LoadResult {
+        quint64 ticket = 0; // the request it answers; stale when a newer one was made
+        QString path;
+        std::shared_ptr<core::Model> model; // null on error
+        conv::InspectReport report;
+        QString error;
+        qint64 elapsedMs = 0;
+    };
+    static LoadResult load(const QString& path, quint64 ticket);
+    bool showLoaded(const LoadResult& loaded);
+    void startLoad(const QString& path, quint64 ticket);
+    void onLoadFinished();
+    void updateBusy();
+
     void buildPanels();
     void buildMenus();
     void showOpenDialog();
@@ -73,9 +100,18 @@ private:
     void updateRecentMenu();
     QStringList recentFiles() const;
 
-    std::unique_ptr<core::Model> m_model;
+    std::shared_ptr<core::Model> m_model;
     QString m_modelPath;
     bool m_interactive = true;
+
+    quint64 m_ticket = 0;       // the newest open request
+    quint64 m_workerTicket = 0; // the request the worker is loading
+    QString m_workerPath;
+    bool m_workerBusy = false;  // from startLoad() until onLoadFinished()
+    QString m_pendingPath;      // waits for the busy worker; only the newest is kept
+    quint64 m_pendingTicket = 0;
+    bool m_wasLoading = false;
+    QFutureWatcher<LoadResult> m_loader;
 
     SummaryPanel* m_summary = nullptr;
     HistogramPanel* m_histogram = nullptr;
@@ -90,6 +126,8 @@ private:
     QMenu* m_viewMenu = nullptr;
     QLabel* m_statusPath = nullptr;
     QLabel* m_statusCounts = nullptr;
+    QLabel* m_busyLabel = nullptr;
+    QProgressBar* m_busyBar = nullptr;
 };
 
 } // namespace studio::ui

@@ -8,6 +8,7 @@
 
 #include <cstring>
 #include <memory>
+#include <mutex>
 
 namespace studio::conv {
 
@@ -224,6 +225,9 @@ private:
 
 core::Model readKerasH5(const fs::path& path)
 {
+    // The GUI may open one .h5 while converting another; HDF5 builds are not all thread-safe.
+    static std::mutex hdf5;
+    const std::lock_guard lock(hdf5);
     return Reader(path).read(path);
 }
 

@@ -1,5 +1,7 @@
-// The main window driven offscreen: loading the sample, the node table and its filter,
-// the inspector, errors that must not crash, and a real conversion through the Convert panel.
+// The main window driven offscreen: loading the sample (blocking and on a worker), the node
+// table and its filter, the inspector, errors that must not crash, Keras .h5 files, and real
+// conversions through the Convert panel.
+#include "converter/convert.h"
 #include "converter/importers/importer.h"
 #include "core/ir/model.h"
 #include "ui/main_window.h"
@@ -7,20 +9,26 @@
 #include "ui/panels/log_panel.h"
 #include "ui/panels/node_panel.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
 #include <QLineEdit>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThreadPool>
 #include <QTreeWidget>
+
+#include <set>
 
 using studio::ui::ConvertPanel;
 using studio::ui::MainWindow;
@@ -30,6 +38,11 @@ namespace {
 const QString kSample = QStringLiteral(STUDIO_SOURCE_DIR "/resources/samples/blazeface/model.json");
 const QString kLayersModel = QStringLiteral(STUDIO_MODELS_DIR "/tfjs-layers-mobilenetv2-float32-seeded/model.json");
 constexpr int kSampleNodes = 165;
+const QString kKerasH5 = QStringLiteral(STUDIO_MODELS_DIR "/pair-tfkeras224-mnist-bn-layers-and-graph/keras/tiny_mnist.h5");
+const QString kWeightsOnlyH5
+    = QStringLiteral(STUDIO_MODELS_DIR "/tensorspace-mnist-lenet-multiformat/keras_2.2.2_weights_only/weights.h5");
+const QString kXceptionH5
+    = QStringLiteral(STUDIO_MODELS_DIR "/pair-keras205-gender-minixception-graph/keras/gender_mini_XCEPTION.21-0.95.hdf5");
 
 QTableView* nodeTable(const MainWindow& w)
 {
@@ -39,6 +52,46 @@ QTableView* nodeTable(const MainWindow& w)
 QString logText(const MainWindow& w)
 {
     return w.findChild<QPlainTextEdit*>(QStringLiteral("logView"))->toPlainText();
+}
+
+// The log's lines at one level ("info", "warn", "error"), without the time stamp and tag.
+QStringList logLines(const MainWindow& w, const QString& tag)
+{
+    QStringList out;
+    for (const QString& line : logText(w).split(u'\n')) {
+        // "HH:mm:ss  warn   message"
+        if (line.mid(10, 5).trimmed() == tag)
+            out << line.mid(17);
+    }
+    return out;
+}
+
+// All values of a tree widget, "key=value" per row, for "does it show X" checks.
+QStringList treeTexts(const MainWindow& w, const QString& objectName)
+{
+    QStringList out;
+    QTreeWidgetItemIterator it(w.findChild<QTreeWidget*>(objectName));
+    for (; *it; ++it)
+        out << (*it)->text(0) + u'=' + (*it)->text(1);
+    return out;
+}
+
+// Converts the loaded model through the panel's widgets; returns the written model.json.
+QJsonObject convertThroughPanel(MainWindow& w, const QString& out)
+{
+    auto* folder = w.findChild<QLineEdit*>(QStringLiteral("outputFolder"));
+    auto* convert = w.findChild<QPushButton*>(QStringLiteral("convertButton"));
+    if (!folder || !convert || !convert->isEnabled())
+        return {};
+    folder->setText(out);
+    QSignalSpy finished(w.convertPanel(), &ConvertPanel::finished);
+    QTest::mouseClick(convert, Qt::LeftButton);
+    if ((finished.count() == 0 && !finished.wait(60000)) || !finished.first().first().toBool())
+        return {};
+    QFile json(out + QStringLiteral("/model.json"));
+    if (!json.open(QIODevice::ReadOnly))
+        return {};
+    return QJsonDocument::fromJson(json.readAll()).object();
 }
 
 // All visible values of the inspector, for "does it show X" checks.
@@ -227,6 +280,237 @@ private slots:
         const QStringList texts = inspectorTexts(w);
         QVERIFY2(texts.contains(QStringLiteral("Class=Conv2D")), qPrintable(texts.join(u'\n')));
         QVERIFY2(texts.contains(QStringLiteral("filters=96")), qPrintable(texts.join(u'\n')));
+    }
+
+    // The UI path: openModelAsync returns before the model is read, shows a busy indicator,
+    // and modelLoaded says when the model is in the panels.
+    void opensAsynchronouslyAndSignalsModelLoaded()
+    {
+        if (!QFile::exists(kKerasH5))
+            QSKIP("shared Keras model not present");
+        MainWindow w;
+        w.setInteractive(false);
+        const QString shots = qEnvironmentVariable("STUDIO_UI_SHOTS");
+        if (!shots.isEmpty()) {
+            w.resize(1400, 900);
+            w.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&w));
+        }
+        QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+        QSignalSpy loading(&w, &MainWindow::loadingChanged);
+        w.openModelAsync(kKerasH5);
+        QVERIFY(w.isLoading());
+        QVERIFY(w.model() == nullptr); // the result comes back through the event loop, never earlier
+        auto* busy = w.findChild<QProgressBar*>(QStringLiteral("openingProgress"));
+        QVERIFY(busy && !busy->isHidden());
+        QVERIFY(w.findChild<QLabel*>(QStringLiteral("openingLabel"))->text().contains(QStringLiteral("tiny_mnist.h5")));
+        if (!shots.isEmpty()) {
+            // Only layout requests: the load's result must not arrive before the grab.
+            QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+            QVERIFY(w.grab().save(QDir(shots).filePath(QStringLiteral("opening-async.png"))));
+        }
+
+        QVERIFY(loaded.count() == 1 || loaded.wait(30000));
+        QCOMPARE(loaded.count(), 1);
+        QCOMPARE(loaded.first().first().toString(), kKerasH5);
+        QVERIFY(!w.isLoading());
+        QVERIFY(busy->isHidden());
+        QCOMPARE(loading.count(), 2);
+        QCOMPARE(loading.at(0).first().toBool(), true);
+        QCOMPARE(loading.at(1).first().toBool(), false);
+        QVERIFY(w.model() != nullptr);
+        QCOMPARE(w.modelPath(), kKerasH5);
+        const auto model = studio::conv::importModel(kKerasH5.toStdString());
+        QCOMPARE(static_cast<std::size_t>(nodeTable(w)->model()->rowCount()), model.layers.size());
+    }
+
+    // A second open while one runs: the older result is dropped, only the newest shows.
+    void newestAsyncOpenWins()
+    {
+        if (!QFile::exists(kKerasH5))
+            QSKIP("shared Keras model not present");
+        MainWindow w;
+        w.setInteractive(false);
+        QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+        w.openModelAsync(kSample);
+        w.openModelAsync(kKerasH5);
+        QVERIFY(w.isLoading());
+        QVERIFY(loaded.wait(30000));
+        QTRY_VERIFY(!w.isLoading());
+        QCOMPARE(loaded.count(), 1);
+        QCOMPARE(loaded.first().first().toString(), kKerasH5);
+        QCOMPARE(w.modelPath(), kKerasH5);
+        QCOMPARE(nodeTable(w)->model()->headerData(0, Qt::Horizontal).toString(), QStringLiteral("Layer"));
+    }
+
+    void asyncErrorKeepsThePreviousModel()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openModel(kSample));
+        QSignalSpy errors(&w, &MainWindow::errorReported);
+        QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+        w.openModelAsync(QStringLiteral("/nonexistent/tfjs-studio/model.h5"));
+        QVERIFY(errors.wait(30000));
+        QCOMPARE(errors.count(), 1);
+        QVERIFY2(errors.first().at(1).toString().contains(QStringLiteral("/nonexistent/tfjs-studio/model.h5")),
+            qPrintable(errors.first().at(1).toString()));
+        QCOMPARE(loaded.count(), 0);
+        QVERIFY(!w.isLoading());
+        QCOMPARE(w.modelPath(), kSample);
+        QCOMPARE(nodeTable(w)->model()->rowCount(), kSampleNodes);
+    }
+
+    // openModel while a worker still reads an older request: the blocking open wins, and the
+    // worker's late result must not replace it.
+    void blockingOpenSupersedesARunningLoad()
+    {
+        if (!QFile::exists(kXceptionH5))
+            QSKIP("shared Keras model not present");
+        MainWindow w;
+        w.setInteractive(false);
+        QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+        w.openModelAsync(kXceptionH5);
+        QVERIFY(w.openModel(kSample));
+        QVERIFY(!w.isLoading());
+        // Let the worker finish and its result arrive.
+        QThreadPool::globalInstance()->waitForDone();
+        QCoreApplication::processEvents();
+        QCOMPARE(loaded.count(), 1);
+        QCOMPARE(w.modelPath(), kSample);
+        QCOMPARE(nodeTable(w)->model()->rowCount(), kSampleNodes);
+    }
+
+    // A Keras .h5: layers from its config, weights inside the file, a keras route with the
+    // per-layer option, and an output folder named after the file.
+    void kerasH5ShowsLayersAndWhereItsWeightsAre()
+    {
+        if (!QFile::exists(kKerasH5))
+            QSKIP("shared Keras model not present");
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openModel(kKerasH5));
+        const auto model = studio::conv::importModel(kKerasH5.toStdString());
+        QCOMPARE(model.meta.format, std::string("keras"));
+        QCOMPARE(static_cast<std::size_t>(nodeTable(w)->model()->rowCount()), model.layers.size());
+        QCOMPARE(nodeTable(w)->model()->headerData(1, Qt::Horizontal).toString(), QStringLiteral("Class"));
+        QVERIFY(w.selectNode(QStringLiteral("conv2d_1")));
+        QVERIFY2(inspectorTexts(w).contains(QStringLiteral("Class=Conv2D")), qPrintable(inspectorTexts(w).join(u'\n')));
+
+        const QStringList summary = treeTexts(w, QStringLiteral("modelSummary"));
+        QVERIFY2(summary.contains(QStringLiteral("Layers=%1").arg(model.layers.size())), qPrintable(summary.join(u'\n')));
+        QVERIFY2(summary.contains(QStringLiteral("Weights=inside the .h5 file")), qPrintable(summary.join(u'\n')));
+        QVERIFY(!summary.contains(QStringLiteral("Shards (0)=")));
+
+        auto* route = w.findChild<QLabel*>(QStringLiteral("convertRoute"));
+        auto* split = w.findChild<QCheckBox*>(QStringLiteral("splitWeightsByLayer"));
+        QVERIFY(route && split);
+        QCOMPARE(route->text(), QStringLiteral("keras → tfjs_layers_model"));
+        QVERIFY(!split->isHidden());
+        QVERIFY(w.convertPanel()->outputFolder().endsWith(QStringLiteral("/tiny_mnist-tfjs")));
+
+        // Not a Keras input: no per-layer option, and it does not leak into the options.
+        split->setChecked(true);
+        QVERIFY(w.openModel(kSample));
+        QCOMPARE(route->text(), QStringLiteral("tfjs_graph_model → tfjs_graph_model"));
+        QVERIFY(split->isHidden());
+        QVERIFY(!w.convertPanel()->options().splitWeightsByLayer);
+    }
+
+    // Dots inside a Keras file name stay; generic names take the folder's name.
+    void defaultOutputFolderForH5Files()
+    {
+        if (!QFile::exists(kXceptionH5) || !QFile::exists(kWeightsOnlyH5))
+            QSKIP("shared Keras models not present");
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openModel(kXceptionH5));
+        QVERIFY2(w.convertPanel()->outputFolder().endsWith(QStringLiteral("/gender_mini_XCEPTION.21-0.95-tfjs")),
+            qPrintable(w.convertPanel()->outputFolder()));
+        QVERIFY(w.openModel(kWeightsOnlyH5));
+        QVERIFY2(w.convertPanel()->outputFolder().endsWith(QStringLiteral("/keras_2.2.2_weights_only-tfjs")),
+            qPrintable(w.convertPanel()->outputFolder()));
+        // A folder the user typed survives the next model.
+        w.convertPanel()->setOutputFolder(QStringLiteral("/tmp/mine"));
+        QVERIFY(w.openModel(kXceptionH5));
+        QCOMPARE(w.convertPanel()->outputFolder(), QStringLiteral("/tmp/mine"));
+    }
+
+    void kerasConversionSplitsWeightsByLayer()
+    {
+        if (!QFile::exists(kKerasH5))
+            QSKIP("shared Keras model not present");
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openModel(kKerasH5));
+        auto* split = w.findChild<QCheckBox*>(QStringLiteral("splitWeightsByLayer"));
+        QVERIFY(split && !split->isChecked());
+        QTest::keyClick(split, Qt::Key_Space); // the window is never shown, so the box has no geometry to click
+        QVERIFY(split->isChecked());
+        QVERIFY(w.convertPanel()->options().splitWeightsByLayer);
+
+        const QJsonObject doc = convertThroughPanel(w, dir.filePath(QStringLiteral("tiny_mnist-split")));
+        QVERIFY2(!doc.isEmpty(), qPrintable(logText(w)));
+        QCOMPARE(doc.value(QStringLiteral("format")).toString(), QStringLiteral("layers-model"));
+        const QJsonArray groups = doc.value(QStringLiteral("weightsManifest")).toArray();
+        // Conv2D x3, BatchNormalization x3, Dense: the layers that have weights.
+        const auto model = studio::conv::importModel(kKerasH5.toStdString());
+        std::set<std::string> layersWithWeights;
+        int weights = 0;
+        for (const auto& g : model.weightGroups)
+            for (const auto& wt : g.weights) {
+                layersWithWeights.insert(wt.layer);
+                ++weights;
+            }
+        QCOMPARE(static_cast<std::size_t>(groups.size()), layersWithWeights.size());
+        QCOMPARE(groups.size(), 7);
+        int written = 0;
+        for (const auto& g : groups)
+            written += static_cast<int>(g.toObject().value(QStringLiteral("weights")).toArray().size());
+        QCOMPARE(written, weights);
+        QVERIFY2(logLines(w, QStringLiteral("warn")).isEmpty(), qPrintable(logText(w)));
+        QVERIFY(logText(w).contains(QStringLiteral("one weight group per layer")));
+        maybeShoot(w, QStringLiteral("converted-h5-split"));
+    }
+
+    // A weights-only .h5 lists its weights, says it has no topology, and converting it logs
+    // the converter's warning as a warning line.
+    void weightsOnlyH5WarnsInTheLog()
+    {
+        if (!QFile::exists(kWeightsOnlyH5))
+            QSKIP("shared weights-only file not present");
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openModel(kWeightsOnlyH5));
+        const auto model = studio::conv::importModel(kWeightsOnlyH5.toStdString());
+        QCOMPARE(model.kind, studio::core::ModelKind::WeightsOnly);
+        QCOMPARE(static_cast<std::size_t>(nodeTable(w)->model()->rowCount()), model.weightCount());
+        QCOMPARE(nodeTable(w)->model()->headerData(0, Qt::Horizontal).toString(), QStringLiteral("Weight"));
+        QVERIFY(w.selectNode(QString::fromStdString(model.weightGroups.front().weights.front().name)));
+        const QStringList summary = treeTexts(w, QStringLiteral("modelSummary"));
+        QVERIFY2(summary.contains(QStringLiteral("Topology=none")), qPrintable(summary.join(u'\n')));
+        QVERIFY2(summary.contains(QStringLiteral("Weights=inside the .h5 file")), qPrintable(summary.join(u'\n')));
+        QVERIFY(w.findChild<QLabel*>(QStringLiteral("convertRoute"))->text().contains(QStringLiteral("weights only")));
+
+        // What the converter itself says, to compare with the log.
+        studio::conv::ConvertOptions o;
+        o.inputPath = kWeightsOnlyH5.toStdString();
+        o.outputPath = dir.filePath(QStringLiteral("reference")).toStdString();
+        const auto expected = studio::conv::convert(o).warnings;
+        QCOMPARE(expected.size(), std::size_t{1});
+
+        QVERIFY2(logLines(w, QStringLiteral("warn")).isEmpty(), qPrintable(logText(w)));
+        const QJsonObject doc = convertThroughPanel(w, dir.filePath(QStringLiteral("weights-only")));
+        QVERIFY2(!doc.isEmpty(), qPrintable(logText(w)));
+        QVERIFY(doc.value(QStringLiteral("modelTopology")).isNull());
+        const QStringList warnings = logLines(w, QStringLiteral("warn"));
+        QCOMPARE(warnings.size(), static_cast<qsizetype>(expected.size()));
+        QCOMPARE(warnings.first(), QString::fromStdString(expected.front()));
+        maybeShoot(w, QStringLiteral("weights-only-warning"));
     }
 
     void uint8ConversionWritesModelJson()

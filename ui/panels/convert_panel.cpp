@@ -7,6 +7,7 @@
 #include "ui/widgets/elided_label.h"
 #include "ui/widgets/section.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
@@ -41,6 +42,13 @@ QString elidedPath(const QString& path)
     return f.fileName() == QLatin1String("model.json") ? f.dir().dirName() + u'/' + f.fileName() : f.fileName();
 }
 
+// The output format convert() infers when none is given (converter/convert.cpp). The panel
+// never names one, so this is where the conversion goes.
+QString inferredOutputFormat(const QString& inputFormat)
+{
+    return QString::fromStdString(conv::defaultOutputFormat(inputFormat.toStdString()));
+}
+
 // Conversions of small models take milliseconds; "0.00 s" would say nothing.
 QString durationText(double seconds)
 {
@@ -50,14 +58,17 @@ QString durationText(double seconds)
 } // namespace
 
 ConvertPanel::ConvertPanel(QWidget* parent)
-    : QWidget(parent), m_sourceLabel(new ElidedLabel), m_output(new QLineEdit), m_quantization(new QComboBox),
-      m_patterns(new QLineEdit), m_shardSize(new QSpinBox), m_shardHint(new QLabel), m_convert(new QPushButton),
+    : QWidget(parent), m_form(new QFormLayout), m_sourceLabel(new ElidedLabel), m_route(new QLabel),
+      m_output(new QLineEdit), m_quantization(new QComboBox), m_patterns(new QLineEdit), m_shardSize(new QSpinBox),
+      m_shardHint(new QLabel), m_splitByLayer(new QCheckBox), m_convert(new QPushButton),
       m_cancel(new QPushButton), m_progress(new QProgressBar), m_files(new QTreeWidget), m_summary(new QLabel)
 {
     setObjectName(QStringLiteral("convertPanel"));
 
     m_sourceLabel->setFullText(tr("no model loaded"));
     m_sourceLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_route->setObjectName(QStringLiteral("convertRoute"));
+    m_route->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
     m_output->setObjectName(QStringLiteral("outputFolder"));
     m_output->setPlaceholderText(tr("Folder for model.json and shards"));
@@ -105,14 +116,22 @@ ConvertPanel::ConvertPanel(QWidget* parent)
     shardRow->addWidget(m_shardSize, 1);
     shardRow->addWidget(m_shardHint);
 
-    auto* form = new QFormLayout;
+    m_splitByLayer->setObjectName(QStringLiteral("splitWeightsByLayer"));
+    m_splitByLayer->setText(tr("One weight group per layer"));
+    m_splitByLayer->setToolTip(tr("--split_weights_by_layer: each layer's weights get their own group of shard "
+                                  "files, so a page can fetch and cache layers separately"));
+
+    auto* form = m_form;
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     form->setLabelAlignment(Qt::AlignRight | Qt::AlignVCenter);
     form->addRow(tr("Model:"), m_sourceLabel);
+    form->addRow(tr("Route:"), m_route);
     form->addRow(tr("Output:"), outputRow);
     form->addRow(tr("Quantize:"), m_quantization);
     form->addRow(tr("Weights:"), m_patterns);
     form->addRow(tr("Shard size:"), shardRow);
+    form->addRow(QString(), m_splitByLayer);
+    updateRoute();
 
     m_convert->setObjectName(QStringLiteral("convertButton"));
     m_convert->setText(tr("Convert"));
@@ -181,26 +200,67 @@ ConvertPanel::~ConvertPanel()
 
 QString ConvertPanel::defaultOutputFor(const QString& modelPath) const
 {
+    // Only the model file's suffix goes: "gender_mini_XCEPTION.21-0.95.hdf5" keeps its dots.
+    static const QStringList kModelSuffixes = {QStringLiteral("json"), QStringLiteral("h5"), QStringLiteral("hdf5"),
+        QStringLiteral("keras"), QStringLiteral("pb")};
+    // model.json, model.h5, weights.h5 say nothing; their folder names the model.
+    static const QStringList kGenericNames = {QStringLiteral("model"), QStringLiteral("weights"),
+        QStringLiteral("model_weights"), QStringLiteral("saved_model")};
     const QFileInfo f(modelPath);
-    // model.json says nothing; its folder names the model.
-    const QString name = f.fileName() == QLatin1String("model.json") || f.isDir() ? QFileInfo(f.absolutePath()).fileName()
-                                                                                  : f.completeBaseName();
+    QString name;
+    if (f.isDir()) {
+        name = QDir(modelPath).dirName();
+    } else {
+        name = kModelSuffixes.contains(f.suffix(), Qt::CaseInsensitive) ? f.completeBaseName() : f.fileName();
+        if (name.isEmpty() || kGenericNames.contains(name, Qt::CaseInsensitive))
+            name = f.absoluteDir().dirName();
+    }
     QString base = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
     if (base.isEmpty())
         base = QDir::homePath();
-    return QDir(base).filePath(QStringLiteral("tfjs-studio/%1-tfjs").arg(f.isDir() ? f.fileName() : name));
+    return QDir(base).filePath(QStringLiteral("tfjs-studio/%1-tfjs").arg(name));
 }
 
-void ConvertPanel::setSource(const QString& modelPath)
+void ConvertPanel::setSource(const QString& modelPath, const QString& inputFormat, bool weightsOnly)
 {
     m_source = modelPath;
+    m_inputFormat = inputFormat;
+    m_weightsOnly = weightsOnly;
     m_sourceLabel->setFullText(elidedPath(modelPath));
     m_sourceLabel->setToolTip(modelPath);
     if (m_output->text().isEmpty() || m_output->text() == m_autoOutput) {
         m_autoOutput = defaultOutputFor(modelPath);
         m_output->setText(m_autoOutput);
     }
+    updateRoute();
     m_convert->setEnabled(!isRunning() && !m_source.isEmpty());
+}
+
+QString ConvertPanel::routeText() const
+{
+    return QStringLiteral("%1 → %2").arg(m_inputFormat, inferredOutputFormat(m_inputFormat));
+}
+
+bool ConvertPanel::kerasInput() const
+{
+    return m_inputFormat == QLatin1String("keras");
+}
+
+void ConvertPanel::updateRoute()
+{
+    if (m_inputFormat.isEmpty()) {
+        m_route->setText(tr("—"));
+        m_route->setToolTip({});
+    } else {
+        const QString route = routeText();
+        m_route->setText(m_weightsOnly ? tr("%1 (weights only)").arg(route) : route);
+        m_route->setToolTip(m_weightsOnly ? tr("The file has no model topology: model.json gets a null "
+                                               "modelTopology, which TensorFlow.js cannot load as a model")
+                                          : tr("--input_format=%1 --output_format=%2")
+                                                .arg(m_inputFormat, inferredOutputFormat(m_inputFormat)));
+    }
+    // The reference converter only splits Keras weights by layer; elsewhere the box would do nothing.
+    m_form->setRowVisible(m_splitByLayer, kerasInput());
 }
 
 void ConvertPanel::setOutputFolder(const QString& folder)
@@ -237,6 +297,7 @@ conv::ConvertOptions ConvertPanel::options() const
     o.outputPath = outputFolder().toStdString();
     o.shardSize = static_cast<std::uint64_t>(m_shardSize->value());
     o.shardSizeGiven = m_shardSize->value() != kDefaultShardBytes;
+    o.splitWeightsByLayer = kerasInput() && m_splitByLayer->isChecked();
     std::vector<std::string> patterns;
     for (const QString& p : m_patterns->text().split(u',', Qt::SkipEmptyParts))
         if (!p.trimmed().isEmpty())
@@ -280,10 +341,10 @@ void ConvertPanel::start()
     m_files->clear();
     m_summary->setText(tr("Converting…"));
     emit message(LogLevel::Info,
-        tr("Converting %1 -> %2 (quantization: %3, shards of %4)")
-            .arg(m_source, outputFolder(),
+        tr("Converting %1 -> %2 (%3; quantization: %4; shards of %5%6)")
+            .arg(m_source, outputFolder(), routeText(),
                 opts.quantization.empty() ? tr("none") : QString::fromStdString(opts.quantization.describe()),
-                bytesText(opts.shardSize)));
+                bytesText(opts.shardSize), opts.splitWeightsByLayer ? tr(", one weight group per layer") : QString()));
 
     m_cancelFlag = std::make_shared<std::atomic<bool>>(false);
 
@@ -378,10 +439,14 @@ void ConvertPanel::showResult(const conv::ConvertResult& r)
     }
     const QString took = durationText(r.readSeconds + r.writeSeconds);
     const QString quantized = w.quantizedWeights ? tr(", %1 weights quantized").arg(w.quantizedWeights) : QString();
-    m_summary->setText(tr("%1 · %2 files · %3 on disk\nweights %4%5 · %6")
+    const QString warned = r.warnings.empty() ? QString()
+        : r.warnings.size() == 1                  ? tr("\n1 warning, see the log")
+                                                  : tr("\n%1 warnings, see the log").arg(r.warnings.size());
+    m_summary->setText(tr("%1 · %2 files · %3 on disk\nweights %4%5 · %6%7")
                            .arg(QString::fromStdString(r.outputFormat))
                            .arg(files.size())
-                           .arg(bytesText(static_cast<std::uint64_t>(total)), bytesText(w.weightBytes), quantized, took));
+                           .arg(bytesText(static_cast<std::uint64_t>(total)), bytesText(w.weightBytes), quantized, took,
+                               warned));
     emit message(LogLevel::Info,
         tr("Converted into %1: %2, %3 files, %4 (weights %5%6) in %7")
             .arg(outputFolder(), QString::fromStdString(r.outputFormat))
@@ -392,6 +457,9 @@ void ConvertPanel::showResult(const conv::ConvertResult& r)
         emit message(LogLevel::Info,
             QStringLiteral("  %1  %2").arg(info.fileName(), -28).arg(bytesExactText(static_cast<std::uint64_t>(info.size()))));
     }
+    // Last, so they are what the log shows when the conversion ends.
+    for (const auto& warning : r.warnings)
+        emit message(LogLevel::Warning, QString::fromStdString(warning));
 }
 
 void ConvertPanel::setRunning(bool running)
@@ -403,6 +471,7 @@ void ConvertPanel::setRunning(bool running)
     m_quantization->setEnabled(!running);
     m_patterns->setEnabled(!running && m_quantization->currentData().toInt() != 0);
     m_shardSize->setEnabled(!running);
+    m_splitByLayer->setEnabled(!running);
 }
 
 void ConvertPanel::updateShardHint()

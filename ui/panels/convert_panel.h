@@ -1,5 +1,5 @@
-// The Convert panel: output folder, quantization, shard size; runs the conversion on a
-// worker thread with progress and cancel.
+// The Convert panel: the route (input -> output format), output folder, quantization, shard
+// size, Keras' per-layer weight groups; runs the conversion on a worker with progress and cancel.
 #pragma once
 
 #include "converter/convert.h"
@@ -12,7 +12,9 @@
 #include <atomic>
 #include <memory>
 
+class QCheckBox;
 class QComboBox;
+class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
@@ -33,8 +35,9 @@ public:
     // Cancels a running conversion and waits for it: the worker must not outlive the panel.
     ~ConvertPanel() override;
 
-    // The model to convert; an output folder the user has not typed is derived from it.
-    void setSource(const QString& modelPath);
+    // The model to convert and its input format as --input_format spells it ("keras"); an
+    // output folder the user has not typed is derived from the path.
+    void setSource(const QString& modelPath, const QString& inputFormat, bool weightsOnly = false);
     void setOutputFolder(const QString& folder);
     QString outputFolder() const;
     void setQuantization(Quantization q, const QString& patterns = {});
@@ -68,21 +71,29 @@ private:
     void setRunning(bool running);
     void showResult(const conv::ConvertResult& result);
     void updateShardHint();
+    void updateRoute();
+    QString routeText() const; // "keras → tfjs_layers_model"
+    bool kerasInput() const;
     QString defaultOutputFor(const QString& modelPath) const;
 
     QString m_source;
+    QString m_inputFormat;
+    bool m_weightsOnly = false;
     QString m_autoOutput; // the derived folder; replaced on the next model unless edited
     bool m_interactive = true;
     bool m_running = false; // from start() until onFinished(), unlike QFutureWatcher::isRunning
     std::shared_ptr<std::atomic<bool>> m_cancelFlag;
     QFutureWatcher<Outcome> m_watcher;
 
+    QFormLayout* m_form;
     ElidedLabel* m_sourceLabel;
+    QLabel* m_route;
     QLineEdit* m_output;
     QComboBox* m_quantization;
     QLineEdit* m_patterns;
     QSpinBox* m_shardSize;
     QLabel* m_shardHint;
+    QCheckBox* m_splitByLayer;
     QPushButton* m_convert;
     QPushButton* m_cancel;
     QProgressBar* m_progress;

@@ -1,0 +1,105 @@
+// Layers models lowered to ops and run on the reference executor predict what real TF.js
+// predicts for the same inputs (dumps by tests/parity/dump_outputs.js, given after --cases).
+#include "converter/importers/importer.h"
+#include "converter/passes/lower_layers.h"
+#include "core/error.h"
+#include "runtime/inputs.h"
+#include "runtime/reference/reference_executor.h"
+
+#include <QtTest>
+
+#include <cmath>
+#include <fstream>
+
+using namespace studio;
+
+namespace {
+std::vector<std::pair<std::string, std::string>> g_cases;
+}
+
+class TestLowerLayers : public QObject {
+    Q_OBJECT
+private slots:
+    void matchesTfjs_data()
+    {
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<QString>("dump");
+        QVERIFY2(!g_cases.empty(), "no cases given (run through ctest)");
+        for (const auto& [model, dump] : g_cases)
+            QTest::newRow(model.c_str()) << QString::fromStdString(model) << QString::fromStdString(dump);
+    }
+
+    void matchesTfjs()
+    {
+        QFETCH(QString, model);
+        QFETCH(QString, dump);
+        std::ifstream in(dump.toStdString());
+        QVERIFY2(in, qPrintable("missing TF.js dump " + dump));
+        const auto expected = nlohmann::json::parse(in);
+        const auto layers = conv::importModel(model.toStdString());
+        const auto graph = conv::lowerLayersModel(layers);
+        QCOMPARE(graph.outputs.size(), layers.outputs.size());
+        rt::ReferenceExecutor exec;
+        exec.load(graph);
+        // Same generator as the harness: the dumped inputs are exactly ours.
+        const auto inputs = rt::makeInputs(graph);
+        QCOMPARE(inputs.size(), expected["inputs"].size());
+        QVERIFY(inputs.begin()->second.f == expected["inputs"][0]["data"].get<std::vector<float>>());
+        const auto outputs = exec.run(inputs);
+        QCOMPARE(outputs.size(), expected["outputs"].size());
+        for (std::size_t k = 0; k < outputs.size(); ++k) {
+            const auto want = expected["outputs"][k]["data"].get<std::vector<double>>();
+            QCOMPARE(outputs[k].size(), want.size());
+            // Static shape inference must agree with what TF.js computed.
+            auto inferred = graph.outputs[k].shape->dims;
+            auto actual = expected["outputs"][k]["shape"].get<std::vector<std::int64_t>>();
+            inferred[0] = actual[0];
+            QCOMPARE(inferred, actual);
+            double maxAbs = 0, maxRef = 0;
+            for (std::size_t i = 0; i < want.size(); ++i) {
+                maxAbs = std::max(maxAbs, std::abs(static_cast<double>(outputs[k].f[i]) - want[i]));
+                maxRef = std::max(maxRef, std::abs(want[i]));
+            }
+            // Batch norm folded into a scale and an offset rounds differently from TF.js's
+            // (x - mean) * gamma / sqrt(var + eps) + beta, over 50+ layers: allow 1e-4 of the range.
+            const double bound = 1e-4 * std::max(1.0, maxRef);
+            qInfo("%s output %zu: max |ours - tfjs| = %.3g (bound %.3g, max |tfjs| = %.3g)", qPrintable(model), k, maxAbs,
+                bound, maxRef);
+            QVERIFY2(maxAbs <= bound, qPrintable(QString("differs from TF.js by %1").arg(maxAbs)));
+        }
+    }
+
+    void unsupportedLayerNamed()
+    {
+        auto m = conv::importModel(std::string(STUDIO_MODELS_DIR) + "/golden-tfjs-e2e-load-predict/layers_model/model.json");
+        try {
+            conv::lowerLayersModel(m);
+            QFAIL("an Embedding/GRU model was lowered");
+        } catch (const Error& e) {
+            QVERIFY2(QString(e.what()).contains("is not lowered yet") || QString(e.what()).contains("InputLayer"), e.what());
+        }
+    }
+};
+
+int main(int argc, char** argv)
+{
+    std::vector<char*> qtArgs;
+    bool cases = false;
+    for (int i = 0; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--cases") {
+            cases = true;
+            continue;
+        }
+        if (cases) {
+            const auto eq = a.find('=');
+            g_cases.emplace_back(a.substr(0, eq), a.substr(eq + 1));
+        } else {
+            qtArgs.push_back(argv[i]);
+        }
+    }
+    TestLowerLayers test;
+    return QTest::qExec(&test, static_cast<int>(qtArgs.size()), qtArgs.data());
+}
+
+#include "test_lower_layers.moc"
