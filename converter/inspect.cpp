@@ -2,6 +2,8 @@
 #include "converter/inspect.h"
 
 #include "converter/op_check.h"
+#include "converter/passes/lower_layers.h"
+#include "core/error.h"
 #include "core/io/byte_source.h"
 #include "core/tfjs/artifacts.h"
 #include "core/ir/dtype.h"
@@ -69,6 +71,16 @@ InspectReport inspect(const core::Model& m, std::uint64_t planShardSize)
         r.producer = "Keras " + m.meta.modelTopology["keras_version"].get<std::string>();
     r.inputs = m.inputs;
     r.outputs = m.outputs;
+    if (m.kind == core::ModelKind::LayersModel) {
+        // Output shapes of layers models come from the lowering's shape inference, when every
+        // layer can be lowered; otherwise they stay unknown.
+        try {
+            const auto lowered = lowerLayersModel(m);
+            for (std::size_t k = 0; k < r.outputs.size() && k < lowered.outputs.size(); ++k)
+                r.outputs[k].shape = lowered.outputs[k].shape;
+        } catch (const Error&) {
+        }
+    }
     std::map<std::string, std::size_t> counts;
     if (m.kind == core::ModelKind::GraphModel) {
         for (const auto& n : m.graph.nodes)

@@ -1,4 +1,5 @@
-// Element-wise ops with NumPy broadcasting, activations, BiasAdd and Softmax.
+// Element-wise ops with NumPy broadcasting, AddN, activations, Exp / Rsqrt, BiasAdd, inference
+// FusedBatchNorm and Softmax.
 #include "runtime/reference/kernels.h"
 
 #include <algorithm>
@@ -118,6 +119,39 @@ Tensor minimum(const core::Node& n, const std::vector<const Tensor*>& in)
         [](std::int32_t a, std::int32_t b) { return std::min(a, b); });
 }
 
+Tensor squaredDifference(const core::Node& n, const std::vector<const Tensor*>& in)
+{
+    // The difference is exact in double, so the result is rounded once, not twice.
+    return binary(n, in,
+        [](float a, float b) {
+            const double d = static_cast<double>(a) - static_cast<double>(b);
+            return static_cast<float>(d * d);
+        },
+        [](std::int32_t a, std::int32_t b) {
+            // Unsigned, so overflow wraps like int32 arithmetic instead of being undefined.
+            const auto d = static_cast<std::uint32_t>(a) - static_cast<std::uint32_t>(b);
+            return static_cast<std::int32_t>(d * d);
+        });
+}
+
+Tensor addN(const core::Node& node, const std::vector<const Tensor*>& in)
+{
+    if (in.empty())
+        fail(node, "needs at least one input");
+    Tensor y = *in[0];
+    for (std::size_t k = 1; k < in.size(); ++k) {
+        const Tensor& t = *in[k];
+        // Unlike Add, AddN does not broadcast.
+        if (t.dtype != y.dtype || t.shape != y.shape)
+            fail(node, "input " + std::to_string(k) + " " + t.shapeText() + " does not match " + y.shapeText());
+        for (std::size_t i = 0; i < y.f.size(); ++i)
+            y.f[i] += t.f[i];
+        for (std::size_t i = 0; i < y.i.size(); ++i)
+            y.i[i] += t.i[i];
+    }
+    return y;
+}
+
 Tensor biasAdd(const core::Node& node, const std::vector<const Tensor*>& in)
 {
     Tensor y = floatInput(node, in, 0);
@@ -147,21 +181,59 @@ Tensor tanh(const core::Node& n, const std::vector<const Tensor*>& in)
     return unary(n, in, [](float v) { return std::tanh(v); });
 }
 
+Tensor exp(const core::Node& n, const std::vector<const Tensor*>& in)
+{
+    return unary(n, in, [](float v) { return std::exp(v); });
+}
+Tensor rsqrt(const core::Node& n, const std::vector<const Tensor*>& in)
+{
+    return unary(n, in, [](float v) { return static_cast<float>(1.0 / std::sqrt(static_cast<double>(v))); });
+}
+
+// Inference batch normalization over the last (channel) axis: offset + (x - mean) * scale /
+// sqrt(variance + epsilon), evaluated in double and rounded once. Only output 0 (y) exists
+// here; the batch statistics outputs are for training.
+Tensor fusedBatchNorm(const core::Node& node, const std::vector<const Tensor*>& in)
+{
+    Tensor y = floatInput(node, in, 0);
+    if (stringAttr(node, "data_format", "NHWC") != "NHWC")
+        fail(node, "only NHWC is implemented");
+    // TensorFlow's default is training mode, which normalizes with the batch's own statistics;
+    // graph models for inference carry is_training: false.
+    if (boolAttr(node, "is_training", true))
+        fail(node, "is_training is set (or absent): training-mode batch normalization is not implemented");
+    const double epsilon = floatAttr(node, "epsilon", 1e-4); // TensorFlow's default
+    const std::size_t c = y.shape.empty() ? 1 : static_cast<std::size_t>(y.shape.back());
+    const char* names[] = {"scale", "offset", "mean", "variance"};
+    for (std::size_t k = 1; k <= 4; ++k)
+        if (floatInput(node, in, k).size() != c)
+            fail(node, std::string(names[k - 1]) + " " + in[k]->shapeText() + " does not match " + std::to_string(c)
+                    + " channels");
+    const auto value = [&](std::size_t input, std::size_t ch) { return static_cast<double>(in[input]->f[ch]); };
+    for (std::size_t i = 0; i < y.f.size(); ++i) {
+        const std::size_t ch = i % c;
+        y.f[i] = static_cast<float>(value(2, ch)
+            + (static_cast<double>(y.f[i]) - value(3, ch)) * value(1, ch) / std::sqrt(value(4, ch) + epsilon));
+    }
+    return y;
+}
+
 Tensor softmax(const core::Node& node, const std::vector<const Tensor*>& in)
 {
     Tensor y = floatInput(node, in, 0);
     if (y.shape.empty())
         fail(node, "needs at least one dimension");
     const std::size_t c = static_cast<std::size_t>(y.shape.back());
+    std::vector<double> e(c);
     for (std::size_t row = 0; row + c <= y.f.size(); row += c) {
         float mx = y.f[row];
         for (std::size_t k = 1; k < c; ++k)
             mx = std::max(mx, y.f[row + k]);
-        float sum = 0.0f;
+        double sum = 0.0;
         for (std::size_t k = 0; k < c; ++k)
-            sum += (y.f[row + k] = std::exp(y.f[row + k] - mx));
+            sum += (e[k] = std::exp(static_cast<double>(y.f[row + k]) - static_cast<double>(mx)));
         for (std::size_t k = 0; k < c; ++k)
-            y.f[row + k] /= sum;
+            y.f[row + k] = static_cast<float>(e[k] / sum);
     }
     return y;
 }

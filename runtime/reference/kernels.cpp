@@ -12,27 +12,47 @@ const std::map<std::string, Kernel>& kernels()
 {
     static const std::map<std::string, Kernel> kTable{
         {"Add", add},
+        {"AddN", addN},
         {"AddV2", add},
         {"AvgPool", avgPool},
         {"BiasAdd", biasAdd},
+        {"ConcatV2", concatV2},
         {"Conv2D", conv2d},
+        {"Conv2DBackpropInput", conv2dBackpropInput},
         {"DepthwiseConv2dNative", depthwiseConv2d},
+        {"Exp", exp},
+        {"ExpandDims", expandDims},
+        {"FusedBatchNorm", fusedBatchNorm},
+        {"FusedBatchNormV2", fusedBatchNorm},
+        {"FusedBatchNormV3", fusedBatchNorm},
         {"FusedDepthwiseConv2dNative", fusedDepthwiseConv2d},
+        {"GatherV2", gatherV2},
         {"Identity", identity},
         {"MatMul", matMul},
         {"MaxPool", maxPool},
         {"Maximum", maximum},
+        {"Mean", mean},
         {"Minimum", minimum},
         {"Mul", mul},
+        {"Pack", pack},
         {"Pad", pad},
+        {"Prod", prod},
         {"RealDiv", realDiv},
         {"Relu", relu},
         {"Relu6", relu6},
         {"Reshape", reshape},
+        {"ResizeBilinear", resizeBilinear},
+        {"ResizeNearestNeighbor", resizeNearestNeighbor},
+        {"Rsqrt", rsqrt},
+        {"Shape", shape},
         {"Sigmoid", sigmoid},
         {"Softmax", softmax},
+        {"SquaredDifference", squaredDifference},
+        {"Squeeze", squeeze},
+        {"StridedSlice", stridedSlice},
         {"Sub", sub},
         {"Tanh", tanh},
+        {"Transpose", transpose},
         {"_FusedConv2D", fusedConv2d},
         {"_FusedMatMul", fusedMatMul},
     };
@@ -84,6 +104,26 @@ double floatAttr(const core::Node& node, const std::string& attr, double fallbac
     return a->f;
 }
 
+std::int64_t intAttr(const core::Node& node, const std::string& attr, std::int64_t fallback)
+{
+    const auto* a = core::findAttr(node.attrs, attr);
+    if (!a)
+        return fallback;
+    if (a->kind != core::AttrValue::Kind::Int)
+        fail(node, "attribute '" + attr + "' is not an integer");
+    return a->i;
+}
+
+bool boolAttr(const core::Node& node, const std::string& attr, bool fallback)
+{
+    const auto* a = core::findAttr(node.attrs, attr);
+    if (!a)
+        return fallback;
+    if (a->kind != core::AttrValue::Kind::Bool)
+        fail(node, "attribute '" + attr + "' is not a bool");
+    return a->b;
+}
+
 Window window(const core::Node& node, const Tensor& x, std::int64_t kH, std::int64_t kW,
     const std::vector<std::int64_t>& strides, const std::vector<std::int64_t>& dilations)
 {
@@ -130,6 +170,78 @@ const Tensor& floatInput(const core::Node& node, const std::vector<const Tensor*
     if (!in[k]->isFloat())
         fail(node, "input " + std::to_string(k) + " must be float32");
     return *in[k];
+}
+
+const Tensor& intInput(const core::Node& node, const std::vector<const Tensor*>& in, std::size_t k)
+{
+    if (in.size() <= k)
+        fail(node, "missing input " + std::to_string(k));
+    if (in[k]->isFloat())
+        fail(node, "input " + std::to_string(k) + " must be int32");
+    return *in[k];
+}
+
+std::vector<std::int64_t> intValues(const core::Node& node, const std::vector<const Tensor*>& in, std::size_t k)
+{
+    const Tensor& t = intInput(node, in, k);
+    if (t.shape.size() > 1)
+        fail(node, "input " + std::to_string(k) + " must be a scalar or a list, got " + t.shapeText());
+    return {t.i.begin(), t.i.end()};
+}
+
+std::size_t normalizeAxis(const core::Node& node, std::int64_t axis, std::size_t rank)
+{
+    const auto r = static_cast<std::int64_t>(rank);
+    if (axis < -r || axis >= r)
+        fail(node, "axis " + std::to_string(axis) + " is out of range for rank " + std::to_string(rank));
+    return static_cast<std::size_t>(axis < 0 ? axis + r : axis);
+}
+
+std::vector<std::int64_t> stridesOf(const std::vector<std::int64_t>& shape)
+{
+    std::vector<std::int64_t> strides(shape.size(), 1);
+    for (std::size_t k = shape.size(); k-- > 1;)
+        strides[k - 1] = strides[k] * shape[k];
+    return strides;
+}
+
+Tensor pick(const Tensor& x, std::vector<std::int64_t> shape, const std::vector<std::size_t>& from)
+{
+    Tensor y;
+    y.dtype = x.dtype;
+    y.shape = std::move(shape);
+    if (x.isFloat()) {
+        y.f.resize(from.size());
+        for (std::size_t i = 0; i < from.size(); ++i)
+            y.f[i] = x.f[from[i]];
+    } else {
+        y.i.resize(from.size());
+        for (std::size_t i = 0; i < from.size(); ++i)
+            y.i[i] = x.i[from[i]];
+    }
+    return y;
+}
+
+std::vector<std::size_t> walk(const std::vector<std::int64_t>& shape, std::int64_t base, const std::vector<std::int64_t>& step)
+{
+    std::size_t total = 1;
+    for (auto d : shape)
+        total *= static_cast<std::size_t>(d);
+    std::vector<std::size_t> out(total);
+    std::vector<std::int64_t> pos(shape.size(), 0);
+    std::int64_t at = base;
+    for (std::size_t i = 0; i < total; ++i) {
+        out[i] = static_cast<std::size_t>(at);
+        // Odometer: bump the last dimension, carrying into earlier ones.
+        for (std::size_t k = shape.size(); k-- > 0;) {
+            at += step[k];
+            if (++pos[k] < shape[k])
+                break;
+            at -= step[k] * shape[k];
+            pos[k] = 0;
+        }
+    }
+    return out;
 }
 
 void applyActivation(const core::Node& node, const std::string& activation, std::vector<float>& v)

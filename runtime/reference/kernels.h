@@ -1,4 +1,6 @@
-// Reference CPU kernels: one function per TensorFlow op, plain loops, the numerical oracle.
+// Reference CPU kernels: one function per TensorFlow op, plain loops, the numerical oracle. Sums
+// (convolutions, matmul, pooling, reductions, softmax) accumulate in double and are rounded to
+// float32 once, so the oracle adds almost no error of its own to what it checks.
 #pragma once
 
 #include "core/ir/graph.h"
@@ -20,6 +22,8 @@ std::vector<std::int64_t> intList(const core::Node& node, const std::string& att
 std::string stringAttr(const core::Node& node, const std::string& attr, const std::string& fallback = {});
 std::vector<std::string> stringList(const core::Node& node, const std::string& attr);
 double floatAttr(const core::Node& node, const std::string& attr, double fallback);
+std::int64_t intAttr(const core::Node& node, const std::string& attr, std::int64_t fallback);
+bool boolAttr(const core::Node& node, const std::string& attr, bool fallback);
 [[noreturn]] void fail(const core::Node& node, const std::string& what);
 
 // Kernels by file (registered in kernels.cpp).
@@ -46,6 +50,24 @@ Tensor fusedMatMul(const core::Node&, const std::vector<const Tensor*>&);
 Tensor identity(const core::Node&, const std::vector<const Tensor*>&);
 Tensor reshape(const core::Node&, const std::vector<const Tensor*>&);
 Tensor pad(const core::Node&, const std::vector<const Tensor*>&);
+Tensor shape(const core::Node&, const std::vector<const Tensor*>&);
+Tensor expandDims(const core::Node&, const std::vector<const Tensor*>&);
+Tensor squeeze(const core::Node&, const std::vector<const Tensor*>&);
+Tensor pack(const core::Node&, const std::vector<const Tensor*>&);
+Tensor concatV2(const core::Node&, const std::vector<const Tensor*>&);
+Tensor transpose(const core::Node&, const std::vector<const Tensor*>&);
+Tensor gatherV2(const core::Node&, const std::vector<const Tensor*>&);
+Tensor stridedSlice(const core::Node&, const std::vector<const Tensor*>&);
+Tensor mean(const core::Node&, const std::vector<const Tensor*>&);
+Tensor prod(const core::Node&, const std::vector<const Tensor*>&);
+Tensor resizeBilinear(const core::Node&, const std::vector<const Tensor*>&);
+Tensor resizeNearestNeighbor(const core::Node&, const std::vector<const Tensor*>&);
+Tensor conv2dBackpropInput(const core::Node&, const std::vector<const Tensor*>&);
+Tensor fusedBatchNorm(const core::Node&, const std::vector<const Tensor*>&);
+Tensor addN(const core::Node&, const std::vector<const Tensor*>&);
+Tensor squaredDifference(const core::Node&, const std::vector<const Tensor*>&);
+Tensor exp(const core::Node&, const std::vector<const Tensor*>&);
+Tensor rsqrt(const core::Node&, const std::vector<const Tensor*>&);
 
 // A sliding window over an NHWC input with TF's SAME / VALID / EXPLICIT padding rules.
 struct Window {
@@ -55,8 +77,23 @@ struct Window {
 Window window(const core::Node& node, const Tensor& x, std::int64_t kH, std::int64_t kW,
     const std::vector<std::int64_t>& strides, const std::vector<std::int64_t>& dilations);
 
-// Input k, which must exist and be float32.
+// Input k, which must exist and be float32 / int32.
 const Tensor& floatInput(const core::Node& node, const std::vector<const Tensor*>& inputs, std::size_t k);
+const Tensor& intInput(const core::Node& node, const std::vector<const Tensor*>& inputs, std::size_t k);
+// The values of int32 input k (a scalar or a 1-D list: axes, sizes, permutations).
+std::vector<std::int64_t> intValues(const core::Node& node, const std::vector<const Tensor*>& inputs, std::size_t k);
+// An axis in [-rank, rank) made non-negative; anything else fails naming the node.
+std::size_t normalizeAxis(const core::Node& node, std::int64_t axis, std::size_t rank);
+
+// Row-major strides of a shape, in elements.
+std::vector<std::int64_t> stridesOf(const std::vector<std::int64_t>& shape);
+// A tensor of x's dtype and the given shape whose element i is x's element from[i]: every op
+// that only moves data (transpose, gather, slice, concat...) reduces to this, so int32 and
+// float32 are handled in one place.
+Tensor pick(const Tensor& x, std::vector<std::int64_t> shape, const std::vector<std::size_t>& from);
+// Source offsets for every element of `shape` in row-major order, where one step along
+// dimension k moves step[k] elements (possibly negative) from `base`: transposes and slices.
+std::vector<std::size_t> walk(const std::vector<std::int64_t>& shape, std::int64_t base, const std::vector<std::int64_t>& step);
 
 // Shared by fused kernels: applies "Relu", "Relu6", "Elu", "LeakyRelu", "Sigmoid", "Tanh" in place.
 void applyActivation(const core::Node& node, const std::string& activation, std::vector<float>& values);

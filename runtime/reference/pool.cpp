@@ -20,7 +20,7 @@ Tensor pool(const core::Node& node, const std::vector<const Tensor*>& in, bool i
         for (std::int64_t oy = 0; oy < g.outH; ++oy)
             for (std::int64_t ox = 0; ox < g.outW; ++ox)
                 for (std::int64_t c = 0; c < g.inC; ++c) {
-                    float acc = isMax ? -std::numeric_limits<float>::infinity() : 0.0f;
+                    double acc = isMax ? -std::numeric_limits<double>::infinity() : 0.0;
                     int count = 0;
                     for (std::int64_t ky = 0; ky < g.kH; ++ky) {
                         const std::int64_t iy = oy * g.strideH - g.padTop + ky;
@@ -30,13 +30,13 @@ Tensor pool(const core::Node& node, const std::vector<const Tensor*>& in, bool i
                             const std::int64_t ix = ox * g.strideW - g.padLeft + kx;
                             if (ix < 0 || ix >= g.inW)
                                 continue;
-                            const float v = x.f[static_cast<std::size_t>(((b * g.inH + iy) * g.inW + ix) * g.inC + c)];
+                            const auto v = static_cast<double>(x.f[static_cast<std::size_t>(((b * g.inH + iy) * g.inW + ix) * g.inC + c)]);
                             acc = isMax ? std::max(acc, v) : acc + v;
                             ++count;
                         }
                     }
                     y.f[static_cast<std::size_t>(((b * g.outH + oy) * g.outW + ox) * g.inC + c)]
-                        = isMax ? acc : acc / static_cast<float>(count);
+                        = static_cast<float>(isMax ? acc : acc / count);
                 }
     return y;
 }

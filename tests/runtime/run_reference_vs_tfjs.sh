@@ -1,16 +1,34 @@
 #!/usr/bin/env bash
 # Dumps TF.js (cpu) outputs for each model, then checks the reference executor against them.
-# usage: run_reference_vs_tfjs.sh TEST_EXE WORK_DIR MODEL_JSON...
+# usage: run_reference_vs_tfjs.sh TEST_EXE WORK_DIR MODEL_JSON [--OPTION VALUE]... [MODEL_JSON ...]
+# Options after a model (--dim N, --batch N, --seed S) go to dump_outputs.js for that model only;
+# the C++ side reads the input shapes they produce back from the dump.
 set -euo pipefail
 exe=$1 work=$2
 shift 2
 here=$(cd "$(dirname "$0")/../parity" && pwd)
 mkdir -p "$work"
+models=()
+opts=() # per model: its dump options as one string of "--name value" pairs
+while (($#)); do
+  if [[ $1 == --* ]]; then
+    ((${#models[@]})) || { echo "$0: option $1 comes before any model" >&2; exit 2; }
+    (($# >= 2)) || { echo "$0: option $1 needs a value" >&2; exit 2; }
+    last=$((${#models[@]} - 1))
+    opts[last]+=" $1 $2"
+    shift 2
+  else
+    models+=("$1")
+    opts+=("")
+    shift
+  fi
+done
 cases=()
-k=0
-for model in "$@"; do
-  k=$((k+1))
-  node "$here/dump_outputs.js" "$model" "$work/case$k.json"
-  cases+=("$model=$work/case$k.json")
+for k in "${!models[@]}"; do
+  dump="$work/case$((k + 1)).json"
+  # Unquoted on purpose: the options are space-separated "--name value" words.
+  # shellcheck disable=SC2086
+  node "$here/dump_outputs.js" "${models[k]}" "$dump" ${opts[k]}
+  cases+=("${models[k]}=$dump")
 done
 exec "$exe" --cases "${cases[@]}"

@@ -1,0 +1,84 @@
+// Reductions over axes given as an input tensor: Mean (float32) and Prod (float32, int32), with
+// keep_dims and negative axes. Accumulated in double and rounded once, so long reductions stay
+// exact to float32 (TF.js's cpu backend also accumulates in JavaScript doubles).
+#include "runtime/reference/kernels.h"
+
+namespace studio::rt::ref {
+
+namespace {
+
+struct Reduction {
+    std::vector<std::int64_t> shape;  // the output shape (reduced axes kept as 1 or dropped)
+    std::vector<std::size_t> target;  // per input element, in order: its output element
+    std::size_t outputs = 1;
+};
+
+Reduction plan(const core::Node& node, const std::vector<const Tensor*>& in)
+{
+    if (in.empty())
+        fail(node, "needs an input");
+    const Tensor& x = *in[0];
+    const std::size_t rank = x.shape.size();
+    std::vector<bool> reduced(rank, false);
+    for (const auto a : intValues(node, in, 1))
+        reduced[normalizeAxis(node, a, rank)] = true; // repeated axes reduce once, as in TensorFlow
+    const bool keepDims = boolAttr(node, "keep_dims", false);
+    Reduction r;
+    std::vector<std::int64_t> kept(rank, 1);
+    for (std::size_t k = 0; k < rank; ++k) {
+        if (!reduced[k])
+            kept[k] = x.shape[k];
+        if (!reduced[k] || keepDims)
+            r.shape.push_back(kept[k]);
+    }
+    // Reduced dimensions step 0 in the output, so every element lands on its output's slot.
+    const auto outStrides = stridesOf(kept);
+    std::vector<std::int64_t> step(rank);
+    for (std::size_t k = 0; k < rank; ++k)
+        step[k] = reduced[k] ? 0 : outStrides[k];
+    r.target = walk(x.shape, 0, step);
+    for (auto d : kept)
+        r.outputs *= static_cast<std::size_t>(d);
+    return r;
+}
+
+} // namespace
+
+Tensor mean(const core::Node& node, const std::vector<const Tensor*>& in)
+{
+    const Tensor& x = floatInput(node, in, 0);
+    const auto r = plan(node, in);
+    std::vector<double> sum(r.outputs, 0.0);
+    for (std::size_t i = 0; i < x.f.size(); ++i)
+        sum[r.target[i]] += static_cast<double>(x.f[i]);
+    const double count = static_cast<double>(x.size()) / static_cast<double>(r.outputs);
+    Tensor y = Tensor::floats(r.shape);
+    for (std::size_t o = 0; o < r.outputs; ++o)
+        y.f[o] = static_cast<float>(sum[o] / count);
+    return y;
+}
+
+Tensor prod(const core::Node& node, const std::vector<const Tensor*>& in)
+{
+    const auto r = plan(node, in);
+    const Tensor& x = *in[0];
+    if (x.isFloat()) {
+        std::vector<double> p(r.outputs, 1.0);
+        for (std::size_t i = 0; i < x.f.size(); ++i)
+            p[r.target[i]] *= static_cast<double>(x.f[i]);
+        Tensor y = Tensor::floats(r.shape);
+        for (std::size_t o = 0; o < r.outputs; ++o)
+            y.f[o] = static_cast<float>(p[o]);
+        return y;
+    }
+    // Integer products wrap like int32 arithmetic (TensorFlow's behaviour), not saturate.
+    std::vector<std::uint32_t> p(r.outputs, 1u);
+    for (std::size_t i = 0; i < x.i.size(); ++i)
+        p[r.target[i]] *= static_cast<std::uint32_t>(x.i[i]);
+    std::vector<std::int32_t> values(r.outputs);
+    for (std::size_t o = 0; o < r.outputs; ++o)
+        values[o] = static_cast<std::int32_t>(p[o]);
+    return Tensor::ints(r.shape, std::move(values));
+}
+
+} // namespace studio::rt::ref
