@@ -2,6 +2,7 @@
 #include "app/pipeline.h"
 #include "core/version.h"
 #include "ui/main_window.h"
+#include "ui/panels/benchmark_panel.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -20,6 +21,7 @@ struct Args {
     std::optional<std::string> model;
     std::optional<std::string> screenshot; // --screenshot PATH: show, grab the window to PNG, exit
     std::optional<std::string> select;     // --select NODE: select a node (with --screenshot: before the grab)
+    bool benchmark = false;                // --benchmark: run a short benchmark (with --screenshot: before the grab)
     std::string error;
 };
 
@@ -38,6 +40,8 @@ Args parseArgs(int argc, char** argv)
             value(a.screenshot);
         else if (arg == "--select")
             value(a.select);
+        else if (arg == "--benchmark")
+            a.benchmark = true;
         else if (!a.model && (arg.empty() || arg[0] != '-'))
             a.model = arg;
         // Anything else is left for Qt (-platform, -style, ...).
@@ -99,6 +103,14 @@ int main(int argc, char** argv)
                         std::cerr << "tfjs-studio: no node named '" << name.toStdString() << "'\n";
                 },
                 Qt::SingleShotConnection);
+        if (args.benchmark)
+            QObject::connect(
+                &window, &studio::ui::MainWindow::modelLoaded, &window,
+                [&window] {
+                    window.showBenchmarkPanel();
+                    window.benchmarkPanel()->start();
+                },
+                Qt::SingleShotConnection);
         window.openModelAsync(model);
         return QApplication::exec();
     }
@@ -115,14 +127,33 @@ int main(int argc, char** argv)
         rc = 1;
     }
     // Give layouts, deferred resizes and the first paint time to settle before the grab.
-    QTimer::singleShot(500, &window, [&window, &rc, path = QString::fromStdString(*args.screenshot)] {
-        if (!window.grab().save(path, "PNG")) {
-            std::cerr << "tfjs-studio: cannot write " << path.toStdString() << "\n";
+    auto grabLater = [&window, &rc, path = QString::fromStdString(*args.screenshot)] {
+        QTimer::singleShot(500, &window, [&window, &rc, path] {
+            if (!window.grab().save(path, "PNG")) {
+                std::cerr << "tfjs-studio: cannot write " << path.toStdString() << "\n";
+                rc = 1;
+            } else {
+                std::cout << path.toStdString() << "\n";
+            }
+            QApplication::exit(rc);
+        });
+    };
+    if (args.benchmark) {
+        // Short, so the shot is quick, but enough runs to fill the chart.
+        auto* bench = window.benchmarkPanel();
+        window.showBenchmarkPanel();
+        bench->setRuns(2, 10);
+        QObject::connect(bench, &studio::ui::BenchmarkPanel::finished, &window, [&rc, grabLater](bool ok) {
+            if (!ok)
+                rc = 1;
+            grabLater();
+        });
+        if (!bench->start()) {
             rc = 1;
-        } else {
-            std::cout << path.toStdString() << "\n";
+            grabLater();
         }
-        QApplication::exit(rc);
-    });
+    } else {
+        grabLater();
+    }
     return QApplication::exec();
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Grabs the studio's main window to a PNG under a virtual X server: screenshot.sh OUT.png [MODEL] [--select NODE].
+# Grabs the studio's main window to a PNG under a virtual X server: screenshot.sh OUT.png [MODEL] [--select NODE] [--benchmark].
 # Builds nothing: run `cmake --build build` first. Set STUDIO_BIN to use another binary.
 set -euo pipefail
 
 if [[ $# -lt 1 || $1 == -h || $1 == --help ]]; then
-    echo "usage: $0 OUT.png [MODEL] [--select NODE]" >&2
+    echo "usage: $0 OUT.png [MODEL] [--select NODE] [--benchmark]" >&2
     exit 2
 fi
 

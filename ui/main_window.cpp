@@ -8,6 +8,7 @@
 #include "core/version.h"
 #include "ui/format.h"
 #include "ui/models/node_table_model.h"
+#include "ui/panels/benchmark_panel.h"
 #include "ui/panels/convert_panel.h"
 #include "ui/panels/histogram_panel.h"
 #include "ui/panels/inspector_panel.h"
@@ -111,6 +112,7 @@ void MainWindow::buildPanels()
     m_nodes = new NodePanel;
     m_inspector = new InspectorPanel;
     m_convert = new ConvertPanel;
+    m_benchmark = new BenchmarkPanel;
     m_log = new LogPanel;
 
     m_summarySection = new Section(tr("Summary"), m_summary);
@@ -147,6 +149,14 @@ void MainWindow::buildPanels()
     convertDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable
         | QDockWidget::DockWidgetClosable);
     addDockWidget(Qt::RightDockWidgetArea, convertDock);
+
+    // Tabbed with Convert: both want the dock's full height, and one is used at a time.
+    m_benchmarkDock = new QDockWidget(tr("Benchmark"), this);
+    m_benchmarkDock->setObjectName(QStringLiteral("benchmarkDock"));
+    m_benchmarkDock->setWidget(m_benchmark);
+    m_benchmarkDock->setFeatures(convertDock->features());
+    tabifyDockWidget(convertDock, m_benchmarkDock);
+    convertDock->raise();
 
     auto* logDock = new QDockWidget(tr("Log"), this);
     logDock->setObjectName(QStringLiteral("logDock"));
@@ -185,6 +195,18 @@ void MainWindow::buildPanels()
         if (m_interactive)
             QMessageBox::critical(this, title, detail);
     });
+    connect(m_benchmark, &BenchmarkPanel::message, m_log, &LogPanel::append);
+    connect(m_benchmark, &BenchmarkPanel::failed, this, [this](const QString& title, const QString& detail) {
+        emit errorReported(title, detail);
+        if (m_interactive)
+            QMessageBox::critical(this, title, detail);
+    });
+}
+
+void MainWindow::showBenchmarkPanel()
+{
+    m_benchmarkDock->show();
+    m_benchmarkDock->raise();
 }
 
 void MainWindow::buildMenus()
@@ -197,6 +219,11 @@ void MainWindow::buildMenus()
     file->addSeparator();
     QAction* convert = file->addAction(tr("&Convert"), m_convert, &ConvertPanel::start);
     convert->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    QAction* bench = file->addAction(tr("&Benchmark"), this, [this] {
+        showBenchmarkPanel();
+        m_benchmark->start();
+    });
+    bench->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -219,6 +246,7 @@ void MainWindow::setInteractive(bool interactive)
 {
     m_interactive = interactive;
     m_convert->setInteractive(interactive);
+    m_benchmark->setInteractive(interactive);
 }
 
 void MainWindow::restoreLayout()
@@ -342,6 +370,7 @@ bool MainWindow::showLoaded(const LoadResult& loaded)
     m_modelPath = path;
     showSelection(-1);
     m_convert->setSource(path, QString::fromStdString(model.meta.format), weightsOnly);
+    m_benchmark->setModel(m_model, path);
 
     setWindowTitle(QStringLiteral("tfjs-studio — %1").arg(displayName(path)));
     m_statusPath->setText(QDir::toNativeSeparators(QFileInfo(path).absoluteFilePath()));

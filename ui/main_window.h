@@ -1,5 +1,5 @@
 // The studio's main window: model summary and histogram on the left, the node list and
-// inspector in the centre, the Convert panel on the right, the log at the bottom.
+// inspector in the centre, the Convert and Benchmark panels on the right, the log at the bottom.
 #pragma once
 
 #include "converter/inspect.h"
@@ -10,6 +10,7 @@
 
 #include <memory>
 
+class QDockWidget;
 class QLabel;
 class QMenu;
 class QProgressBar;
@@ -21,6 +22,7 @@ struct Model;
 
 namespace studio::ui {
 
+class BenchmarkPanel;
 class ConvertPanel;
 class HistogramPanel;
 class InspectorPanel;
@@ -61,6 +63,9 @@ public:
     QString modelPath() const { return m_modelPath; }
     NodePanel* nodePanel() const { return m_nodes; }
     ConvertPanel* convertPanel() const { return m_convert; }
+    BenchmarkPanel* benchmarkPanel() const { return m_benchmark; }
+    // Brings the Benchmark tab to the front of the dock it shares with Convert.
+    void showBenchmarkPanel();
     LogPanel* logPanel() const { return m_log; }
 
 signals:
@@ -118,6 +123,8 @@ private:
     NodePanel* m_nodes = nullptr;
     InspectorPanel* m_inspector = nullptr;
     ConvertPanel* m_convert = nullptr;
+    BenchmarkPanel* m_benchmark = nullptr;
+    QDockWidget* m_benchmarkDock = nullptr;
     LogPanel* m_log = nullptr;
     Section* m_summarySection = nullptr;
     Section* m_histogramSection = nullptr;

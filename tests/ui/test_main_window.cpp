@@ -1,15 +1,21 @@
 // The main window driven offscreen: loading the sample (blocking and on a worker), the node
-// table and its filter, the inspector, errors that must not crash, Keras .h5 files, and real
-// conversions through the Convert panel.
+// table and its filter, the inspector, errors that must not crash, Keras .h5 files, real
+// conversions through the Convert panel and benchmarks through the Benchmark panel.
 #include "converter/convert.h"
 #include "converter/importers/importer.h"
 #include "core/ir/model.h"
+#include "core/stats/stats.h"
 #include "ui/main_window.h"
+#include "ui/panels/benchmark_panel.h"
 #include "ui/panels/convert_panel.h"
 #include "ui/panels/log_panel.h"
 #include "ui/panels/node_panel.h"
 
+#include <QChart>
+#include <QChartView>
 #include <QCheckBox>
+#include <QElapsedTimer>
+#include <QLineSeries>
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
@@ -21,8 +27,10 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThreadPool>
@@ -30,6 +38,7 @@
 
 #include <set>
 
+using studio::ui::BenchmarkPanel;
 using studio::ui::ConvertPanel;
 using studio::ui::MainWindow;
 
@@ -92,6 +101,43 @@ QJsonObject convertThroughPanel(MainWindow& w, const QString& out)
     if (!json.open(QIODevice::ReadOnly))
         return {};
     return QJsonDocument::fromJson(json.readAll()).object();
+}
+
+const QString kGoldenGraphModel = QStringLiteral(STUDIO_MODELS_DIR "/golden-tfjs-e2e-load-predict/graph_model");
+
+// The Benchmark table's cells as "name=value" (two statistics per row).
+QMap<QString, QString> benchmarkStats(const MainWindow& w)
+{
+    QMap<QString, QString> out;
+    auto* table = w.findChild<QTableWidget*>(QStringLiteral("benchmarkStats"));
+    for (int r = 0; table && r < table->rowCount(); ++r)
+        for (int c = 0; c + 1 < table->columnCount(); c += 2)
+            out[table->item(r, c)->text()] = table->item(r, c + 1)->text();
+    return out;
+}
+
+QLineSeries* benchmarkSeries(const MainWindow& w, const QString& objectName)
+{
+    auto* view = w.findChild<QChartView*>(QStringLiteral("benchmarkChart"));
+    for (auto* series : view ? view->chart()->series() : QList<QAbstractSeries*>{})
+        if (series->objectName() == objectName)
+            return qobject_cast<QLineSeries*>(series);
+    return nullptr;
+}
+
+// Runs a benchmark through the panel's widgets; returns whether it finished with a result.
+bool benchmarkThroughPanel(MainWindow& w, int warmupRuns, int timedRuns, int timeoutMs = 60000)
+{
+    auto* warmup = w.findChild<QSpinBox*>(QStringLiteral("benchmarkWarmup"));
+    auto* runs = w.findChild<QSpinBox*>(QStringLiteral("benchmarkRuns"));
+    auto* run = w.findChild<QPushButton*>(QStringLiteral("benchmarkRunButton"));
+    if (!warmup || !runs || !run || !run->isEnabled())
+        return false;
+    warmup->setValue(warmupRuns);
+    runs->setValue(timedRuns);
+    QSignalSpy finished(w.benchmarkPanel(), &BenchmarkPanel::finished);
+    QTest::mouseClick(run, Qt::LeftButton);
+    return (finished.count() == 1 || finished.wait(timeoutMs)) && finished.first().first().toBool();
 }
 
 // All visible values of the inspector, for "does it show X" checks.
@@ -626,6 +672,173 @@ private slots:
         // Cancelled or finished first, the output is all or nothing, never half a model.
         const QDir out(dir.filePath(QStringLiteral("out")));
         QVERIFY(!out.exists() || out.exists(QStringLiteral("model.json")));
+    }
+
+    void benchmarkShowsStatisticsAndChart()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openModel(kSample));
+        auto* warmup = w.findChild<QSpinBox*>(QStringLiteral("benchmarkWarmup"));
+        auto* runs = w.findChild<QSpinBox*>(QStringLiteral("benchmarkRuns"));
+        auto* dim = w.findChild<QSpinBox*>(QStringLiteral("benchmarkDim"));
+        QVERIFY(warmup && runs && dim);
+        QCOMPARE(warmup->value(), 3);
+        QCOMPARE(runs->value(), 20);
+        QCOMPARE(dim->value(), 1);
+
+        QVERIFY(benchmarkThroughPanel(w, 1, 5));
+        const auto& result = w.benchmarkPanel()->result();
+        QVERIFY(result.has_value());
+        QCOMPARE(result->samplesMs.size(), std::size_t(5));
+        QCOMPARE(result->warmupRuns, 1);
+        const double median = studio::core::percentile(result->samplesMs, 50);
+        QCOMPARE(result->summary.median, median);
+
+        auto* latency = benchmarkSeries(w, QStringLiteral("benchmarkLatency"));
+        auto* medianLine = benchmarkSeries(w, QStringLiteral("benchmarkMedian"));
+        QVERIFY(latency && medianLine);
+        QCOMPARE(latency->count(), 5);
+        for (int i = 0; i < 5; ++i) {
+            QCOMPARE(latency->at(i).x(), double(i + 1));
+            QCOMPARE(latency->at(i).y(), result->samplesMs[static_cast<std::size_t>(i)]);
+        }
+        QCOMPARE(medianLine->count(), 2);
+        QCOMPARE(medianLine->at(0).y(), median);
+        QCOMPARE(medianLine->at(1).y(), median);
+
+        const auto stats = benchmarkStats(w);
+        for (const char* name : {"mean", "median", "p90", "p99", "min", "max", "stddev", "runs/s"})
+            QVERIFY2(stats.contains(QLatin1String(name)) && stats[QLatin1String(name)] != QStringLiteral("—"), name);
+        // The table rounds; it must round the same median, not another statistic.
+        QVERIFY2(std::abs(stats[QStringLiteral("median")].toDouble() - median) <= 0.005 + median * 1e-3,
+            qPrintable(stats[QStringLiteral("median")] + QStringLiteral(" vs ") + QString::number(median)));
+        const auto* overview = w.findChild<QLabel*>(QStringLiteral("benchmarkOverview"));
+        QVERIFY(overview->text().contains(QStringLiteral("not in the statistics")));
+        QVERIFY2(overview->text().contains(QStringLiteral("5 timed runs")), qPrintable(overview->text()));
+        QVERIFY(logText(w).contains(QStringLiteral("Benchmark blazeface/model.json on reference (C++ CPU): median")));
+        w.showBenchmarkPanel();
+        maybeShoot(w, QStringLiteral("benchmark"));
+
+        // Export: the JSON report with where it came from, and the samples as CSV.
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString report = dir.filePath(QStringLiteral("bench.json"));
+        QVERIFY(w.benchmarkPanel()->exportTo(report));
+        QFile json(report);
+        QVERIFY(json.open(QIODevice::ReadOnly));
+        const QJsonObject doc = QJsonDocument::fromJson(json.readAll()).object();
+        QCOMPARE(doc.value(QStringLiteral("model")).toString(), QFileInfo(kSample).absoluteFilePath());
+        QCOMPARE(doc.value(QStringLiteral("executor")).toString(), QStringLiteral("reference (C++ CPU)"));
+        QCOMPARE(doc.value(QStringLiteral("samplesMs")).toArray().size(), 5);
+        QCOMPARE(doc.value(QStringLiteral("summary")).toObject().value(QStringLiteral("median")).toDouble(), median);
+        QVERIFY(doc.contains(QStringLiteral("firstRunMs")) && doc.contains(QStringLiteral("loadMs")));
+        QFile csv(dir.filePath(QStringLiteral("bench.csv")));
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        const QStringList lines = QString::fromUtf8(csv.readAll()).split(u'\n', Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 6);
+        QCOMPARE(lines.first(), QStringLiteral("run,ms"));
+        QCOMPARE(lines.at(1).section(u',', 1).toDouble(), result->samplesMs.front());
+    }
+
+    void cancelStopsTheBenchmark()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openModel(kSample));
+        w.benchmarkPanel()->setRuns(0, 2000); // about a minute of blazeface runs
+        QSignalSpy finished(w.benchmarkPanel(), &BenchmarkPanel::finished);
+        QElapsedTimer timer;
+        timer.start();
+        QVERIFY(w.benchmarkPanel()->start());
+        QVERIFY(w.benchmarkPanel()->isRunning());
+        QVERIFY(!w.benchmarkPanel()->start()); // one at a time
+        auto* progress = w.findChild<QProgressBar*>(QStringLiteral("benchmarkProgress"));
+        QTRY_VERIFY_WITH_TIMEOUT(progress->value() > 0, 30000); // some runs are done
+        auto* cancel = w.findChild<QPushButton*>(QStringLiteral("benchmarkCancelButton"));
+        QVERIFY(cancel && cancel->isEnabled());
+        QTest::mouseClick(cancel, Qt::LeftButton);
+        QVERIFY(finished.count() == 1 || finished.wait(30000));
+        QCOMPARE(finished.first().first().toBool(), false);
+        QVERIFY2(timer.elapsed() < 30000, qPrintable(QString::number(timer.elapsed())));
+        QVERIFY(!w.benchmarkPanel()->isRunning());
+        QVERIFY(!w.benchmarkPanel()->result().has_value());
+        QCOMPARE(progress->format(), QStringLiteral("cancelled"));
+        QVERIFY2(logText(w).contains(QStringLiteral("Benchmark of blazeface/model.json cancelled")), qPrintable(logText(w)));
+        QVERIFY(w.findChild<QPushButton*>(QStringLiteral("benchmarkRunButton"))->isEnabled());
+    }
+
+    void closingDuringBenchmarkWaitsForTheWorker()
+    {
+        auto w = std::make_unique<MainWindow>();
+        w->setInteractive(false);
+        QVERIFY(w->openModel(kSample));
+        w->benchmarkPanel()->setRuns(0, 2000);
+        QVERIFY(w->benchmarkPanel()->start());
+        QTest::qWait(100);
+        w.reset(); // must cancel and join between runs, not crash or leave a thread running
+    }
+
+    void benchmarkOfAnUnsupportedOpReportsTheError()
+    {
+        if (!QFile::exists(kGoldenGraphModel + QStringLiteral("/model.json")))
+            QSKIP("shared golden graph model not present");
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        QFile source(kGoldenGraphModel + QStringLiteral("/model.json"));
+        QVERIFY(source.open(QIODevice::ReadOnly));
+        QByteArray json = source.readAll();
+        QVERIFY(json.contains("\"op\": \"MatMul\""));
+        json.replace("\"op\": \"MatMul\"", "\"op\": \"SentencepieceOp\"");
+        QFile copy(dir.filePath(QStringLiteral("model.json")));
+        QVERIFY(copy.open(QIODevice::WriteOnly) && copy.write(json) == json.size());
+        copy.close();
+        QVERIFY(QFile::copy(kGoldenGraphModel + QStringLiteral("/weights.bin"), dir.filePath(QStringLiteral("weights.bin"))));
+
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openModel(copy.fileName()));
+        QSignalSpy errors(&w, &MainWindow::errorReported);
+        QSignalSpy finished(w.benchmarkPanel(), &BenchmarkPanel::finished);
+        QTest::mouseClick(w.findChild<QPushButton*>(QStringLiteral("benchmarkRunButton")), Qt::LeftButton);
+        QVERIFY(finished.count() == 1 || finished.wait(30000));
+        QCOMPARE(finished.first().first().toBool(), false);
+        QCOMPARE(errors.count(), 1);
+        const QString detail = errors.first().at(1).toString();
+        QVERIFY2(detail.contains(QStringLiteral("SentencepieceOp")), qPrintable(detail));
+        const auto* overview = w.findChild<QLabel*>(QStringLiteral("benchmarkOverview"));
+        QVERIFY2(overview->text().startsWith(QStringLiteral("Failed:")) && overview->text().contains(QStringLiteral("SentencepieceOp")),
+            qPrintable(overview->text()));
+        QVERIFY(logLines(w, QStringLiteral("error")).join(u'\n').contains(QStringLiteral("SentencepieceOp")));
+        QVERIFY(!w.benchmarkPanel()->result().has_value());
+        QVERIFY(!w.findChild<QPushButton*>(QStringLiteral("benchmarkExportButton"))->isEnabled());
+        w.showBenchmarkPanel();
+        maybeShoot(w, QStringLiteral("benchmark-failed"));
+    }
+
+    void layersModelIsLoweredForTheBenchmark()
+    {
+        if (!QFile::exists(kLayersModel))
+            QSKIP("shared layers model not present");
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openModel(kLayersModel));
+        QVERIFY2(benchmarkThroughPanel(w, 0, 1), qPrintable(logText(w)));
+        QCOMPARE(w.benchmarkPanel()->result()->samplesMs.size(), std::size_t(1));
+        QCOMPARE(benchmarkSeries(w, QStringLiteral("benchmarkLatency"))->count(), 1);
+    }
+
+    void weightsOnlyModelCannotBeBenchmarked()
+    {
+        if (!QFile::exists(kWeightsOnlyH5))
+            QSKIP("shared weights-only model not present");
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openModel(kWeightsOnlyH5));
+        QVERIFY(!w.findChild<QPushButton*>(QStringLiteral("benchmarkRunButton"))->isEnabled());
+        QSignalSpy errors(&w, &MainWindow::errorReported);
+        QVERIFY(!w.benchmarkPanel()->start());
+        QCOMPARE(errors.count(), 1);
     }
 };
 
