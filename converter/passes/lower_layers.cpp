@@ -103,32 +103,27 @@ private:
         return w.name;
     }
 
-    std::string floatConst(const std::string& name, Shape shape, const std::vector<float>& values)
+    template <typename T>
+    std::string valuesConst(const std::string& name, core::DType dtype, Shape shape, const std::vector<T>& values)
     {
         core::Weight w;
         w.name = name;
-        w.dtype = core::DType::Float32;
+        w.dtype = dtype;
         w.shape = std::move(shape);
-        std::vector<std::uint8_t> bytes(values.size() * 4);
+        std::vector<std::uint8_t> bytes(values.size() * sizeof(T));
         std::memcpy(bytes.data(), values.data(), bytes.size());
         w.byteLength = bytes.size();
         w.source = std::make_shared<core::MemorySource>(std::move(bytes));
         addConst(w);
         return name;
     }
-
+    std::string floatConst(const std::string& name, Shape shape, const std::vector<float>& values)
+    {
+        return valuesConst(name, core::DType::Float32, std::move(shape), values);
+    }
     std::string intConst(const std::string& name, Shape shape, const std::vector<std::int32_t>& values)
     {
-        core::Weight w;
-        w.name = name;
-        w.dtype = core::DType::Int32;
-        w.shape = std::move(shape);
-        std::vector<std::uint8_t> bytes(values.size() * 4);
-        std::memcpy(bytes.data(), values.data(), bytes.size());
-        w.byteLength = bytes.size();
-        w.source = std::make_shared<core::MemorySource>(std::move(bytes));
-        addConst(w);
-        return name;
+        return valuesConst(name, core::DType::Int32, std::move(shape), values);
     }
 
     void addConst(core::Weight w)

@@ -82,6 +82,8 @@ Tensor depthwise(const core::Node& node, const Tensor& x, const Tensor& w)
     return y;
 }
 
+} // namespace
+
 // fused_ops: ["BiasAdd"] or ["BiasAdd", activation]; FusedBatchNorm fusions are not produced
 // for TF.js graph models by the converter's own fusion and are rejected here.
 void applyFused(const core::Node& node, const std::vector<const Tensor*>& in, Tensor& y)
@@ -109,8 +111,6 @@ void applyFused(const core::Node& node, const std::vector<const Tensor*>& in, Te
         applyActivation(node, ops[k], y.f);
     }
 }
-
-} // namespace
 
 Tensor conv2d(const core::Node& node, const std::vector<const Tensor*>& in)
 {

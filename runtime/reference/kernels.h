@@ -95,6 +95,10 @@ Tensor pick(const Tensor& x, std::vector<std::int64_t> shape, const std::vector<
 // dimension k moves step[k] elements (possibly negative) from `base`: transposes and slices.
 std::vector<std::size_t> walk(const std::vector<std::int64_t>& shape, std::int64_t base, const std::vector<std::int64_t>& step);
 
+// The fused_ops of _FusedConv2D / FusedDepthwiseConv2dNative / _FusedMatMul, applied in place:
+// BiasAdd (input 2), then Prelu (input 3) or an activation.
+void applyFused(const core::Node& node, const std::vector<const Tensor*>& inputs, Tensor& y);
+
 // Shared by fused kernels: applies "Relu", "Relu6", "Elu", "LeakyRelu", "Sigmoid", "Tanh" in place.
 void applyActivation(const core::Node& node, const std::string& activation, std::vector<float>& values);
 

@@ -298,19 +298,7 @@ Tensor matMul(const core::Node& node, const std::vector<const Tensor*>& in) { re
 Tensor fusedMatMul(const core::Node& node, const std::vector<const Tensor*>& in)
 {
     Tensor y = matmul(node, in);
-    const auto ops = stringList(node, "fused_ops");
-    std::size_t k = 0;
-    if (k < ops.size() && ops[k] == "BiasAdd") {
-        const Tensor& bias = floatInput(node, in, 2);
-        const std::size_t c = static_cast<std::size_t>(y.shape.back());
-        if (bias.size() != c)
-            fail(node, "bias " + bias.shapeText() + " does not match " + std::to_string(c) + " columns");
-        for (std::size_t i = 0; i < y.f.size(); ++i)
-            y.f[i] += bias.f[i % c];
-        ++k;
-    }
-    for (; k < ops.size(); ++k)
-        applyActivation(node, ops[k], y.f);
+    applyFused(node, in, y);
     return y;
 }
 

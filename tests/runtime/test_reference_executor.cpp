@@ -7,6 +7,8 @@
 #include "runtime/reference/kernels.h"
 #include "runtime/reference/reference_executor.h"
 
+#include "tests/support/cases_main.h"
+
 #include <QtTest>
 
 #include <cmath>
@@ -401,24 +403,8 @@ private slots:
 
 int main(int argc, char** argv)
 {
-    // Arguments after "--cases" are ours; the rest go to Qt Test.
-    std::vector<char*> qtArgs;
-    bool cases = false;
-    for (int i = 0; i < argc; ++i) {
-        const std::string a = argv[i];
-        if (a == "--cases") {
-            cases = true;
-            continue;
-        }
-        if (cases) {
-            const auto eq = a.find('=');
-            g_cases.emplace_back(a.substr(0, eq), a.substr(eq + 1));
-        } else {
-            qtArgs.push_back(argv[i]);
-        }
-    }
     TestReferenceExecutor test;
-    return QTest::qExec(&test, static_cast<int>(qtArgs.size()), qtArgs.data());
+    return studio::test::runWithCases(test, argc, argv, g_cases);
 }
 
 #include "test_reference_executor.moc"
