@@ -226,7 +226,10 @@ BenchmarkPanel::BenchmarkPanel(QWidget* parent)
     m_chart->setPlotAreaBackgroundBrush(palette().base());
     m_chart->setPlotAreaBackgroundVisible(true);
     m_chartView->setObjectName(QStringLiteral("benchmarkChart"));
+    // QChartView starts with a chart of its own and only releases it on setChart: delete it.
+    QChart* placeholder = m_chartView->chart();
     m_chartView->setChart(m_chart);
+    delete placeholder;
     m_chartView->setRenderHint(QPainter::Antialiasing);
     m_chartView->setMinimumHeight(160);
     m_chartView->setFrameShape(QFrame::NoFrame);
