@@ -129,22 +129,13 @@ rt::Tensor slice(const rt::Tensor& x, std::vector<std::int32_t> begin, std::vect
 class TestReferenceExecutor : public QObject {
     Q_OBJECT
 private slots:
-    void matchesTfjs_data()
-    {
-        QTest::addColumn<QString>("model");
-        QTest::addColumn<QString>("dump");
-        QVERIFY2(!g_cases.empty(), "no cases given (run through ctest)");
-        for (const auto& [model, dump] : g_cases)
-            QTest::newRow(model.c_str()) << QString::fromStdString(model) << QString::fromStdString(dump);
-    }
+    void matchesTfjs_data() { studio::test::addCaseRows(g_cases); }
 
     void matchesTfjs()
     {
         QFETCH(QString, model);
         QFETCH(QString, dump);
-        std::ifstream in(dump.toStdString());
-        QVERIFY2(in, qPrintable("missing TF.js dump " + dump));
-        const auto expected = nlohmann::json::parse(in);
+        const auto expected = studio::test::loadDump(dump);
         rt::ReferenceExecutor exec;
         const auto imported = conv::importModel(model.toStdString());
         exec.load(imported);

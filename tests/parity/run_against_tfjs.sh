@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Dumps TF.js (cpu) outputs for each model, then checks the reference executor against them.
-# usage: run_reference_vs_tfjs.sh TEST_EXE WORK_DIR MODEL_JSON [--OPTION VALUE]... [MODEL_JSON ...]
+# Dumps real TF.js (cpu) outputs for each model, then runs a C++ test that checks our own
+# execution against them (TEST_EXE --cases MODEL=DUMP ...).
+# usage: run_against_tfjs.sh TEST_EXE WORK_DIR MODEL_JSON [--OPTION VALUE]... [MODEL_JSON ...]
 # Options after a model (--dim N, --batch N, --seed S) go to dump_outputs.js for that model only;
 # the C++ side reads the input shapes they produce back from the dump.
 set -euo pipefail
 exe=$1 work=$2
 shift 2
-here=$(cd "$(dirname "$0")/../parity" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$work"
 models=()
 opts=() # per model: its dump options as one string of "--name value" pairs
