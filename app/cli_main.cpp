@@ -4,13 +4,12 @@
 #include "converter/importers/importer.h"
 #include "converter/inspect.h"
 #include "converter/op_check.h"
-#include "converter/passes/lower_layers.h"
 #include "core/error.h"
 #include "core/version.h"
 #include "runtime/benchmark.h"
-#include "runtime/inputs.h"
-#include "runtime/reference/reference_executor.h"
+#include "runtime/backend.h"
 
+#include <chrono>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -26,12 +25,14 @@ commands:
                                      format, inputs, outputs, op or layer histogram, op check,
                                      weights, shards as stored and the shard plan for N
   check MODEL                        op check: exit 1 naming the ops TensorFlow.js cannot run
-  bench MODEL [--warmup N] [--runs N] [--dim N] [--json]
-                                     inference benchmark on the reference CPU executor: load time,
-                                     first run apart, warm-ups discarded, N timed runs
+  bench MODEL [--backend NAME] [--warmup N] [--runs N] [--profile N] [--dim N] [--json]
+                                     inference benchmark: import and load (compile on the backend)
+                                     timed apart, first run apart, warm-ups discarded, N timed runs,
+                                     optional per-op profile over N more runs
+  backends                           the execution backends, which is the default
   pipeline [MODEL] [--out DIR]       inspect + convert + benchmark, printed as one report
                                      (default MODEL: the bundled sample)
-  formats                            the input formats this build reads
+  formats                            the input formats this build reads and the conversion routes
 
 options:
   --version   print the version
@@ -97,7 +98,10 @@ int cmdConvert(const std::vector<std::string>& args)
     const auto r = studio::conv::convert(options);
     for (const auto& w : r.warnings)
         std::cerr << "warning: " << w << "\n";
-    std::cout << r.inputFormat << " -> " << r.outputFormat << ": wrote " << r.written.modelJson.string() << " + "
+    for (const auto& p : r.passes)
+        if (p.changed())
+            std::cerr << "pass " << p.summary() << "\n";
+    std::cout << studio::conv::formatName(r.inputFormat) << " -> " << studio::conv::formatName(r.outputFormat) << ": wrote " << r.written.modelJson.string() << " + "
               << r.written.shardFiles.size() << " shard(s), " << r.written.weightBytes << " weight bytes";
     if (r.written.quantizedWeights)
         std::cout << ", " << r.written.quantizedWeights << " weights quantized (" << options.quantization.describe() << ")";
@@ -128,16 +132,20 @@ int cmdCheck(const std::vector<std::string>& args)
 
 int cmdBench(const std::vector<std::string>& args)
 {
+    constexpr const char* usage = "usage: tfjs-studio-cli bench MODEL [--backend NAME] [--warmup N] [--runs N] "
+                                  "[--profile N] [--dim N] [--json]\n";
     std::string path;
     studio::rt::BenchmarkOptions options;
-    std::int64_t dim = 1;
     bool json = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const auto& a = args[i];
-        auto number = [&](const char* flag) {
+        auto value = [&](const char* flag) -> std::string {
             if (i + 1 >= args.size())
-                throw studio::Error(std::string("bench: ") + flag + " needs a number");
-            const std::string v = args[++i];
+                throw studio::Error(std::string("bench: ") + flag + " needs a value");
+            return args[++i];
+        };
+        auto number = [&](const char* flag) {
+            const std::string v = value(flag);
             std::size_t used = 0;
             long n = -1;
             try {
@@ -145,45 +153,54 @@ int cmdBench(const std::vector<std::string>& args)
             } catch (const std::exception&) {
                 used = 0;
             }
-            if (used != v.size() || n < 0)
-                throw studio::Error(std::string("bench: ") + flag + ": not a non-negative number: '" + v + "'");
+            if (used != v.size() || n < 0 || n > 1000000)
+                throw studio::Error(std::string("bench: ") + flag + ": not a number from 0 to 1000000: '" + v + "'");
             return n;
         };
         if (a == "--warmup")
             options.warmupRuns = static_cast<int>(number("--warmup"));
         else if (a == "--runs")
             options.timedRuns = static_cast<int>(number("--runs"));
+        else if (a == "--profile")
+            options.profileRuns = static_cast<int>(number("--profile"));
         else if (a == "--dim")
-            dim = number("--dim");
+            options.dim = number("--dim");
+        else if (a == "--backend")
+            options.backend = value("--backend");
         else if (a == "--json")
             json = true;
-        else if (a.rfind("--", 0) == 0 || !path.empty()) {
-            std::cerr << "usage: tfjs-studio-cli bench MODEL [--warmup N] [--runs N] [--dim N] [--json]\n";
+        else if (a == "--help" || a == "-h") {
+            std::cout << usage;
+            return 0;
+        } else if (a.rfind("--", 0) == 0 || !path.empty()) {
+            std::cerr << usage;
             return 2;
         } else
             path = a;
     }
     if (path.empty()) {
-        std::cerr << "usage: tfjs-studio-cli bench MODEL [--warmup N] [--runs N] [--dim N] [--json]\n";
+        std::cerr << usage;
         return 2;
     }
-    studio::core::Model model;
-    studio::rt::ReferenceExecutor executor;
-    std::map<std::string, studio::rt::Tensor> inputs;
-    const auto result = studio::rt::runBenchmark(
-        "infer " + path + " on " + executor.name(),
-        [&] {
-            model = studio::conv::importModel(path);
-            if (model.kind == studio::core::ModelKind::LayersModel)
-                model = studio::conv::lowerLayersModel(model); // executors run op graphs
-            executor.load(model);
-            inputs = studio::rt::makeInputs(model, 1234, dim);
-        },
-        [&] { (void)executor.run(inputs); }, options);
+    // Reading and lowering are timed apart from the backend's load (runtime/benchmark.h).
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto model = studio::conv::graphForRuntime(studio::conv::importModel(path));
+    const double importMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    auto result = studio::rt::benchmark(model, options);
+    result.importMs = importMs;
     if (json)
         std::cout << studio::rt::toJson(result).dump(2) << "\n";
     else
         std::cout << studio::rt::toText(result);
+    return 0;
+}
+
+int cmdBackends()
+{
+    const auto& registry = studio::rt::BackendRegistry::instance();
+    for (const auto& b : registry.list())
+        std::cout << b.name << "\t" << (b.available ? "available" : "unavailable: " + b.unavailableReason) << "\t"
+                  << b.description << (b.name == registry.defaultName() ? "\t(default)" : "") << "\n";
     return 0;
 }
 
@@ -232,10 +249,17 @@ int main(int argc, char** argv)
             return cmdCheck(args);
         if (cmd == "pipeline")
             return cmdPipeline(args);
+        if (cmd == "backends")
+            return cmdBackends();
         if (cmd == "formats") {
             for (const auto& i : studio::conv::importers())
                 std::cout << i->formatName() << "\t" << i->description() << "\t"
                           << (i->implemented() ? "supported" : "not yet") << "\n";
+            std::cout << "\nconversion routes (input -> output):\n";
+            for (const auto& r : studio::conv::routes())
+                std::cout << "  " << studio::conv::formatName(r.input) << " -> " << studio::conv::formatName(r.output) << "\t"
+                          << (r.status == studio::conv::RouteStatus::Available ? "available" : "not yet") << "\t" << r.note
+                          << "\n";
             return 0;
         }
         std::cerr << "error: unknown command '" << cmd << "'\n" << kUsage;
@@ -243,6 +267,9 @@ int main(int argc, char** argv)
     } catch (const studio::Error& e) {
         std::cerr << "error: " << e.what() << "\n";
         return 1;
+    } catch (const studio::Cancelled&) {
+        std::cerr << "cancelled\n";
+        return 130;
     } catch (const std::exception& e) {
         std::cerr << "error: " << e.what() << "\n";
         return 1;

@@ -4,11 +4,11 @@
 #include "converter/convert.h"
 #include "converter/importers/importer.h"
 #include "converter/inspect.h"
-#include "converter/passes/lower_layers.h"
 #include "core/error.h"
 #include "runtime/benchmark.h"
-#include "runtime/inputs.h"
-#include "runtime/reference/reference_executor.h"
+#include "runtime/backend.h"
+
+#include <chrono>
 
 #include <unistd.h>
 
@@ -55,23 +55,17 @@ int runPipeline(const fs::path& modelPath, const fs::path& outDir, std::ostream&
         const auto converted = conv::importModel(result.written.modelJson);
         out << "re-read: " << converted.weightCount() << " weights, format " << converted.meta.format << "\n";
 
-        out << "\n== benchmark: inference on the reference CPU executor ==\n";
-        out << "(the Vulkan runtime is not in this build yet; the reference executor is the plain C++\n"
-               " oracle, checked against TF.js)\n";
         rt::BenchmarkOptions bo;
         bo.warmupRuns = 3;
         bo.timedRuns = 20;
-        rt::ReferenceExecutor executor;
-        std::map<std::string, rt::Tensor> inputs;
-        const auto bench = rt::runBenchmark(
-            "infer " + result.written.modelJson.string(),
-            [&] {
-                const core::Model graph =
-                    converted.kind == core::ModelKind::LayersModel ? conv::lowerLayersModel(converted) : converted;
-                executor.load(graph);
-                inputs = rt::makeInputs(graph);
-            },
-            [&] { (void)executor.run(inputs); }, bo);
+        bo.profileRuns = 3;
+        const auto& registry = rt::BackendRegistry::instance();
+        out << "\n== benchmark: inference on the '" << registry.defaultName() << "' backend ==\n";
+        const auto t0 = std::chrono::steady_clock::now();
+        const core::Model graph = conv::graphForRuntime(converted);
+        const double importMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        auto bench = rt::benchmark(graph, bo);
+        bench.importMs = importMs;
         out << rt::toText(bench);
         return 0;
     } catch (const Error& e) {

@@ -1,8 +1,11 @@
-// Conversion driver: checks the format pair and flags the way tensorflowjs_converter does.
+// Conversion driver: resolves the route, checks the flags the way tensorflowjs_converter does,
+// then runs the route's stages.
 #include "converter/convert.h"
 
 #include "converter/importers/importer.h"
+#include "converter/passes/lower_layers.h"
 #include "core/error.h"
+#include "core/tfjs/json_limits.h"
 
 #include <chrono>
 #include <fstream>
@@ -30,7 +33,7 @@ void applyMetadata(core::Model& model, const ConvertOptions& o)
         try {
             if (!in)
                 throw std::runtime_error("cannot open");
-            value = nlohmann::ordered_json::parse(in);
+            value = core::parseJsonLimited(in, path);
         } catch (const std::exception&) {
             fail(path, "Loading metadata error: the path is expected to contain valid JSON content, but cannot read "
                        "valid JSON content from " + path + ".");
@@ -52,15 +55,72 @@ void splitByLayer(core::Model& model)
     model.weightGroups = std::move(groups);
 }
 
+Format parseFormat(const std::string& name, const char* flag)
+{
+    const auto f = formatFromName(name);
+    if (!f)
+        fail("convert", std::string("argument ") + flag + ": invalid choice: '" + name + "'");
+    return *f;
+}
+
 } // namespace
 
-std::string defaultOutputFormat(const std::string& inputFormat)
+const Route& resolveRoute(const ConvertOptions& o)
 {
-    if (inputFormat == "tfjs_layers_model" || inputFormat == "keras" || inputFormat == "keras_saved_model")
-        return "tfjs_layers_model";
-    if (inputFormat == "keras_keras")
-        return {}; // the reference infers nothing for .keras input
-    return "tfjs_graph_model";
+    const Format in = o.inputFormat.empty() ? detectInputFormat(o.inputPath) : parseFormat(o.inputFormat, "--input_format");
+    const std::string inName(formatName(in));
+    if (!o.signatureName.empty() && in != Format::TfSavedModel && in != Format::TfHub)
+        fail("convert", "The --signature_name flag is applicable only to \"tf_saved_model\" and \"tf_hub\" input "
+                        "format, but the current input format is \"" + inName + "\".");
+    if (in == Format::TfFrozenModel && o.outputNodeNames.empty())
+        fail("convert", "The --output_node_names flag is required for \"tf_frozen_model\"");
+    std::optional<Format> out;
+    if (!o.outputFormat.empty())
+        out = parseFormat(o.outputFormat, "--output_format");
+    else
+        out = defaultOutputFormat(in);
+    const std::string outName = out ? std::string(formatName(*out)) : std::string("None");
+    if (o.shardSizeGiven && !(out && isTfjs(*out)))
+        fail("convert", "The --weight_shard_size_bytes flag is only supported when output_format is tfjs_layers_model "
+                        "or tfjs_graph_model.");
+    if (o.controlFlowV2 && out != Format::TfjsGraphModel)
+        fail("convert", "The --control_flow_v2 flag is applicable only to \"tfjs_graph_model\" as output format.");
+    const Route* route = out ? findRoute(in, *out) : nullptr;
+    if (!route)
+        fail("convert", "Unsupported input_format - output_format pair: " + inName + " - " + outName);
+    if (route->status == RouteStatus::Pending) {
+        // An input this build cannot read at all says so in its importer's own words.
+        const Importer* importer = importerFor(in);
+        if (importer && !importer->implemented())
+            (void)importer->read(o.inputPath, ImportOptions{});
+        fail(o.inputPath, inName + " -> " + outName + " is not in this build yet: " + std::string(route->note));
+    }
+    // A flag that this route would silently ignore is refused, so no one believes it took effect.
+    const auto problems = unsupportedOptionProblems(o, inName, outName);
+    if (!problems.empty()) {
+        std::string text;
+        for (const auto& p : problems)
+            text += (text.empty() ? "" : "; ") + p;
+        fail("convert", text);
+    }
+    return *route;
+}
+
+core::Model graphForRuntime(const core::Model& model)
+{
+    if (model.kind == core::ModelKind::LayersModel)
+        return lowerLayersModel(model);
+    if (model.kind == core::ModelKind::WeightsOnly)
+        fail(model.sourcePath, "has weights but no model topology; there is nothing to run");
+    return model;
+}
+
+PassManager graphPasses(const ConvertOptions& o)
+{
+    PassManager passes;
+    if (o.stripDebugOps)
+        passes.add(makeStripDebugOpsPass());
+    return passes;
 }
 
 core::WriteReport writeModel(const core::Model& model, const ConvertOptions& o, const ConvertHooks& hooks)
@@ -68,7 +128,7 @@ core::WriteReport writeModel(const core::Model& model, const ConvertOptions& o, 
     core::WriteOptions w;
     w.shardSize = o.shardSize;
     w.quantization = o.quantization;
-    w.cancelled = hooks.cancelled;
+    w.cancelled = [cancel = hooks.cancel] { return cancel.cancelled(); };
     if (hooks.progress)
         w.progress = [&](double f) { hooks.progress("writing weights", f); };
     return core::writeTfjsModel(model, o.outputPath, w);
@@ -77,54 +137,67 @@ core::WriteReport writeModel(const core::Model& model, const ConvertOptions& o, 
 ConvertResult convert(const ConvertOptions& o, const ConvertHooks& hooks)
 {
     ConvertResult r;
-    r.inputFormat = o.inputFormat.empty() ? detectInputFormat(o.inputPath) : o.inputFormat;
-    if (!o.signatureName.empty() && r.inputFormat != "tf_saved_model" && r.inputFormat != "tf_hub")
-        fail("convert", "The --signature_name flag is applicable only to \"tf_saved_model\" and \"tf_hub\" input "
-                        "format, but the current input format is \"" + r.inputFormat + "\".");
-    if (r.inputFormat == "tf_frozen_model" && o.outputNodeNames.empty())
-        fail("convert", "The --output_node_names flag is required for \"tf_frozen_model\"");
-    // TF.js inputs default to their own format (re-shard / re-quantize); others as the reference converter infers.
-    r.outputFormat = o.outputFormat.empty() ? defaultOutputFormat(r.inputFormat) : o.outputFormat;
-    const bool tfjsOut = r.outputFormat == "tfjs_layers_model" || r.outputFormat == "tfjs_graph_model";
-    if (o.shardSizeGiven && !tfjsOut)
-        fail("convert", "The --weight_shard_size_bytes flag is only supported when output_format is tfjs_layers_model "
-                        "or tfjs_graph_model.");
-    if (o.controlFlowV2 && r.outputFormat != "tfjs_graph_model")
-        fail("convert", "The --control_flow_v2 flag is applicable only to \"tfjs_graph_model\" as output format.");
-    const bool supportedPair = (r.inputFormat == "tfjs_layers_model" && r.outputFormat == "tfjs_layers_model")
-        || (r.inputFormat == "tfjs_graph_model" && r.outputFormat == "tfjs_graph_model")
-        || (r.inputFormat == "keras" && r.outputFormat == "tfjs_layers_model");
-    const Importer* importer = importerFor(r.inputFormat);
-    if (importer && !importer->implemented())
-        importer->read(o.inputPath); // throws the "not supported by this build yet" message
-    if (r.inputFormat == "tf_frozen_model" && r.outputFormat == "tfjs_graph_model")
-        fail(o.inputPath, "converting a frozen GraphDef needs the graph optimization passes (constant folding, "
-                          "op fusion) that tensorflowjs_converter runs; they are not in this build yet. "
-                          "The model can be opened, inspected and op-checked.");
-    if (!supportedPair)
-        fail("convert", "Unsupported input_format - output_format pair: " + r.inputFormat + " - " + r.outputFormat);
+    const Route& route = resolveRoute(o);
+    r.inputFormat = route.input;
+    r.outputFormat = route.output;
 
     std::error_code ec;
     if (fs::exists(o.outputPath, ec) && !fs::is_directory(o.outputPath, ec))
         fail(o.outputPath, "output path exists and is a file, not a folder");
 
+    // import
     if (hooks.progress)
         hooks.progress("reading", 0.0);
     auto t0 = std::chrono::steady_clock::now();
-    core::Model model = importModel(o.inputPath, r.inputFormat);
+    ImportOptions io;
+    io.format = route.input;
+    io.savedModelTags = o.savedModelTags;
+    io.signatureName = o.signatureName;
+    io.outputNodeNames = o.outputNodeNames;
+    io.cancel = hooks.cancel;
+    core::Model model = importModel(o.inputPath, io);
     if (model.kind == core::ModelKind::WeightsOnly) {
         // The reference converter writes a weights-only HDF5 file with a null topology; a bare
         // TF.js weights manifest has nothing a converter could add.
-        if (r.inputFormat != "keras")
+        if (route.input != Format::Keras)
             fail(model.sourcePath, "has weights but no model topology; TensorFlow.js cannot load it as a model");
         r.warnings.push_back(model.sourcePath + ": weights-only HDF5 file (no model_config): model.json gets a null "
                                                 "modelTopology, which TensorFlow.js cannot load as a model");
     }
-    if (o.splitWeightsByLayer && r.inputFormat == "keras")
+    if (o.splitWeightsByLayer && route.input == Format::Keras)
         splitByLayer(model);
     applyMetadata(model, o);
     r.readSeconds = secondsSince(t0);
 
+    // lower
+    hooks.cancel.check();
+    if (route.lowerLayers && model.kind == core::ModelKind::LayersModel)
+        model = lowerLayersModel(model);
+
+    // passes
+    if (route.graphPasses) {
+        if (hooks.progress)
+            hooks.progress("optimizing", 0.0);
+        PassContext context;
+        context.options = &o;
+        context.cancel = hooks.cancel;
+        r.passes = graphPasses(o).run(model, context);
+    }
+
+    // op check
+    if (model.kind == core::ModelKind::GraphModel) {
+        auto report = checkOps(model, o.stripDebugOps);
+        if (!report.ok()) {
+            if (route.opCheck && !o.skipOpCheck)
+                fail(model.sourcePath, describe(report));
+            r.warnings.push_back(model.sourcePath + ": " + describe(report)
+                + (route.opCheck ? " (--skip_op_check given)" : " (the output is written as it is)"));
+        }
+        r.opCheck = std::move(report);
+    }
+
+    // write
+    hooks.cancel.check();
     t0 = std::chrono::steady_clock::now();
     r.written = writeModel(model, o, hooks);
     r.writeSeconds = secondsSince(t0);

@@ -1,17 +1,26 @@
-// The conversion pipeline: import -> (passes, op check: later issues) -> write.
+// The conversion pipeline: import -> lower (layers -> ops, where the route needs it) -> graph
+// passes -> op check -> write, each stage chosen by the route table (converter/formats.h).
 #pragma once
 
+#include "converter/formats.h"
+#include "converter/op_check.h"
 #include "converter/options.h"
+#include "converter/passes/pass_manager.h"
+#include "core/error.h"
 #include "core/tfjs/artifacts.h"
 
 #include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace studio::conv {
 
 struct ConvertResult {
-    std::string inputFormat;
-    std::string outputFormat;
+    Format inputFormat = Format::TfjsLayersModel;
+    Format outputFormat = Format::TfjsLayersModel;
+    std::vector<PassReport> passes;      // in the order they ran
+    std::optional<OpCheckReport> opCheck; // when the route ran it
     core::WriteReport written;
     double readSeconds = 0;
     double writeSeconds = 0;
@@ -20,16 +29,25 @@ struct ConvertResult {
 
 struct ConvertHooks {
     std::function<void(const std::string&, double)> progress; // stage, 0..1
-    std::function<bool()> cancelled;
+    CancelToken cancel; // cancelling makes convert() throw studio::Cancelled and leave nothing behind
 };
 
-// The output format used when --output_format is not given (TF.js inputs keep their own).
-std::string defaultOutputFormat(const std::string& inputFormat);
+// The route for the options' input and output formats (detecting the input and inferring the
+// output as the reference converter does). Throws studio::Error with the reference's wording.
+const Route& resolveRoute(const ConvertOptions& options);
 
-// Runs a whole conversion. Throws studio::Error; on error no output is left behind.
+// Runs a whole conversion. Throws studio::Error or studio::Cancelled; either way no output is
+// left behind and an existing output folder is untouched.
 ConvertResult convert(const ConvertOptions& options, const ConvertHooks& hooks = {});
 
 // Writes an already loaded model with the options' quantization and sharding.
 core::WriteReport writeModel(const core::Model& model, const ConvertOptions& options, const ConvertHooks& hooks = {});
+
+// What executors run: a graph model as it is, a layers model lowered to ops. Throws studio::Error
+// naming the layer it cannot lower.
+core::Model graphForRuntime(const core::Model& model);
+
+// The graph passes a route runs, in their fixed order.
+PassManager graphPasses(const ConvertOptions& options);
 
 } // namespace studio::conv

@@ -1,6 +1,7 @@
 // Builds the inspect report from a model.
 #include "converter/inspect.h"
 
+#include "converter/importers/limits.h"
 #include "converter/op_check.h"
 #include "converter/passes/lower_layers.h"
 #include "core/error.h"
@@ -106,8 +107,14 @@ InspectReport inspect(const core::Model& m, std::uint64_t planShardSize)
             const std::string label = w.quantization
                 ? std::string(core::dtypeName(w.quantization->dtype)) + " (quantized " + std::string(core::dtypeName(w.dtype)) + ")"
                 : std::string(core::dtypeName(w.dtype));
-            r.bytesByStorage[label] += w.byteLength;
-            r.weightBytes += w.byteLength;
+            // Sizes come from the file: a total that wrapped would report a huge model as a tiny one.
+            auto& byStorage = r.bytesByStorage[label];
+            const auto storageTotal = checkedAdd(byStorage, w.byteLength);
+            const auto total = checkedAdd(r.weightBytes, w.byteLength);
+            if (!storageTotal || !total)
+                fail(Location::atWeight(m.sourcePath, w.name), "the weights up to this one take more than 2^64 bytes");
+            byStorage = *storageTotal;
+            r.weightBytes = *total;
         }
         auto& shards = r.shards.emplace_back();
         if (!g.weights.empty())

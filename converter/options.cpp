@@ -1,8 +1,11 @@
 // Flag parsing for `convert`, with tensorflowjs_converter's names, defaults and errors.
 #include "converter/options.h"
 
+#include "converter/formats.h"
 #include "core/error.h"
 
+#include <algorithm>
+#include <cctype>
 #include <set>
 #include <sstream>
 
@@ -21,8 +24,41 @@ std::vector<std::string> splitComma(const std::string& s)
     return out;
 }
 
-// argparse type=bool: any non-empty value is true, only an empty value is false.
-bool pythonBool(const std::optional<std::string>& v) { return !v || !v->empty(); }
+// The spellings a boolean flag accepts (the usual argparse str2bool set), any case.
+std::optional<bool> boolWord(const std::string& word)
+{
+    std::string w = word;
+    std::transform(w.begin(), w.end(), w.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (w == "true" || w == "t" || w == "yes" || w == "y" || w == "1")
+        return true;
+    if (w == "false" || w == "f" || w == "no" || w == "n" || w == "0")
+        return false;
+    return std::nullopt;
+}
+
+const std::set<std::string> kBoolFlags{"--split_weights_by_layer", "--skip_op_check", "--strip_debug_ops",
+    "--control_flow_v2", "--use_structured_outputs_names", "--experiments"};
+// The reference declares these with argparse type=bool, so any non-empty value, "False"
+// included, is True there (CONVERTER.md 1.2); the others are store_true switches.
+const std::set<std::string> kArgparseTypeBool{"--strip_debug_ops", "--control_flow_v2",
+    "--use_structured_outputs_names", "--experiments"};
+
+// A boolean flag's value: absent = true, empty = false (as argparse type=bool), else a bool word.
+bool flagBool(const std::string& flag, const std::optional<std::string>& value, std::vector<std::string>& warnings)
+{
+    if (!value)
+        return true;
+    if (value->empty())
+        return false;
+    const auto b = boolWord(*value);
+    if (!b)
+        fail("convert", "argument " + flag + ": invalid boolean value: '" + *value
+                + "' (use true or false, yes or no, 1 or 0)");
+    if (!*b && kArgparseTypeBool.count(flag))
+        warnings.push_back(flag + " " + *value + ": taken as false; note that tensorflowjs_converter reads any "
+                + "non-empty value of this flag as True (argparse type=bool)");
+    return *b;
+}
 
 const std::set<std::string> kInputFormats{"tf_saved_model", "tf_hub", "tf_frozen_model", "keras", "keras_saved_model",
     "keras_keras", "tfjs_layers_model", "tfjs_graph_model"};
@@ -30,8 +66,79 @@ const std::set<std::string> kOutputFormats{"tfjs_graph_model", "tfjs_layers_mode
 
 } // namespace
 
+std::vector<std::string> unsupportedOptionProblems(const ConvertOptions& o, const std::string& inputFormat,
+    const std::string& outputFormat)
+{
+    std::vector<std::string> problems;
+    const std::string route = inputFormat + " -> " + outputFormat;
+    const bool graphOut = outputFormat == "tfjs_graph_model";
+    const bool savedModelIn = inputFormat == "tf_saved_model" || inputFormat == "tf_hub";
+    if (o.savedModelTagsGiven && !savedModelIn)
+        problems.push_back("--saved_model_tags applies only to tf_saved_model / tf_hub input; the input format is "
+            + inputFormat);
+    // On routes to tfjs_graph_model the op check runs (converter/op_check.h, which takes
+    // stripDebugOps), so convert honours these two there; elsewhere nothing reads them.
+    if (o.skipOpCheckGiven && !graphOut)
+        problems.push_back("--skip_op_check has no effect: the op check runs only when the output format is "
+                           "tfjs_graph_model; the output format is " + outputFormat);
+    if (o.stripDebugOpsGiven && !graphOut)
+        problems.push_back("--strip_debug_ops has no effect: debug ops are stripped only when the output format is "
+                           "tfjs_graph_model; the output format is " + outputFormat);
+    // --experiments tunes TensorFlow's graph optimisation (Grappler), which runs only when a
+    // TensorFlow or Keras model becomes a graph model; a TF.js graph model is not re-optimised.
+    if (o.experimentsGiven && !(graphOut && inputFormat != "tfjs_graph_model"))
+        problems.push_back("--experiments applies only when a TensorFlow or Keras model is converted to "
+                           "tfjs_graph_model (it tunes the graph optimisation); the route is " + route);
+    // The reference forwards it for SavedModel signatures and Keras HDF5 -> graph model only
+    // (not for tfjs_layers_model -> tfjs_graph_model, CONVERTER.md 1.4 row 12).
+    if (o.useStructuredOutputsNamesGiven && !(graphOut && (savedModelIn || inputFormat == "keras")))
+        problems.push_back("--use_structured_outputs_names applies only to tf_saved_model / tf_hub / keras input "
+                           "converted to tfjs_graph_model; the route is " + route);
+    if (o.splitWeightsByLayerGiven
+        && !((inputFormat == "keras" || inputFormat == "keras_saved_model") && outputFormat == "tfjs_layers_model"))
+        problems.push_back("--split_weights_by_layer applies only to keras / keras_saved_model input converted to "
+                           "tfjs_layers_model; the route is " + route);
+    return problems;
+}
+
+std::string supportedConversionsText()
+{
+    // Inputs with no available route at all are named once; the pending routes of the other
+    // inputs are listed one by one.
+    std::set<Format> convertible;
+    std::string available;
+    for (const auto& r : routes())
+        if (r.status == RouteStatus::Available) {
+            convertible.insert(r.input);
+            available += std::string(available.empty() ? "" : ", ") + std::string(formatName(r.input)) + " -> "
+                + std::string(formatName(r.output));
+        }
+    std::string pendingInputs, pendingRoutes;
+    std::set<Format> named;
+    for (const auto& r : routes()) {
+        if (r.status == RouteStatus::Available)
+            continue;
+        if (!convertible.count(r.input)) {
+            if (named.insert(r.input).second)
+                pendingInputs += std::string(pendingInputs.empty() ? "" : ", ") + std::string(formatName(r.input))
+                    + " (" + std::string(formatDescription(r.input)) + ")";
+        } else {
+            pendingRoutes += std::string(pendingRoutes.empty() ? "" : ", ") + std::string(formatName(r.input)) + " -> "
+                + std::string(formatName(r.output));
+        }
+    }
+    std::string text = "this build converts " + (available.empty() ? std::string("nothing") : available);
+    if (!pendingInputs.empty())
+        text += "; not yet: input " + pendingInputs;
+    if (!pendingRoutes.empty())
+        text += (pendingInputs.empty() ? "; not yet: " : "; nor ") + pendingRoutes;
+    return text;
+}
+
 std::string convertUsage()
 {
+    std::string supported = supportedConversionsText();
+    supported[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(supported[0])));
     return R"(usage: tfjs-studio-cli convert [options] INPUT_PATH OUTPUT_PATH
 
 Converts a model to the TensorFlow.js format, with tensorflowjs_converter's flags.
@@ -55,7 +162,8 @@ Converts a model to the TensorFlow.js format, with tensorflowjs_converter's flag
   --experiments=BOOL
   --metadata=KEY:FILE,...   JSON files stored in userDefinedMetadata
 Patterns are shell wildcards on weight names ('*' also matches '/').
-)";
+Boolean flags: alone = true, or followed by true/false (yes/no, 1/0).
+)" + supported + ".\n";
 }
 
 ConvertOptions parseConvertArgs(const std::vector<std::string>& args)
@@ -68,6 +176,17 @@ ConvertOptions parseConvertArgs(const std::vector<std::string>& args)
             "--saved_model_tags", "--quantization_bytes", "--weight_shard_size_bytes", "--output_node_names",
             "--metadata"};
         return kValued.count(flag) > 0;
+    };
+    // Whether the two paths still follow once args[next] is taken as a flag's optional value:
+    // only then is that word the flag's, so "--quantize_uint8 IN OUT" keeps both paths.
+    auto pathsFollow = [&](std::size_t next) {
+        std::size_t positionalsAfter = 0;
+        for (std::size_t k = next + 1; k < args.size(); ++k)
+            if (args[k].rfind("--", 0) != 0)
+                ++positionalsAfter;
+            else if (args[k].find('=') == std::string::npos && takesValue(args[k]))
+                ++k; // skip that flag's value
+        return positional.size() + positionalsAfter >= 2;
     };
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
@@ -88,14 +207,11 @@ ConvertOptions parseConvertArgs(const std::vector<std::string>& args)
             // argparse nargs='?': "--quantize_uint8 conv*,dense* IN OUT" takes the patterns. Unlike
             // argparse we take the next word only when the two paths still follow, so that
             // "--quantize_uint8 IN OUT" means all weights instead of failing.
-            std::size_t positionalsAfter = 0;
-            for (std::size_t k = i + 2; k < args.size(); ++k)
-                if (args[k].rfind("--", 0) != 0)
-                    ++positionalsAfter;
-                else if (args[k].find('=') == std::string::npos && takesValue(args[k]))
-                    ++k; // skip that flag's value
-            if (positional.size() + positionalsAfter >= 2)
+            if (pathsFollow(i + 1))
                 value = args[++i];
+        } else if (kBoolFlags.count(flag) && i + 1 < args.size() && boolWord(args[i + 1]) && pathsFollow(i + 1)) {
+            // "--strip_debug_ops False IN OUT": the word is the flag's value, not the input path.
+            value = args[++i];
         }
         if (flag == "--input_format") {
             if (!kInputFormats.count(*value))
@@ -134,6 +250,7 @@ ConvertOptions parseConvertArgs(const std::vector<std::string>& args)
             o.signatureName = *value;
         } else if (flag == "--saved_model_tags") {
             o.savedModelTags = *value;
+            o.savedModelTagsGiven = true;
         } else if (flag == "--output_node_names") {
             o.outputNodeNames = splitComma(*value);
         } else if (flag == "--metadata") {
@@ -144,17 +261,22 @@ ConvertOptions parseConvertArgs(const std::vector<std::string>& args)
                 o.metadata.emplace_back(item.substr(0, parts), item.substr(parts + 1));
             }
         } else if (flag == "--split_weights_by_layer") {
-            o.splitWeightsByLayer = true;
+            o.splitWeightsByLayer = flagBool(flag, value, o.warnings);
+            o.splitWeightsByLayerGiven = true;
         } else if (flag == "--skip_op_check") {
-            o.skipOpCheck = true;
+            o.skipOpCheck = flagBool(flag, value, o.warnings);
+            o.skipOpCheckGiven = true;
         } else if (flag == "--strip_debug_ops") {
-            o.stripDebugOps = pythonBool(value);
+            o.stripDebugOps = flagBool(flag, value, o.warnings);
+            o.stripDebugOpsGiven = true;
         } else if (flag == "--control_flow_v2") {
-            o.controlFlowV2 = pythonBool(value);
+            o.controlFlowV2 = flagBool(flag, value, o.warnings);
         } else if (flag == "--use_structured_outputs_names") {
-            o.useStructuredOutputsNames = pythonBool(value);
+            o.useStructuredOutputsNames = flagBool(flag, value, o.warnings);
+            o.useStructuredOutputsNamesGiven = true;
         } else if (flag == "--experiments") {
-            o.experiments = pythonBool(value);
+            o.experiments = flagBool(flag, value, o.warnings);
+            o.experimentsGiven = true;
         } else {
             fail("convert", "unrecognized argument: " + a);
         }

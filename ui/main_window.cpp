@@ -1,7 +1,8 @@
-// The studio's main window: builds the panels, opens models (on a worker, or blocking for
-// tests), and routes errors to a message box (interactive) or the log only (tests, screenshots).
+// The studio's main window: builds the panels, opens models (on a job, or blocking for tests),
+// and routes errors to a message box (interactive) or the log only (tests, screenshots).
 #include "ui/main_window.h"
 
+#include "converter/formats.h"
 #include "converter/importers/importer.h"
 #include "converter/inspect.h"
 #include "core/ir/model.h"
@@ -33,8 +34,9 @@
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
-#include <QtConcurrent/QtConcurrentRun>
+#include <QToolButton>
 
+#include <chrono>
 #include <utility>
 
 namespace studio::ui {
@@ -55,18 +57,30 @@ QString displayName(const QString& path)
     return f.fileName() == QLatin1String("model.json") ? f.dir().dirName() + u'/' + f.fileName() : f.fileName();
 }
 
-// SavedModels and TF Hub modules are folders; the file dialog hands us the file inside.
+// SavedModels and TF Hub modules are folders; the file dialog hands us the file inside, the one
+// the folder format's importer names in its filter.
 QString modelPathFor(const QString& picked)
 {
     const QFileInfo f(picked);
-    static const QStringList kFolderMarkers = {QStringLiteral("saved_model.pb"), QStringLiteral("saved_model.pbtxt"),
-        QStringLiteral("tfhub_module.pb")};
-    return f.isFile() && kFolderMarkers.contains(f.fileName()) ? f.absolutePath() : picked;
+    if (!f.isFile())
+        return picked;
+    for (const auto& importer : conv::importers())
+        if (importer->opensFolders()
+            && QDir::match(QString::fromStdString(importer->nameFilter()).split(u' ', Qt::SkipEmptyParts), f.fileName()))
+            return f.absolutePath();
+    return picked;
 }
+
+double msSince(std::chrono::steady_clock::time_point t0)
+{
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+} // namespace
 
 // The open dialog's filters come from the importer registry, so a new importer shows up
 // here without touching the UI.
-QString openDialogFilter()
+QString MainWindow::openDialogFilter()
 {
     QStringList filters, supported;
     for (const auto& importer : conv::importers()) {
@@ -84,8 +98,6 @@ QString openDialogFilter()
     return filters.join(QStringLiteral(";;"));
 }
 
-} // namespace
-
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
 {
     setObjectName(QStringLiteral("mainWindow"));
@@ -94,16 +106,19 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     buildPanels();
     buildMenus();
     resize(1360, 860);
-    connect(&m_loader, &QFutureWatcher<LoadResult>::finished, this, &MainWindow::onLoadFinished);
+    // The importers that report progress turn the busy bar from indeterminate into a percentage.
+    m_loader.setProgressHandler([this](const std::vector<double>& fractions) {
+        if (m_loader.cancelRequested())
+            return;
+        m_busyBar->setRange(0, 100);
+        m_busyBar->setValue(static_cast<int>(fractions.back() * 100));
+    });
+    connect(&m_loader, &JobBase::finished, this, &MainWindow::onLoadFinished);
 }
 
-// The import cannot be interrupted, so this waits for it: a worker still inside the HDF5
-// library when main() returns would race the library's atexit cleanup.
-MainWindow::~MainWindow()
-{
-    m_loader.disconnect(this);
-    m_loader.waitForFinished();
-}
+// m_loader cancels and waits for the worker: one still inside the HDF5 library when main()
+// returns would race the library's atexit cleanup.
+MainWindow::~MainWindow() = default;
 
 void MainWindow::buildPanels()
 {
@@ -176,11 +191,19 @@ void MainWindow::buildPanels()
     m_busyBar->setRange(0, 0); // the importers report no progress: an indeterminate bar
     m_busyBar->setTextVisible(false);
     m_busyBar->setMaximumSize(110, 14);
+    m_busyCancel = new QToolButton;
+    m_busyCancel->setObjectName(QStringLiteral("openingCancel"));
+    m_busyCancel->setText(tr("Cancel"));
+    m_busyCancel->setToolTip(tr("Stop opening this model; the one shown stays"));
+    m_busyCancel->setAutoRaise(true);
+    connect(m_busyCancel, &QToolButton::clicked, this, &MainWindow::cancelLoad);
     m_busyLabel->hide();
     m_busyBar->hide();
+    m_busyCancel->hide();
     statusBar()->addWidget(m_statusPath, 1);
     statusBar()->addPermanentWidget(m_busyLabel);
     statusBar()->addPermanentWidget(m_busyBar);
+    statusBar()->addPermanentWidget(m_busyCancel);
     statusBar()->addPermanentWidget(m_statusCounts);
 
     m_inspector->showHint(tr("Open a model to inspect it (File > Open)."));
@@ -201,6 +224,19 @@ void MainWindow::buildPanels()
         if (m_interactive)
             QMessageBox::critical(this, title, detail);
     });
+    connect(m_convert, &ConvertPanel::failedAt, this, &MainWindow::selectCause);
+    connect(m_benchmark, &BenchmarkPanel::failedAt, this, &MainWindow::selectCause);
+}
+
+// An error that names a node, layer or weight of the shown model selects it, so the inspector
+// shows the cause next to the message.
+void MainWindow::selectCause(const Location& where)
+{
+    for (const std::string* name : {&where.node, &where.layer, &where.weight})
+        if (!name->empty() && selectNode(QString::fromStdString(*name))) {
+            m_log->append(LogLevel::Info, tr("Selected '%1', named by the error").arg(QString::fromStdString(*name)));
+            return;
+        }
 }
 
 void MainWindow::showBenchmarkPanel()
@@ -260,7 +296,9 @@ void MainWindow::openModelAsync(const QString& requested)
 {
     const QString path = modelPathFor(requested);
     const quint64 ticket = ++m_ticket;
-    if (m_workerBusy) {
+    if (m_loader.isRunning()) {
+        // Superseded: the worker stops at its next check and the newest request follows it.
+        m_loader.cancel();
         m_pendingPath = path;
         m_pendingTicket = ticket;
     } else {
@@ -269,87 +307,132 @@ void MainWindow::openModelAsync(const QString& requested)
     updateBusy();
 }
 
+void MainWindow::cancelLoad()
+{
+    if (!isLoading())
+        return;
+    const QString waiting = std::exchange(m_pendingPath, QString());
+    if (waiting.isEmpty()) {
+        // The outcome (Cancelled, or a failure that came first) arrives with the worker.
+        m_loader.cancel();
+        updateBusy();
+        return;
+    }
+    // A waiting request never started; the worker's older load is already cancelled and stale.
+    m_loadStatus = JobStatus::Cancelled;
+    m_log->append(LogLevel::Info, tr("Opening %1 cancelled").arg(displayName(waiting)));
+    updateBusy();
+    emit loadCancelled(waiting);
+}
+
 bool MainWindow::openModel(const QString& requested)
 {
     const QString path = modelPathFor(requested);
-    const quint64 ticket = ++m_ticket;
+    ++m_ticket;
     m_pendingPath.clear(); // this request is newer than anything waiting
+    m_loader.cancel();     // and than anything running: its result would be dropped
     updateBusy();
     QGuiApplication::setOverrideCursor(Qt::WaitCursor);
-    const LoadResult loaded = load(path, ticket);
+    LoadResult loaded;
+    QString error;
+    try {
+        loaded = load(path, CancelToken());
+    } catch (const std::exception& e) { // studio::Error, or a library's own
+        error = QString::fromUtf8(e.what());
+    }
     QGuiApplication::restoreOverrideCursor();
-    return showLoaded(loaded);
+    return error.isEmpty() ? showLoaded(loaded) : showLoadError(path, error);
 }
 
 bool MainWindow::isLoading() const
 {
-    return !m_pendingPath.isEmpty() || (m_workerBusy && m_workerTicket == m_ticket);
+    return !m_pendingPath.isEmpty() || (m_loader.isRunning() && m_workerTicket == m_ticket);
 }
 
-MainWindow::LoadResult MainWindow::load(const QString& path, quint64 ticket)
+MainWindow::LoadResult MainWindow::load(const QString& path, const CancelToken& cancel,
+    const std::function<void(double)>& progress)
 {
     LoadResult r;
-    r.ticket = ticket;
     r.path = path;
-    QElapsedTimer timer;
-    timer.start();
-    try {
-        r.model = std::make_shared<core::Model>(conv::importModel(path.toStdString()));
-        r.report = conv::inspect(*r.model);
-    } catch (const std::exception& e) {
-        r.model.reset();
-        r.error = QString::fromUtf8(e.what());
-    } catch (...) { // nothing may escape a worker: QFuture would rethrow it in the GUI thread
-        r.model.reset();
-        r.error = QStringLiteral("unknown error");
-    }
-    r.elapsedMs = timer.elapsed();
+    const auto t0 = std::chrono::steady_clock::now();
+    conv::ImportOptions options;
+    options.cancel = cancel;
+    options.progress = progress;
+    r.model = std::make_shared<core::Model>(conv::importModel(path.toStdString(), options));
+    r.readMs = msSince(t0);
+    // Cancelled while the importer was inside a file: the model is not wanted any more.
+    cancel.check();
+    r.report = conv::inspect(*r.model);
+    r.elapsedMs = static_cast<qint64>(msSince(t0));
     return r;
 }
 
 void MainWindow::startLoad(const QString& path, quint64 ticket)
 {
-    m_workerBusy = true;
     m_workerTicket = ticket;
     m_workerPath = path;
-    m_loader.setFuture(QtConcurrent::run(&MainWindow::load, path, ticket));
+    m_busyBar->setRange(0, 0); // indeterminate until an importer reports progress
+    m_loadStatus = JobStatus::Running;
+    m_loader.start([path](const CancelToken& cancel, const auto& report) { return load(path, cancel, report); });
 }
 
-void MainWindow::onLoadFinished()
+void MainWindow::onLoadFinished(JobStatus status)
 {
-    const LoadResult loaded = m_loader.result();
-    m_workerBusy = false;
+    const quint64 ticket = m_workerTicket;
+    const QString path = m_workerPath;
+    // Taken before the next start() resets the job.
+    LoadResult loaded = status == JobStatus::Succeeded ? m_loader.takeValue() : LoadResult{};
+    const QString error = status == JobStatus::Failed ? m_loader.failure().message : QString();
     if (!m_pendingPath.isEmpty())
         startLoad(std::exchange(m_pendingPath, QString()), m_pendingTicket);
     updateBusy();
     // A newer request (waiting or already shown by openModel) makes this result stale.
-    if (loaded.ticket == m_ticket)
-        showLoaded(loaded);
+    if (ticket != m_ticket)
+        return;
+    m_loadStatus = status;
+    switch (status) {
+    case JobStatus::Succeeded: showLoaded(loaded); break;
+    case JobStatus::Failed: showLoadError(path, error); break;
+    case JobStatus::Cancelled:
+        // Asked for: no error, and the model shown before stays.
+        m_log->append(LogLevel::Info, tr("Opening %1 cancelled").arg(displayName(path)));
+        statusBar()->showMessage(tr("Opening %1 cancelled").arg(displayName(path)), 5000);
+        emit loadCancelled(path);
+        break;
+    case JobStatus::Idle:
+    case JobStatus::Running: break;
+    }
 }
 
 void MainWindow::updateBusy()
 {
     const bool loading = isLoading();
     const QString awaited = m_pendingPath.isEmpty() ? m_workerPath : m_pendingPath;
-    m_busyLabel->setText(tr("Opening %1…").arg(displayName(awaited)));
+    const bool cancelling = m_pendingPath.isEmpty() && m_loader.cancelRequested();
+    m_busyLabel->setText(cancelling ? tr("Cancelling %1…").arg(displayName(awaited))
+                                    : tr("Opening %1…").arg(displayName(awaited)));
     m_busyLabel->setToolTip(QDir::toNativeSeparators(awaited));
     m_busyLabel->setVisible(loading);
     m_busyBar->setVisible(loading);
+    m_busyCancel->setVisible(loading);
+    m_busyCancel->setEnabled(!cancelling);
     if (loading != m_wasLoading) {
         m_wasLoading = loading;
         emit loadingChanged(loading);
     }
 }
 
+bool MainWindow::showLoadError(const QString& path, const QString& error)
+{
+    statusBar()->showMessage(tr("Could not open %1").arg(displayName(path)), 8000);
+    forgetRecent(path); // a recent entry that cannot be opened only gets in the way
+    reportError(tr("Cannot open model"), error);
+    return false;
+}
+
 bool MainWindow::showLoaded(const LoadResult& loaded)
 {
     const QString& path = loaded.path;
-    if (!loaded.model) {
-        statusBar()->showMessage(tr("Could not open %1").arg(displayName(path)), 8000);
-        forgetRecent(path); // a recent entry that cannot be opened only gets in the way
-        reportError(tr("Cannot open model"), loaded.error);
-        return false;
-    }
     const conv::InspectReport& report = loaded.report;
     const core::Model& model = *loaded.model;
 
@@ -369,8 +452,8 @@ bool MainWindow::showLoaded(const LoadResult& loaded)
     m_model = loaded.model;
     m_modelPath = path;
     showSelection(-1);
-    m_convert->setSource(path, QString::fromStdString(model.meta.format), weightsOnly);
-    m_benchmark->setModel(m_model, path);
+    m_convert->setSource(path, conv::formatFromName(model.meta.format), weightsOnly);
+    m_benchmark->setModel(m_model, path, loaded.readMs);
 
     setWindowTitle(QStringLiteral("tfjs-studio — %1").arg(displayName(path)));
     m_statusPath->setText(QDir::toNativeSeparators(QFileInfo(path).absoluteFilePath()));

@@ -3,8 +3,9 @@
 #pragma once
 
 #include "converter/inspect.h"
+#include "core/error.h"
+#include "ui/job.h"
 
-#include <QFutureWatcher>
 #include <QMainWindow>
 #include <QStringList>
 
@@ -15,6 +16,7 @@ class QLabel;
 class QMenu;
 class QProgressBar;
 class QSplitter;
+class QToolButton;
 
 namespace studio::core {
 struct Model;
@@ -37,16 +39,21 @@ public:
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    // Loads a model on a worker thread and returns at once; modelLoaded or errorReported
-    // follows. The importers cannot be interrupted, so a request made while one runs waits
-    // for it and then replaces it: the older result is dropped and only the newest shows.
+    // Loads a model on a worker thread and returns at once; modelLoaded, errorReported or (after
+    // cancelLoad) loadCancelled follows. A request made while one runs cancels it, waits for the
+    // worker to stop (the importers only look at the token between files) and then replaces it:
+    // the older result is dropped and only the newest shows.
     void openModelAsync(const QString& path);
+    // Stops the load in progress and drops any waiting one; the model shown before stays.
+    void cancelLoad();
     // Loads and shows a model before returning (tests, screenshots, scripted use); any load
     // still running is superseded. On failure reports the studio::Error text, keeps what was
     // loaded before and returns false. Never throws.
     bool openModel(const QString& path);
     // True while a requested model has not arrived yet.
     bool isLoading() const;
+    // How the newest asynchronous load ended (Idle before the first).
+    JobStatus loadStatus() const { return m_loadStatus; }
     // Selects a node (graph models), layer (layers models) or weight by name.
     bool selectNode(const QString& name);
 
@@ -68,9 +75,13 @@ public:
     void showBenchmarkPanel();
     LogPanel* logPanel() const { return m_log; }
 
+    // The open dialog's filters, from the importer registry (conv::importers()).
+    static QString openDialogFilter();
+
 signals:
     void modelLoaded(const QString& path);
     void errorReported(const QString& title, const QString& detail);
+    void loadCancelled(const QString& path);
     void loadingChanged(bool loading);
 
 protected:
@@ -81,18 +92,21 @@ protected:
 private:
     // What a load produced. Made off the GUI thread, so it holds no widget state.
     struct LoadResult {
-        quint64 ticket = 0; // the request it answers; stale when a newer one was made
         QString path;
-        std::shared_ptr<core::Model> model; // null on error
+        std::shared_ptr<core::Model> model;
         conv::InspectReport report;
-        QString error;
-        qint64 elapsedMs = 0;
+        double readMs = 0;    // the importer alone, which the benchmark counts as import
+        qint64 elapsedMs = 0; // read + inspect
     };
-    static LoadResult load(const QString& path, quint64 ticket);
+    // Throws studio::Error or studio::Cancelled.
+    static LoadResult load(const QString& path, const CancelToken& cancel,
+        const std::function<void(double)>& progress = {});
     bool showLoaded(const LoadResult& loaded);
+    bool showLoadError(const QString& path, const QString& error);
     void startLoad(const QString& path, quint64 ticket);
-    void onLoadFinished();
+    void onLoadFinished(JobStatus status);
     void updateBusy();
+    void selectCause(const Location& where);
 
     void buildPanels();
     void buildMenus();
@@ -112,11 +126,11 @@ private:
     quint64 m_ticket = 0;       // the newest open request
     quint64 m_workerTicket = 0; // the request the worker is loading
     QString m_workerPath;
-    bool m_workerBusy = false;  // from startLoad() until onLoadFinished()
     QString m_pendingPath;      // waits for the busy worker; only the newest is kept
     quint64 m_pendingTicket = 0;
     bool m_wasLoading = false;
-    QFutureWatcher<LoadResult> m_loader;
+    JobStatus m_loadStatus = JobStatus::Idle;
+    Job<LoadResult, double> m_loader;
 
     SummaryPanel* m_summary = nullptr;
     HistogramPanel* m_histogram = nullptr;
@@ -135,6 +149,7 @@ private:
     QLabel* m_statusCounts = nullptr;
     QLabel* m_busyLabel = nullptr;
     QProgressBar* m_busyBar = nullptr;
+    QToolButton* m_busyCancel = nullptr;
 };
 
 } // namespace studio::ui

@@ -3,6 +3,7 @@
 // Const values are taken out first so the JSON stays small.
 #include "converter/importers/graph_def.h"
 
+#include "converter/importers/limits.h"
 #include "core/error.h"
 #include "core/tfjs/artifacts.h"
 #include "core/tfjs/graph_json.h"
@@ -13,6 +14,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <set>
@@ -51,19 +53,34 @@ tensorflow::GraphDef parseGraphDef(const fs::path& path)
     return graph;
 }
 
-std::int64_t elementCount(const tensorflow::TensorShapeProto& shape, const std::string& where)
+// Bytes of decoded values one element takes (what constToWeight writes); 0 for strings, whose
+// size depends on the values.
+std::uint64_t decodedElementBytes(int dtype)
+{
+    switch (dtype) {
+    case tensorflow::DT_BOOL: return 1;
+    case tensorflow::DT_COMPLEX64: return 8;
+    case tensorflow::DT_STRING: return 0;
+    default: return 4; // every number is written as float32 or int32
+    }
+}
+
+// The declared element count, refused when it cannot be a real tensor: checked before anything
+// is allocated, since a few bytes of shape can ask for 2^40 elements.
+std::uint64_t elementCount(const tensorflow::TensorShapeProto& shape, const Location& where)
 {
     if (shape.unknown_rank())
         fail(where, "constant of unknown rank");
-    std::int64_t n = 1;
+    std::vector<std::int64_t> dims;
     for (const auto& d : shape.dim()) {
         if (d.size() < 0)
             fail(where, "constant with an unknown dimension");
-        if (d.size() > 0 && n > (std::int64_t(1) << 40) / d.size())
-            fail(where, "constant too large");
-        n *= d.size();
+        dims.push_back(d.size());
     }
-    return n;
+    const auto n = checkedElementCount(dims);
+    if (!n)
+        fail(where, "declared shape " + shapeText(dims) + " has more elements than 64 bits can count (damaged file?)");
+    return *n;
 }
 
 // Element k of a typed value list, TF's "splat" rule: missing trailing elements repeat the last.
@@ -73,21 +90,77 @@ auto splat(const List& list, std::int64_t k) -> decltype(list.Get(0))
     return list.Get(static_cast<int>(std::min<std::int64_t>(k, list.size() - 1)));
 }
 
-// A Const's TensorProto as TF.js weight bytes, narrowed as the converter narrows.
-core::Weight constToWeight(const tensorflow::TensorProto& t, const std::string& name, const std::string& label)
+// What the Consts of one file may decode to in all. A typed value list widens at most 4x (a
+// 1-byte varint in int_val becomes an int32), so a real file decodes to at most four times its
+// size plus splat fills; kMaxDecodedTensorBytes is the allowance for those fills.
+struct DecodeBudget {
+    std::uint64_t left = 0;
+};
+
+DecodeBudget decodeBudgetFor(const fs::path& path)
 {
-    const std::string where = label + ": Const '" + name + "'";
+    std::error_code ec;
+    const auto size = fs::file_size(path, ec);
+    const auto fromFile = ec ? std::optional<std::uint64_t>(0) : checkedMul(size, 4);
+    return {checkedAdd(fromFile.value_or(0), kMaxDecodedTensorBytes).value_or(kMaxDecodedTensorBytes)};
+}
+
+// The bytes a Const decodes to, refused over the limits before anything is allocated.
+std::uint64_t checkDecodedBytes(const tensorflow::TensorProto& t, std::uint64_t n, const Location& where,
+    DecodeBudget& budget)
+{
+    const int dtype = static_cast<int>(t.dtype());
+    std::optional<std::uint64_t> bytes;
+    if (dtype == tensorflow::DT_STRING) {
+        // Each string is a 4-byte length and its bytes; missing trailing values repeat the last.
+        bytes = 0;
+        const auto given = static_cast<std::uint64_t>(t.string_val_size());
+        for (std::uint64_t k = 0; k < std::min(n, given) && bytes; ++k)
+            bytes = checkedAdd(*bytes, 4 + t.string_val(static_cast<int>(k)).size());
+        if (n > given && given > 0 && bytes) {
+            const auto fill = checkedMul(n - given, 4 + t.string_val(static_cast<int>(given - 1)).size());
+            bytes = fill ? checkedAdd(*bytes, *fill) : std::nullopt;
+        }
+    } else {
+        bytes = checkedMul(n, decodedElementBytes(dtype));
+    }
+    std::vector<std::int64_t> dims;
+    for (const auto& d : t.tensor_shape().dim())
+        dims.push_back(d.size());
+    const std::string declared = "declared shape " + shapeText(dims) + " (" + std::to_string(n) + " elements)";
+    if (!bytes)
+        fail(where, declared + " decodes to more bytes than 64 bits can count (damaged file?)");
+    if (*bytes > kMaxDecodedTensorBytes)
+        fail(where, declared + " decodes to " + std::to_string(*bytes) + " bytes, over the limit of "
+                + std::to_string(kMaxDecodedTensorBytes) + " bytes for one tensor (damaged file?)");
+    if (*bytes > budget.left)
+        fail(where, declared + " decodes to " + std::to_string(*bytes) + " bytes; with the constants before it "
+                + "that is more than this file can hold (damaged file?)");
+    budget.left -= *bytes;
+    return *bytes;
+}
+
+// A Const's TensorProto as TF.js weight bytes, narrowed as the converter narrows.
+core::Weight constToWeight(const tensorflow::TensorProto& t, const std::string& name, const std::string& label,
+    DecodeBudget& budget)
+{
+    const Location where{label, name, {}, {}, {}};
     core::Weight w;
     w.name = name;
     for (const auto& d : t.tensor_shape().dim())
         w.shape.push_back(d.size());
-    const std::int64_t n = elementCount(t.tensor_shape(), where);
+    const std::uint64_t elements = elementCount(t.tensor_shape(), where);
+    const std::uint64_t decoded = checkDecodedBytes(t, elements, where, budget);
+    // Below the limit, so the count and every byte size fit in signed and size types.
+    const auto n = static_cast<std::int64_t>(elements);
     const std::string& content = t.tensor_content();
     std::vector<std::uint8_t> out;
+    out.reserve(static_cast<std::size_t>(decoded));
     auto fromContent = [&](std::size_t size, auto convert) {
-        if (content.size() != static_cast<std::size_t>(n) * size)
+        const auto need = checkedMul(elements, size);
+        if (!need || content.size() != *need)
             fail(where, "tensor_content has " + std::to_string(content.size()) + " bytes, shape needs "
-                    + std::to_string(static_cast<std::size_t>(n) * size));
+                    + (need ? std::to_string(*need) : std::to_string(elements) + " x " + std::to_string(size)));
         for (std::int64_t k = 0; k < n; ++k)
             convert(content.data() + static_cast<std::size_t>(k) * size);
     };
@@ -200,6 +273,12 @@ core::Weight constToWeight(const tensorflow::TensorProto& t, const std::string& 
             });
         else {
             needValues(t.scomplex_val_size());
+            // TensorFlow counts scomplex_val_size() / 2 values and silently drops an odd last
+            // float; an odd count only comes from a damaged or hand-made file, so say so instead
+            // of guessing which float is the stray one.
+            if (t.scomplex_val_size() % 2 != 0)
+                fail(where, "scomplex_val holds " + std::to_string(t.scomplex_val_size())
+                        + " floats; complex64 values are (real, imaginary) pairs, so the count must be even");
             for (std::int64_t k = 0; k < n; ++k) {
                 const auto pair = std::min<std::int64_t>(k, t.scomplex_val_size() / 2 - 1);
                 put(t.scomplex_val(static_cast<int>(2 * pair)));
@@ -315,17 +394,17 @@ core::Model readFrozenGraphDef(const fs::path& path)
     m.kind = core::ModelKind::GraphModel;
     m.meta.format = "tf_frozen_model";
     auto& group = m.weightGroups.emplace_back();
+    DecodeBudget budget = decodeBudgetFor(path);
     for (auto& node : *graph.mutable_node()) {
         if (node.op() != "Const")
             continue;
         auto it = node.mutable_attr()->find("value");
         if (it == node.mutable_attr()->end() || !it->second.has_tensor())
             fail(label, "Const '" + node.name() + "' has no value");
-        group.weights.push_back(constToWeight(it->second.tensor(), node.name(), label));
+        group.weights.push_back(constToWeight(it->second.tensor(), node.name(), label, budget));
         clearValues(it->second.mutable_tensor());
     }
     m.graph = toGraph(graph, label);
-    m.graphModified = true; // no verbatim JSON topology to fall back on
     m.inputs = placeholderInputs(m.graph);
     m.outputs = sinkOutputs(m.graph);
     return m;
@@ -360,7 +439,6 @@ core::Model readTfjsPre1Layout(const fs::path& path)
             if (auto it = node.mutable_attr()->find("value"); it != node.mutable_attr()->end() && it->second.has_tensor())
                 clearValues(it->second.mutable_tensor());
     m.graph = toGraph(graph, pb.filename().string());
-    m.graphModified = true;
     m.inputs = placeholderInputs(m.graph);
     m.outputs = sinkOutputs(m.graph);
     // Every Const must have its weight, or TF.js fails at load time.

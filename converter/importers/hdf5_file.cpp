@@ -1,9 +1,12 @@
 // HDF5 access with clear errors: attributes as strings, groups in name order, datasets.
 #include "converter/importers/hdf5_file.h"
 
+#include "converter/importers/limits.h"
 #include "core/error.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 
 namespace studio::conv::h5 {
@@ -23,6 +26,12 @@ std::string readStrings(hid_t attr, hid_t type, hid_t space, std::vector<std::st
     if (n < 0)
         return "cannot size the attribute";
     const auto count = static_cast<std::size_t>(n);
+    const std::size_t size = H5Tget_size(type);
+    // The dataspace is only a declaration; refuse sizes no real attribute has before allocating.
+    const auto bytes = checkedMul(count, std::max(size, sizeof(char*)));
+    if (!bytes || *bytes > kMaxDecodedTensorBytes)
+        return "declares " + std::to_string(count) + " strings of " + std::to_string(size)
+            + " bytes, more than any real attribute (damaged file?)";
     if (H5Tis_variable_str(type) > 0) {
         Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
         H5Tset_size(mem.id(), H5T_VARIABLE);
@@ -35,7 +44,6 @@ std::string readStrings(hid_t attr, hid_t type, hid_t space, std::vector<std::st
         H5Dvlen_reclaim(mem.id(), space, H5P_DEFAULT, ptrs.data());
         return {};
     }
-    const std::size_t size = H5Tget_size(type);
     std::vector<char> buf(count * size + 1, '\0');
     Handle mem(H5Tcopy(type), H5Tclose);
     if (H5Aread(attr, mem.id(), buf.data()) < 0)
@@ -70,6 +78,9 @@ File::File(const std::string& path)
     m_file = Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
     if (!m_file.valid())
         studio::fail(m_label, "cannot open the HDF5 file (damaged or truncated?)");
+    m_fileBytes = std::filesystem::file_size(path, ec);
+    if (ec)
+        m_fileBytes = 0;
 }
 
 void File::fail(const std::string& what) const { studio::fail(m_label, what); }
@@ -87,6 +98,11 @@ bool File::hasGroup(hid_t parent, const std::string& path) const
     if (H5Lexists(parent, path.c_str(), H5P_DEFAULT) <= 0)
         return false;
     return isGroup(parent, path);
+}
+
+bool File::hasLink(hid_t parent, const std::string& path) const
+{
+    return H5Lexists(parent, path.c_str(), H5P_DEFAULT) > 0;
 }
 
 bool File::isGroup(hid_t parent, const std::string& name) const
@@ -169,8 +185,20 @@ DatasetInfo File::datasetInfo(hid_t parent, const std::string& path) const
         fail("dataset '" + path + "' has an unreadable shape");
     std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
     H5Sget_simple_extent_dims(space.id(), dims.data(), nullptr);
-    for (auto d : dims)
+    for (auto d : dims) {
+        if (d > static_cast<hsize_t>(std::numeric_limits<std::int64_t>::max()))
+            fail("dataset '" + path + "' has a dimension of " + std::to_string(d) + " (damaged file?)");
         info.dims.push_back(static_cast<std::int64_t>(d));
+    }
+    char name[1024] = {};
+    info.fullPath = H5Iget_name(ds.id(), name, sizeof name) > 0 ? std::string(name) : path;
+    const auto count = checkedElementCount(info.dims);
+    const auto bytes = count ? checkedMul(*count, info.typeSize) : std::nullopt;
+    if (!bytes)
+        fail("dataset '" + info.fullPath + "': shape " + shapeText(info.dims) + " of " + std::to_string(info.typeSize)
+            + "-byte elements has more bytes than 64 bits can count (damaged file?)");
+    info.elementCount = *count;
+    info.byteSize = *bytes;
     return info;
 }
 
@@ -179,11 +207,20 @@ std::vector<std::uint8_t> File::readDataset(hid_t parent, const std::string& pat
     Handle ds(H5Dopen2(parent, path.c_str(), H5P_DEFAULT), H5Dclose);
     if (!ds.valid())
         fail("'" + path + "' is not a dataset");
-    std::size_t count = 1;
-    for (auto d : info.dims)
-        count *= static_cast<std::size_t>(d);
-    std::vector<std::uint8_t> bytes(count * info.typeSize);
-    if (count == 0)
+    const std::string declared = "dataset '" + info.fullPath + "' " + shapeText(info.dims) + " of "
+        + std::to_string(info.typeSize) + "-byte elements";
+    // Uncompressed data larger than the whole file cannot be in it: the dataset was declared and
+    // never written (HDF5 would hand back fill values). Compressed data may legitimately be.
+    Handle plist(H5Dget_create_plist(ds.id()), H5Pclose);
+    const bool filtered = plist.valid() && H5Pget_nfilters(plist.id()) > 0;
+    if (!filtered && m_fileBytes > 0 && info.byteSize > m_fileBytes)
+        fail(declared + " needs " + std::to_string(info.byteSize) + " bytes but the whole file has "
+            + std::to_string(m_fileBytes) + ": its data was never written (damaged or truncated file?)");
+    if (info.byteSize > kMaxDecodedTensorBytes)
+        fail(declared + " needs " + std::to_string(info.byteSize) + " bytes, over the limit of "
+            + std::to_string(kMaxDecodedTensorBytes) + " bytes for one tensor (damaged file?)");
+    std::vector<std::uint8_t> bytes(static_cast<std::size_t>(info.byteSize));
+    if (info.elementCount == 0)
         return bytes;
     // The memory type: the file's type in native byte order (HDF5 converts endianness).
     Handle fileType(H5Dget_type(ds.id()), H5Tclose);

@@ -50,6 +50,9 @@ struct DatasetInfo {
     std::size_t typeSize = 0;
     bool isSigned = true;
     std::vector<std::int64_t> dims;
+    std::uint64_t elementCount = 0; // the product of dims, checked for overflow
+    std::uint64_t byteSize = 0;     // elementCount * typeSize, checked for overflow
+    std::string fullPath;           // "/model_weights/dense/dense/kernel:0", for messages
 };
 
 class File {
@@ -69,14 +72,20 @@ public:
     // Names of the children of a group in name order (what h5py iterates).
     std::vector<std::string> childNames(hid_t group) const;
     bool isGroup(hid_t parent, const std::string& name) const;
+    // Whether a link (group, dataset, ...) exists at the path; false when a group on the way is missing.
+    bool hasLink(hid_t parent, const std::string& path) const;
 
+    // Shape and type; throws when the size of the declared shape overflows.
     DatasetInfo datasetInfo(hid_t parent, const std::string& path) const;
-    // The dataset's raw elements in the file's type, converted to the native byte order.
+    // The dataset's raw elements in the file's type, converted to the native byte order. Refuses,
+    // before allocating, a dataset over kMaxDecodedTensorBytes (limits.h) or an uncompressed one
+    // larger than the whole file (declared but never written: HDF5 would invent fill values).
     std::vector<std::uint8_t> readDataset(hid_t parent, const std::string& path, const DatasetInfo& info) const;
 
 private:
     [[noreturn]] void fail(const std::string& what) const;
     std::string m_label;
+    std::uint64_t m_fileBytes = 0;
     Handle m_file;
 };
 

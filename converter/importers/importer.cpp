@@ -3,8 +3,10 @@
 
 #include "converter/importers/graph_def.h"
 #include "converter/importers/keras_h5.h"
+#include "converter/options.h"
 #include "core/error.h"
 #include "core/tfjs/artifacts.h"
+#include "core/tfjs/json_limits.h"
 
 #include <fstream>
 
@@ -24,6 +26,10 @@ std::string head(const fs::path& p, std::size_t n)
     return s;
 }
 
+// The first bytes of a JSON file as text: a UTF-8 byte order mark (Windows editors write one,
+// and the parser skips it) is not part of the document.
+std::string jsonHead(const fs::path& p, std::size_t n) { return std::string(core::skipUtf8Bom(head(p, n))); }
+
 fs::path modelJsonOf(const fs::path& p)
 {
     std::error_code ec;
@@ -35,7 +41,7 @@ bool isJson(const fs::path& p)
     std::error_code ec;
     if (!fs::is_regular_file(p, ec))
         return false;
-    const auto h = head(p, 64);
+    const auto h = jsonHead(p, 64);
     const auto pos = h.find_first_not_of(" \t\r\n");
     return pos != std::string::npos && (h[pos] == '{' || h[pos] == '[');
 }
@@ -43,11 +49,7 @@ bool isJson(const fs::path& p)
 class TfjsImporter final : public Importer {
 public:
     explicit TfjsImporter(bool graph) : m_graph(graph) {}
-    std::string formatName() const override { return m_graph ? "tfjs_graph_model" : "tfjs_layers_model"; }
-    std::string description() const override
-    {
-        return m_graph ? "TensorFlow.js graph model" : "TensorFlow.js layers model";
-    }
+    Format format() const override { return m_graph ? Format::TfjsGraphModel : Format::TfjsLayersModel; }
     std::string nameFilter() const override { return "*.json"; }
     bool canRead(const fs::path& path) const override
     {
@@ -56,14 +58,15 @@ public:
         const auto p = modelJsonOf(path);
         if (!isJson(p))
             return false;
-        const auto h = head(p, 1 << 16);
+        const auto h = jsonHead(p, 1 << 16);
         const bool graphish = h.find("\"graph-model\"") != std::string::npos || h.find("\"node\"") != std::string::npos;
         const bool layersish = h.find("\"layers-model\"") != std::string::npos
             || h.find("\"class_name\"") != std::string::npos || h.find("\"model_config\"") != std::string::npos;
         return m_graph ? graphish && !h.empty() : layersish && !graphish;
     }
-    core::Model read(const fs::path& path) const override
+    core::Model read(const fs::path& path, const ImportOptions& options) const override
     {
+        options.cancel.check();
         if (isTfjsPre1Layout(path)) {
             if (!m_graph)
                 fail(path.string(), "is a pre-1.0 TF.js graph model (tensorflowjs_model.pb), not a layers model");
@@ -85,8 +88,7 @@ bool hasHdf5Signature(const fs::path& p) { return head(p, 8) == std::string("\x8
 
 class KerasH5Importer final : public Importer {
 public:
-    std::string formatName() const override { return "keras"; }
-    std::string description() const override { return "Keras HDF5 model"; }
+    Format format() const override { return Format::Keras; }
     std::string nameFilter() const override { return "*.h5 *.hdf5"; }
     bool canRead(const fs::path& path) const override
     {
@@ -96,13 +98,16 @@ public:
         const auto ext = path.extension().string();
         return ext == ".h5" || ext == ".hdf5" || ext == ".keras5" || hasHdf5Signature(path);
     }
-    core::Model read(const fs::path& path) const override { return readKerasH5(path); }
+    core::Model read(const fs::path& path, const ImportOptions& options) const override
+    {
+        options.cancel.check();
+        return readKerasH5(path);
+    }
 };
 
 class FrozenGraphImporter final : public Importer {
 public:
-    std::string formatName() const override { return "tf_frozen_model"; }
-    std::string description() const override { return "frozen GraphDef"; }
+    Format format() const override { return Format::TfFrozenModel; }
     std::string nameFilter() const override { return "*.pb"; }
     bool canRead(const fs::path& path) const override
     {
@@ -110,40 +115,42 @@ public:
         return path.extension() == ".pb" && fs::is_regular_file(path, ec) && path.filename() != "saved_model.pb"
             && path.filename() != "tfhub_module.pb" && path.filename() != "tensorflowjs_model.pb";
     }
-    core::Model read(const fs::path& path) const override { return readFrozenGraphDef(path); }
+    core::Model read(const fs::path& path, const ImportOptions& options) const override
+    {
+        options.cancel.check();
+        return readFrozenGraphDef(path);
+    }
 };
 
 // Formats whose importers land with later issues: recognised, so the error can say so.
 class PendingImporter final : public Importer {
 public:
-    PendingImporter(std::string name, std::string description, std::string filter)
-        : m_name(std::move(name)), m_description(std::move(description)), m_filter(std::move(filter))
-    {
-    }
-    std::string formatName() const override { return m_name; }
-    std::string description() const override { return m_description; }
+    PendingImporter(Format format, std::string filter) : m_format(format), m_filter(std::move(filter)) {}
+    Format format() const override { return m_format; }
+    bool opensFolders() const override { return m_format != Format::KerasKeras; }
     std::string nameFilter() const override { return m_filter; }
     bool implemented() const override { return false; }
     bool canRead(const fs::path& path) const override
     {
         std::error_code ec;
         const auto ext = path.extension().string();
-        if (m_name == "keras_keras")
+        if (m_format == Format::KerasKeras)
             return ext == ".keras";
-        if (m_name == "tf_hub")
+        if (m_format == Format::TfHub)
             return fs::exists(path / "tfhub_module.pb", ec);
-        if (m_name == "tf_saved_model")
+        if (m_format == Format::TfSavedModel)
             return fs::exists(path / "saved_model.pb", ec) || fs::exists(path / "saved_model.pbtxt", ec);
         return false;
     }
-    core::Model read(const fs::path& path) const override
+    core::Model read(const fs::path& path, const ImportOptions&) const override
     {
-        fail(path.string(), "input format '" + m_name + "' (" + m_description
-                + ") is not supported by this build yet; supported now: tfjs_layers_model, tfjs_graph_model");
+        fail(path.string(), "input format '" + formatName() + "' (" + description()
+                + ") is not supported by this build yet; " + supportedConversionsText());
     }
 
 private:
-    std::string m_name, m_description, m_filter;
+    Format m_format;
+    std::string m_filter;
 };
 
 } // namespace
@@ -154,50 +161,60 @@ const std::vector<std::unique_ptr<Importer>>& importers()
         std::vector<std::unique_ptr<Importer>> v;
         v.push_back(std::make_unique<TfjsImporter>(false));
         v.push_back(std::make_unique<TfjsImporter>(true));
-        v.push_back(std::make_unique<PendingImporter>("tf_hub", "TensorFlow Hub module", "tfhub_module.pb"));
-        v.push_back(std::make_unique<PendingImporter>("tf_saved_model", "TensorFlow SavedModel", "saved_model.pb"));
+        v.push_back(std::make_unique<PendingImporter>(Format::TfHub, "tfhub_module.pb"));
+        v.push_back(std::make_unique<PendingImporter>(Format::TfSavedModel, "saved_model.pb"));
         v.push_back(std::make_unique<KerasH5Importer>());
-        v.push_back(std::make_unique<PendingImporter>("keras_keras", "Keras 3 archive", "*.keras"));
+        v.push_back(std::make_unique<PendingImporter>(Format::KerasKeras, "*.keras"));
         v.push_back(std::make_unique<FrozenGraphImporter>());
-        v.push_back(std::make_unique<PendingImporter>("keras_saved_model", "tf.keras SavedModel", "saved_model.pb"));
+        v.push_back(std::make_unique<PendingImporter>(Format::KerasSavedModel, "saved_model.pb"));
         return v;
     }();
     return kImporters;
 }
 
-const Importer* importerFor(const std::string& formatName)
+const Importer* importerFor(Format format)
 {
     for (const auto& i : importers())
-        if (i->formatName() == formatName)
+        if (i->format() == format)
             return i.get();
     return nullptr;
 }
 
-std::string detectInputFormat(const fs::path& path)
+Format detectInputFormat(const fs::path& path)
 {
     std::error_code ec;
     if (!fs::exists(path, ec))
         fail(path.string(), "no such file or folder");
     for (const auto& i : importers())
         if (i->canRead(path))
-            return i->formatName();
+            return i->format();
     // A JSON file that is neither: let the TF.js reader explain what is wrong with it.
     if (isJson(modelJsonOf(path)) || path.extension() == ".json")
-        return "tfjs_layers_model";
+        return Format::TfjsLayersModel;
     fail(path.string(), "cannot tell the model format (expected model.json, .h5, .keras, a SavedModel folder, "
                         "a TF Hub module or a frozen .pb); pass --input_format");
 }
 
-core::Model importModel(const fs::path& path, const std::string& formatName)
+core::Model importModel(const fs::path& path, const ImportOptions& options)
 {
-    const std::string format = formatName.empty() ? detectInputFormat(path) : formatName;
+    options.cancel.check();
+    const Format format = options.format ? *options.format : detectInputFormat(path);
     const Importer* importer = importerFor(format);
     if (!importer)
-        fail(path.string(), "unknown input format '" + format + "'");
+        fail(path.string(), "no importer for input format '" + std::string(formatName(format)) + "'");
     // The two TF.js importers share a reader that tells layers from graph models itself.
-    if (formatName.empty() && (format == "tfjs_layers_model" || format == "tfjs_graph_model") && !isTfjsPre1Layout(path))
+    if (!options.format && isTfjs(format) && !isTfjsPre1Layout(path))
         return core::readTfjsModel(path);
-    return importer->read(path);
+    auto model = importer->read(path, options);
+    options.cancel.check();
+    return model;
+}
+
+core::Model importModel(const fs::path& path, Format format)
+{
+    ImportOptions options;
+    options.format = format;
+    return importModel(path, options);
 }
 
 } // namespace studio::conv

@@ -2,7 +2,9 @@
 #include "converter/importers/keras_h5.h"
 
 #include "converter/importers/hdf5_file.h"
+#include "converter/importers/limits.h"
 #include "core/error.h"
+#include "core/tfjs/json_limits.h"
 #include "core/tfjs/keras_topology.h"
 #include "core/tfjs/quantize.h"
 
@@ -40,13 +42,13 @@ void renameClasses(Json& j)
     }
 }
 
+// Depth-limited: the walks over the config (renameClasses, the layer view) recurse per level.
 Json parseConfig(const h5::File& file, const std::string& attr, const std::string& text)
 {
-    try {
-        return Json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-        fail(file.label(), "attribute '" + attr + "' is not valid JSON: " + e.what());
-    }
+    Location where;
+    where.file = file.label();
+    where.field = "attribute '" + attr + "'";
+    return core::parseJsonLimited(text, where);
 }
 
 // Converts a dataset's elements to what TF.js can load, as the converter narrows them:
@@ -59,9 +61,14 @@ struct Converted {
 Converted convertElements(const h5::File& file, const std::string& name, const h5::DatasetInfo& info,
     std::vector<std::uint8_t> raw)
 {
-    std::size_t count = 1;
-    for (auto d : info.dims)
-        count *= static_cast<std::size_t>(d);
+    // readDataset held the raw bytes to the limit; widening (int8 -> int32) can pass it again.
+    // Everything becomes 4-byte float32 / int32 but h5py's bool (a 1-byte enum), which stays.
+    const auto widened = checkedMul(info.elementCount, info.typeClass == H5T_ENUM ? 1 : 4);
+    if (!widened || *widened > kMaxDecodedTensorBytes)
+        fail(file.label(), "weight '" + name + "' (dataset '" + info.fullPath + "' " + shapeText(info.dims)
+                + ") would take more than " + std::to_string(kMaxDecodedTensorBytes)
+                + " bytes as a TensorFlow.js weight (damaged file?)");
+    const auto count = static_cast<std::size_t>(info.elementCount);
     Converted out;
     auto toFloat = [&](auto read) {
         out.dtype = core::DType::Float32;
@@ -200,12 +207,10 @@ private:
             std::string name = weightName;
             if (name.size() > 2 && name.compare(name.size() - 2, 2, ":0") == 0)
                 name.resize(name.size() - 2);
-            h5::DatasetInfo info;
-            try {
-                info = m_file.datasetInfo(layerGroup, weightName);
-            } catch (const Error&) {
+            // Only a missing link means "missing": a damaged dataset keeps its own, sharper error.
+            if (!m_file.hasLink(layerGroup, weightName))
                 fail(m_file.label(), "layer '" + layer + "': weight '" + weightName + "' is listed but missing");
-            }
+            const h5::DatasetInfo info = m_file.datasetInfo(layerGroup, weightName);
             auto converted = convertElements(m_file, name, info, m_file.readDataset(layerGroup, weightName, info));
             core::Weight w;
             w.name = name;

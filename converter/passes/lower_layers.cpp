@@ -2,6 +2,8 @@
 #include "converter/passes/lower_layers.h"
 
 #include "core/error.h"
+#include "core/ops/shape_inference.h"
+#include "core/tfjs/decode.h"
 
 #include <cmath>
 #include <cstring>
@@ -14,7 +16,7 @@ using core::AttrValue;
 
 namespace {
 
-using Shape = std::vector<std::int64_t>; // -1 = unknown (the batch)
+using Dims = std::vector<std::int64_t>; // a weight's shape
 
 AttrValue ints(std::vector<std::int64_t> v)
 {
@@ -63,6 +65,7 @@ public:
             } catch (const nlohmann::json::exception& e) {
                 fail(where(layer), std::string("unexpected config: ") + e.what());
             }
+            inferTypes(layer);
         }
         for (const auto& spec : m_src.outputs) {
             const auto it = m_tensor.find(spec.name);
@@ -70,9 +73,9 @@ public:
                 fail(m_src.sourcePath, "output layer '" + spec.name + "' was not lowered");
             core::TensorSpec out = spec;
             out.name = it->second + ":0";
-            out.tfDtype = 1;
-            Shape s = m_shape[spec.name];
-            out.shape = core::Shape{s, false};
+            const auto& type = typeOf(it->second);
+            out.tfDtype = core::tfDataTypeOf(type.dtype.value_or(core::DType::Float32));
+            out.shape = type.shape;
             m_out.outputs.push_back(out);
         }
         return std::move(m_out);
@@ -104,7 +107,7 @@ private:
     }
 
     template <typename T>
-    std::string valuesConst(const std::string& name, core::DType dtype, Shape shape, const std::vector<T>& values)
+    std::string valuesConst(const std::string& name, core::DType dtype, Dims shape, const std::vector<T>& values)
     {
         core::Weight w;
         w.name = name;
@@ -117,11 +120,11 @@ private:
         addConst(w);
         return name;
     }
-    std::string floatConst(const std::string& name, Shape shape, const std::vector<float>& values)
+    std::string floatConst(const std::string& name, Dims shape, const std::vector<float>& values)
     {
         return valuesConst(name, core::DType::Float32, std::move(shape), values);
     }
-    std::string intConst(const std::string& name, Shape shape, const std::vector<std::int32_t>& values)
+    std::string intConst(const std::string& name, Dims shape, const std::vector<std::int32_t>& values)
     {
         return valuesConst(name, core::DType::Int32, std::move(shape), values);
     }
@@ -177,28 +180,48 @@ private:
             fail(where(l), "reads layer '" + l.inboundLayers[k] + "', which comes later or does not exist");
         return it->second;
     }
-    const Shape& inputShape(const core::Layer& l, std::size_t k = 0) { return m_shape[l.inboundLayers.at(k)]; }
-
-    void set(const core::Layer& l, const std::string& tensor, Shape shape)
+    // Shapes come from the op schemas, the one shape logic executors use too: after each layer
+    // the ops built so far are inferred again (strict), so a layer that cannot be valid fails
+    // here, naming the layer and the node. Re-inferring the whole graph per layer is quadratic,
+    // which for Keras models of a few hundred layers costs milliseconds.
+    void inferTypes(const core::Layer& l)
     {
-        m_tensor[l.name] = tensor;
-        m_shape[l.name] = std::move(shape);
+        try {
+            m_types = core::inferShapes(m_out, {{}, true});
+        } catch (const Error& e) {
+            Location at = e.where();
+            at.file = m_src.sourcePath;
+            at.layer = l.name;
+            throw Error(where(l) + ": " + e.what(), at);
+        }
+        m_index = core::GraphIndex(m_out.graph);
     }
 
-    // TF's output size for SAME / VALID.
-    static std::int64_t outSize(std::int64_t in, std::int64_t k, std::int64_t stride, std::int64_t dilation, bool same)
+    const core::TensorType& typeOf(const std::string& tensor) const
     {
-        if (in < 0)
-            return -1;
-        return same ? (in + stride - 1) / stride : (in - ((k - 1) * dilation + 1)) / stride + 1;
+        const auto* t = m_types.find(m_out.graph, m_index, tensor);
+        if (!t)
+            fail(m_src.sourcePath, "no inferred type for '" + tensor + "'");
+        return *t;
     }
+
+    // The static shape of a layer's input k (-1 for unknown dimensions, e.g. the batch).
+    const std::vector<std::int64_t>& inputShape(const core::Layer& l, std::size_t k = 0)
+    {
+        const auto& t = typeOf(input(l, k));
+        if (t.shape.unknownRank)
+            fail(where(l), "the rank of input " + std::to_string(k) + " is unknown");
+        return t.shape.dims;
+    }
+
+    void set(const core::Layer& l, const std::string& tensor) { m_tensor[l.name] = tensor; }
 
     void lower(const core::Layer& l)
     {
         const auto& c = l.config;
         const std::string& cls = l.className;
         if (cls == "InputLayer") {
-            Shape s;
+            Dims s;
             const Json& dims = c.contains("batch_input_shape") ? c["batch_input_shape"] : c.value("batch_shape", Json::array());
             for (const auto& d : dims)
                 s.push_back(d.is_number_integer() ? d.get<std::int64_t>() : -1);
@@ -210,12 +233,12 @@ private:
             m_out.graph.nodes.push_back(n);
             core::TensorSpec spec{l.name, l.name + ":0", 1, core::Shape{s, false}};
             m_out.inputs.push_back(spec);
-            set(l, l.name, s);
+            set(l, l.name);
             return;
         }
         if (l.inboundLayers.empty())
             fail(where(l), "has no inbound layer (a Sequential model without an InputLayer is not lowered yet)");
-        const Shape& in = inputShape(l);
+        const auto& in = inputShape(l);
         if (cls == "Conv2D" || cls == "DepthwiseConv2D") {
             if (c.value("data_format", std::string("channels_last")) != "channels_last")
                 fail(where(l), "only channels_last is lowered");
@@ -227,15 +250,11 @@ private:
             core::AttrMap attrs{{"strides", ints({1, sh, sw, 1})}, {"dilations", ints({1, dh, dw, 1})},
                 {"padding", AttrValue::ofString(same ? "SAME" : "VALID")},
                 {"data_format", AttrValue::ofString("NHWC")}};
-            if (in.size() != 4 || kernel.shape.size() != 4)
-                fail(where(l), "expects a 4-D input and kernel");
             std::string y = node(l.name + (depthwise ? "/depthwise" : "/Conv2D"), depthwise ? "DepthwiseConv2dNative" : "Conv2D",
                 {input(l), constFor(kernel)}, attrs);
-            const std::int64_t channels = depthwise ? kernel.shape[2] * kernel.shape[3] : kernel.shape[3];
             if (c.value("use_bias", true))
                 y = node(l.name + "/BiasAdd", "BiasAdd", {y, constFor(weight(l, "bias"))});
-            y = activation(l, y, "activation");
-            set(l, y, {in[0], outSize(in[1], kernel.shape[0], sh, dh, same), outSize(in[2], kernel.shape[1], sw, dw, same), channels});
+            set(l, activation(l, y, "activation"));
         } else if (cls == "BatchNormalization") {
             // Inference: y = x * gamma / sqrt(var + eps) + (beta - mean * gamma / sqrt(var + eps)).
             // axis is a number, or a one-element list in tf.keras 2.2+.
@@ -259,10 +278,9 @@ private:
                 scale[k] = gamma[k] / std::sqrt(var[k] + static_cast<float>(eps));
                 offset[k] = beta[k] - mean[k] * scale[k];
             }
-            const Shape cs{static_cast<std::int64_t>(mean.size())};
+            const Dims cs{static_cast<std::int64_t>(mean.size())};
             std::string y = node(l.name + "/mul", "Mul", {input(l), floatConst(l.name + "/scale", cs, scale)});
-            y = node(l.name + "/add", "Add", {y, floatConst(l.name + "/offset", cs, offset)});
-            set(l, y, in);
+            set(l, node(l.name + "/add", "Add", {y, floatConst(l.name + "/offset", cs, offset)}));
         } else if (cls == "ReLU") {
             const Json mv = c.value("max_value", Json());
             if (c.value("negative_slope", 0.0) != 0.0 || c.value("threshold", 0.0) != 0.0)
@@ -273,9 +291,9 @@ private:
                     fail(where(l), "max_value other than 6 is not lowered yet");
                 op = "Relu6";
             }
-            set(l, node(l.name + "/" + op, op, {input(l)}), in);
+            set(l, node(l.name + "/" + op, op, {input(l)}));
         } else if (cls == "Activation") {
-            set(l, activation(l, input(l), "activation"), in);
+            set(l, activation(l, input(l), "activation"));
         } else if (cls == "Dense") {
             if (in.size() != 2)
                 fail(where(l), "only 2-D inputs are lowered");
@@ -283,7 +301,7 @@ private:
             std::string y = node(l.name + "/MatMul", "MatMul", {input(l), constFor(kernel)});
             if (c.value("use_bias", true))
                 y = node(l.name + "/BiasAdd", "BiasAdd", {y, constFor(weight(l, "bias"))});
-            set(l, activation(l, y, "activation"), {in[0], kernel.shape[1]});
+            set(l, activation(l, y, "activation"));
         } else if (cls == "ZeroPadding2D") {
             const Json& p = c.value("padding", Json::array({1, 1}));
             std::int64_t t, b, le, r;
@@ -298,8 +316,7 @@ private:
             const auto paddings = intConst(l.name + "/paddings", {4, 2},
                 {0, 0, static_cast<std::int32_t>(t), static_cast<std::int32_t>(b), static_cast<std::int32_t>(le),
                     static_cast<std::int32_t>(r), 0, 0});
-            set(l, node(l.name + "/Pad", "Pad", {input(l), paddings}),
-                {in[0], in[1] < 0 ? -1 : in[1] + t + b, in[2] < 0 ? -1 : in[2] + le + r, in[3]});
+            set(l, node(l.name + "/Pad", "Pad", {input(l), paddings}));
         } else if (cls == "MaxPooling2D" || cls == "AveragePooling2D") {
             const auto [ph, pw] = pair(c.value("pool_size", Json::array({2, 2})), where(l));
             const Json stridesJson = c.value("strides", Json());
@@ -308,8 +325,7 @@ private:
             core::AttrMap attrs{{"ksize", ints({1, ph, pw, 1})}, {"strides", ints({1, sh, sw, 1})},
                 {"padding", AttrValue::ofString(same ? "SAME" : "VALID")}, {"data_format", AttrValue::ofString("NHWC")}};
             const std::string op = cls == "MaxPooling2D" ? "MaxPool" : "AvgPool";
-            set(l, node(l.name + "/" + op, op, {input(l)}, attrs),
-                {in[0], outSize(in[1], ph, sh, 1, same), outSize(in[2], pw, sw, 1, same), in[3]});
+            set(l, node(l.name + "/" + op, op, {input(l)}, attrs));
         } else if (cls == "GlobalAveragePooling2D" || cls == "Flatten") {
             // Both become a reshape to [batch, n]; the pooling first averages the whole window.
             std::string x = input(l);
@@ -321,6 +337,8 @@ private:
                     {"padding", AttrValue::ofString("VALID")}, {"data_format", AttrValue::ofString("NHWC")}};
                 x = node(l.name + "/AvgPool", "AvgPool", {x}, attrs);
                 n = in[3];
+                if (n < 0)
+                    fail(where(l), "needs a known channel count");
             } else {
                 for (std::size_t k = 1; k < in.size(); ++k) {
                     if (in[k] < 0)
@@ -329,14 +347,14 @@ private:
                 }
             }
             const auto shape = intConst(l.name + "/shape", {2}, {-1, static_cast<std::int32_t>(n)});
-            set(l, node(l.name + "/Reshape", "Reshape", {x, shape}), {in[0], n});
+            set(l, node(l.name + "/Reshape", "Reshape", {x, shape}));
         } else if (cls == "Add") {
             std::string y = input(l, 0);
             for (std::size_t k = 1; k < l.inboundLayers.size(); ++k)
                 y = node(l.name + "/add" + (k > 1 ? "_" + std::to_string(k) : ""), "AddV2", {y, input(l, k)});
-            set(l, y, in);
+            set(l, y);
         } else if (cls == "Dropout" || cls == "SpatialDropout2D" || cls == "GaussianNoise") {
-            set(l, input(l), in); // identity at inference
+            set(l, input(l)); // identity at inference
         } else {
             fail(where(l), "layer class " + cls + " is not lowered yet");
         }
@@ -347,7 +365,8 @@ private:
     std::map<std::string, const core::Weight*> m_weights;
     std::map<std::string, std::string> m_constOf;
     std::map<std::string, std::string> m_tensor; // layer -> tensor name of its output
-    std::map<std::string, Shape> m_shape;        // layer -> static output shape
+    core::InferResult m_types; // of m_out's nodes, after the last lowered layer
+    core::GraphIndex m_index;  // of m_out's nodes, for m_types.find
 };
 
 } // namespace

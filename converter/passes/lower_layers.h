@@ -1,5 +1,5 @@
 // Lowers a Keras layers model to the op-level graph IR (Conv2D, BiasAdd, Relu6, MatMul, ...),
-// with static shape inference, so that graph executors can run layers models too.
+// typed by the op schemas' static shape inference, so that graph executors can run layers models too.
 #pragma once
 
 #include "core/ir/model.h"

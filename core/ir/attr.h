@@ -27,9 +27,33 @@ struct TensorAttr {
 struct AttrValue;
 using AttrMap = std::vector<std::pair<std::string, AttrValue>>;
 
+// A heap-held value with value semantics: copies are deep, so two nodes that were copied from
+// one another never share (and never see each other's edits to) a function's attributes.
+template <class T>
+class Boxed {
+public:
+    Boxed() = default;
+    Boxed(const Boxed& o) : m_p(o.m_p ? std::make_unique<T>(*o.m_p) : nullptr) {}
+    Boxed(Boxed&&) noexcept = default;
+    Boxed& operator=(const Boxed& o) { if (this != &o) m_p = o.m_p ? std::make_unique<T>(*o.m_p) : nullptr; return *this; }
+    Boxed& operator=(Boxed&&) noexcept = default;
+    ~Boxed() = default;
+    static Boxed make() { Boxed b; b.m_p = std::make_unique<T>(); return b; }
+    explicit operator bool() const { return static_cast<bool>(m_p); }
+    T& operator*() { return *m_p; }
+    const T& operator*() const { return *m_p; }
+    T* operator->() { return m_p.get(); }
+    const T* operator->() const { return m_p.get(); }
+    T* get() { return m_p.get(); }
+    const T* get() const { return m_p.get(); }
+
+private:
+    std::unique_ptr<T> m_p;
+};
+
 struct FuncAttr {
     std::string name;
-    std::shared_ptr<AttrMap> attrs; // may be null (no attrs)
+    Boxed<AttrMap> attrs; // may be empty (no "attr" key)
 };
 
 struct AttrList {

@@ -46,8 +46,7 @@ struct SourceMetadata {
     std::optional<std::string> convertedBy;
     bool generatedByNull = false; // key present with null value
     bool convertedByNull = false;
-    nlohmann::ordered_json modelTopology;        // layers: Keras JSON, verbatim
-    nlohmann::ordered_json graphTopology;        // graph: GraphDef JSON as read (used while the graph is unmodified)
+    nlohmann::ordered_json modelTopology;        // layers: Keras JSON as read; the writer puts model.layers into it
     nlohmann::ordered_json signature;            // SignatureDef JSON or null
     bool signatureInMetadata = false;            // old layout: it came from userDefinedMetadata.signature
     nlohmann::ordered_json userDefinedMetadata;  // or null
@@ -62,7 +61,6 @@ struct Model {
     ModelKind kind = ModelKind::GraphModel;
     std::string sourcePath;
     Graph graph;                 // op-level graph (graph models)
-    bool graphModified = false;  // set by passes: the verbatim graphTopology is stale
     std::vector<Layer> layers;   // layer-level view (layers models)
     std::vector<TensorSpec> inputs;
     std::vector<TensorSpec> outputs;

@@ -53,9 +53,6 @@ struct WeightGroup {
     std::vector<std::string> paths; // shard file names as read (empty for new models)
 };
 
-// Float32 values of a weight, dequantizing if needed (TF.js arithmetic).
-std::vector<float> decodeFloat32(const Weight& weight);
-// The same into a caller's buffer of elementCount() floats (no allocation for float32 data).
-void decodeFloat32Into(const Weight& weight, float* out);
+// Decoding stored bytes into values is the format's job: core/tfjs/decode.h.
 
 } // namespace studio::core

@@ -126,7 +126,7 @@ FuncAttr funcFromJson(const Json& v, const std::string& where)
     FuncAttr f;
     f.name = v.value("name", "");
     if (v.contains("attr")) {
-        f.attrs = std::make_shared<AttrMap>();
+        f.attrs = Boxed<AttrMap>::make();
         for (const auto& [key, value] : v["attr"].items())
             f.attrs->emplace_back(key, attrFromJson(value, where + ".attr." + key));
     }

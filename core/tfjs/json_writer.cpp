@@ -1,6 +1,9 @@
 // Python-compatible JSON serialisation (json.dumps defaults).
 #include "core/tfjs/json_writer.h"
 
+#include "core/error.h"
+#include "core/tfjs/json_limits.h"
+
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -62,9 +65,13 @@ void appendString(std::string& out, const std::string& s)
     out += '"';
 }
 
-void write(std::string& out, const nlohmann::ordered_json& v)
+// `depth` is the nesting of v's container (1 = outermost). Values built in memory never came
+// through parseJsonLimited, so the limit is checked here too, before recursing deeper.
+void write(std::string& out, const nlohmann::ordered_json& v, int depth)
 {
     using T = nlohmann::ordered_json::value_t;
+    if ((v.is_array() || v.is_object()) && depth > kMaxJsonDepth)
+        throw Error("cannot write JSON nested more than " + std::to_string(kMaxJsonDepth) + " levels deep");
     switch (v.type()) {
     case T::null: out += "null"; break;
     case T::boolean: out += v.get<bool>() ? "true" : "false"; break;
@@ -79,7 +86,7 @@ void write(std::string& out, const nlohmann::ordered_json& v)
             if (!first)
                 out += ", ";
             first = false;
-            write(out, e);
+            write(out, e, depth + 1);
         }
         out += ']';
         break;
@@ -93,7 +100,7 @@ void write(std::string& out, const nlohmann::ordered_json& v)
             first = false;
             appendString(out, key);
             out += ": ";
-            write(out, e);
+            write(out, e, depth + 1);
         }
         out += '}';
         break;
@@ -150,7 +157,7 @@ std::string pythonFloatRepr(double value)
 std::string dumpPythonJson(const nlohmann::ordered_json& value)
 {
     std::string out;
-    write(out, value);
+    write(out, value, 1);
     return out;
 }
 

@@ -9,6 +9,7 @@
 
 namespace studio::core {
 
+// Throws studio::Error for a value nested deeper than kMaxJsonDepth (core/tfjs/json_limits.h).
 std::string dumpPythonJson(const nlohmann::ordered_json& value);
 
 // Python repr of a double: "0.1", "1e-05", "1.0", "NaN", "Infinity".

@@ -22,4 +22,11 @@ struct KerasView {
 // and Keras 3 inbound-node layouts, Sequential as list or as {"layers": [...]}.
 KerasView kerasLayerView(const nlohmann::ordered_json& topology, const std::string& where);
 
+// The inverse for writing: `topology` (the source's, as read) with every layer's class_name
+// and config taken from `layers`, matched by path. The topology keeps the structure (which
+// layers exist, inbound nodes, model inputs and outputs): adding or removing a layer cannot
+// be expressed and is refused with a studio::Error naming the layer and `file`.
+nlohmann::ordered_json kerasTopologyWithLayers(const nlohmann::ordered_json& topology, const std::vector<Layer>& layers,
+    const std::string& file);
+
 } // namespace studio::core

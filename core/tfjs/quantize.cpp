@@ -23,16 +23,30 @@ double levelsOf(DType storage)
     fail("", "affine quantization needs uint8 or uint16, not " + std::string(dtypeName(storage)));
 }
 
+// numpy's astype(uint8/uint16) of a float, as it comes out on x86 (where the reference converter
+// runs): the C cast goes through cvttss2si, which turns NaN and anything outside int32 into
+// INT32_MIN, whose low 8 or 16 bits are 0; in-range values are truncated, then wrapped. A plain
+// static_cast would be undefined behaviour for exactly those values (NaN weights, NaN min/scale).
+template <typename Q>
+Q castLikeNumpyOnX86(float s)
+{
+    const bool inInt32 = s >= -2147483648.0f && s < 2147483648.0f; // false for NaN
+    const std::int32_t wide = inInt32 ? static_cast<std::int32_t>(s) : std::numeric_limits<std::int32_t>::min();
+    return static_cast<Q>(static_cast<std::uint32_t>(wide));
+}
+
 template <typename Q>
 void quantizeLoop(const float* x, std::size_t n, float lo, float hi, float scale, std::uint8_t* out)
 {
     constexpr float kMagic = 8388608.0f;
     for (std::size_t i = 0; i < n; ++i) {
         float v = x[i];
-        v = v < lo ? lo : (v > hi ? hi : v); // numpy clip
+        // numpy clip: a NaN bound makes every value NaN (np.maximum / np.minimum propagate it).
+        v = lo != lo ? lo : (hi != hi ? hi : v);
+        v = v < lo ? lo : (v > hi ? hi : v);
         float s = (v - lo) / scale;
         s = (s + kMagic) - kMagic; // ties to even for 0 <= s < 2^23; vectorizes, unlike nearbyintf
-        const Q q = static_cast<Q>(s);
+        const Q q = castLikeNumpyOnX86<Q>(s);
         std::memcpy(out + i * sizeof(Q), &q, sizeof(Q));
     }
 }
@@ -46,8 +60,10 @@ AffineParams quantizeAffine(const float* x, std::size_t n, DType storage, std::u
     if (n == 0)
         return {};
     // Eight independent running minima/maxima: one chain would wait on each compare's latency.
+    // NaNs are counted apart so the compares stay simple (and vectorize).
     constexpr std::size_t kLanes = 8;
     float lanesMin[kLanes], lanesMax[kLanes];
+    bool lanesNan[kLanes] = {};
     for (std::size_t k = 0; k < kLanes; ++k)
         lanesMin[k] = lanesMax[k] = x[0];
     std::size_t i = 0;
@@ -56,16 +72,26 @@ AffineParams quantizeAffine(const float* x, std::size_t n, DType storage, std::u
             const float v = x[i + k];
             lanesMin[k] = v < lanesMin[k] ? v : lanesMin[k];
             lanesMax[k] = v > lanesMax[k] ? v : lanesMax[k];
+            lanesNan[k] = lanesNan[k] || v != v;
         }
     float fmin = lanesMin[0], fmax = lanesMax[0];
-    for (std::size_t k = 1; k < kLanes; ++k) {
+    bool anyNan = x[0] != x[0];
+    for (std::size_t k = 0; k < kLanes; ++k) {
         fmin = std::min(fmin, lanesMin[k]);
         fmax = std::max(fmax, lanesMax[k]);
+        anyNan = anyNan || lanesNan[k];
     }
     for (; i < n; ++i) {
         fmin = std::min(fmin, x[i]);
         fmax = std::max(fmax, x[i]);
+        anyNan = anyNan || x[i] != x[i];
     }
+    // numpy's min()/max() propagate NaN. The reference converter then sees lo == hi fail
+    // (NaN != NaN), computes a NaN scale and NaN nudged range, and every element clips to NaN
+    // and casts to 0 (on x86): the manifest gets "min": NaN, "scale": NaN and the bytes are all 0.
+    // We reproduce exactly that; FORMATS.md section 2.2 says nothing else about NaN.
+    if (anyNan)
+        fmin = fmax = std::numeric_limits<float>::quiet_NaN();
     const double lo = fmin, hi = fmax;
     if (lo == hi) {
         std::memset(out, 0, n * width);

@@ -10,9 +10,20 @@ namespace studio::rt::ref {
 
 namespace {
 
+// Both operands must be 4-D before any dimension is read: x.shape.back() of a scalar is out of
+// bounds, and a model can feed a convolution anything.
+void checkConvRanks(const core::Node& node, const Tensor& x, const Tensor& w)
+{
+    if (x.shape.size() != 4)
+        fail(node, "input must be 4-D NHWC, got " + x.shapeText());
+    if (w.shape.size() != 4)
+        fail(node, "filter must be 4-D, got " + w.shapeText());
+}
+
 Tensor conv(const core::Node& node, const Tensor& x, const Tensor& w)
 {
-    if (w.shape.size() != 4 || w.shape[2] != x.shape.back())
+    checkConvRanks(node, x, w);
+    if (w.shape[2] != x.shape.back())
         fail(node, "filter " + w.shapeText() + " does not match input " + x.shapeText());
     const auto g = window(node, x, w.shape[0], w.shape[1], intList(node, "strides", {1, 1, 1, 1}), intList(node, "dilations", {1, 1, 1, 1}));
     const std::int64_t outC = w.shape[3];
@@ -49,7 +60,8 @@ Tensor conv(const core::Node& node, const Tensor& x, const Tensor& w)
 
 Tensor depthwise(const core::Node& node, const Tensor& x, const Tensor& w)
 {
-    if (w.shape.size() != 4 || w.shape[2] != x.shape.back())
+    checkConvRanks(node, x, w);
+    if (w.shape[2] != x.shape.back())
         fail(node, "filter " + w.shapeText() + " does not match input " + x.shapeText());
     const auto g = window(node, x, w.shape[0], w.shape[1], intList(node, "strides", {1, 1, 1, 1}), intList(node, "dilations", {1, 1, 1, 1}));
     const std::int64_t mult = w.shape[3], outC = g.inC * mult;

@@ -59,6 +59,27 @@ const std::map<std::string, Kernel>& kernels()
     return kTable;
 }
 
+const std::map<std::string, MultiKernel>& multiKernels()
+{
+    static const std::map<std::string, MultiKernel> kTable{
+        {"Split", split},
+        {"SplitV", splitV},
+        {"Unpack", unpack},
+    };
+    return kTable;
+}
+
+std::vector<std::string> kernelOps()
+{
+    std::vector<std::string> ops;
+    for (const auto& [op, k] : kernels())
+        ops.push_back(op);
+    for (const auto& [op, k] : multiKernels())
+        ops.push_back(op);
+    std::sort(ops.begin(), ops.end());
+    return ops;
+}
+
 void fail(const core::Node& node, const std::string& what)
 {
     studio::fail("reference executor: node '" + node.name + "' (" + node.op + ")", what);

@@ -14,8 +14,14 @@ namespace studio::rt::ref {
 
 using Kernel = Tensor (*)(const core::Node& node, const std::vector<const Tensor*>& inputs);
 
+// Ops with several outputs (Split, Unpack) return one tensor per output.
+using MultiKernel = std::vector<Tensor> (*)(const core::Node& node, const std::vector<const Tensor*>& inputs);
+
 // Op name -> kernel. Adding an op: write the kernel, add one line to the table.
 const std::map<std::string, Kernel>& kernels();
+const std::map<std::string, MultiKernel>& multiKernels();
+// Every op the reference executor runs (both tables), sorted.
+std::vector<std::string> kernelOps();
 
 // Attribute helpers shared by kernels (throw studio::Error naming node and attribute).
 std::vector<std::int64_t> intList(const core::Node& node, const std::string& attr, std::vector<std::int64_t> fallback = {});
@@ -68,6 +74,9 @@ Tensor addN(const core::Node&, const std::vector<const Tensor*>&);
 Tensor squaredDifference(const core::Node&, const std::vector<const Tensor*>&);
 Tensor exp(const core::Node&, const std::vector<const Tensor*>&);
 Tensor rsqrt(const core::Node&, const std::vector<const Tensor*>&);
+std::vector<Tensor> split(const core::Node&, const std::vector<const Tensor*>&);
+std::vector<Tensor> splitV(const core::Node&, const std::vector<const Tensor*>&);
+std::vector<Tensor> unpack(const core::Node&, const std::vector<const Tensor*>&);
 
 // A sliding window over an NHWC input with TF's SAME / VALID / EXPLICIT padding rules.
 struct Window {

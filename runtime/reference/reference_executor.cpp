@@ -1,11 +1,16 @@
-// Scheduling for the reference executor: constants decoded once, nodes run in dependency order.
+// Scheduling for the reference executor: constants decoded once, nodes run in dependency order,
+// kernels with one or several outputs, per-node timings on the CPU's steady clock.
 #include "runtime/reference/reference_executor.h"
 
 #include "core/error.h"
+#include "core/ops/shape_inference.h"
+#include "core/tfjs/decode.h"
 #include "runtime/reference/kernels.h"
+#include "runtime/reference/reference_backend.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
-#include <functional>
 #include <set>
 
 namespace studio::rt {
@@ -33,164 +38,198 @@ Tensor weightTensor(const core::Weight& w)
         t.i.assign(bytes.begin(), bytes.end());
         return t;
     }
-    fail("reference executor: weight '" + w.name + "'",
-        "dtype " + std::string(core::dtypeName(w.dtype)) + (w.quantization ? " (quantized)" : "") + " is not supported");
+    fail(Location::atWeight("", w.name), "reference executor: dtype " + std::string(core::dtypeName(w.dtype))
+            + (w.quantization ? " (quantized)" : "") + " is not supported");
 }
 
-std::string nodeOf(const std::string& tensor, int* index = nullptr)
+using Clock = std::chrono::steady_clock;
+
+double msSince(Clock::time_point t0)
 {
-    const auto colon = tensor.find(':');
-    if (index)
-        *index = colon == std::string::npos ? 0 : std::atoi(tensor.c_str() + colon + 1);
-    return colon == std::string::npos ? tensor : tensor.substr(0, colon);
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
 } // namespace
 
-void ReferenceExecutor::load(const core::Model& model)
+ReferenceSession::ReferenceSession(const core::Model& model, const CompileOptions& options)
 {
     if (model.kind != core::ModelKind::GraphModel)
         fail(model.sourcePath, "the reference executor runs graph models; this is a "
-                + std::string(core::modelKindName(model.kind)));
+                + std::string(core::modelKindName(model.kind)) + " (lower it to ops first)");
+    m_info.backend = "reference";
+    m_info.device = "C++ CPU (plain loops, the numerical oracle)";
+    m_info.cpuDevice = true;
+    m_info.clock = "steady_clock around each kernel";
     m_nodes = model.graph.nodes;
-    m_slot.clear();
-    m_steps.clear();
-    m_inputs.clear();
-    m_outputs.clear();
-    m_outputSlots.clear();
-    for (std::size_t k = 0; k < m_nodes.size(); ++k)
-        m_slot[m_nodes[k].name] = k;
-    m_constants.assign(m_nodes.size(), Tensor{});
-    m_isConstant.assign(m_nodes.size(), false);
+    const core::GraphIndex index(model.graph);
+    if (!index.dangling().empty()) {
+        const auto& [k, text] = index.dangling().front();
+        fail(Location::atNode(model.sourcePath, m_nodes[k].name), "reads '" + text + "', which does not exist");
+    }
+    m_constants.assign(m_nodes.size(), {});
 
     std::map<std::string, const core::Weight*> weights;
     for (const auto& g : model.weightGroups)
         for (const auto& w : g.weights)
             weights[w.name] = &w;
 
-    const auto& table = ref::kernels();
-    std::set<std::string> missingOps;
     for (std::size_t k = 0; k < m_nodes.size(); ++k) {
+        options.cancel.check();
         const auto& n = m_nodes[k];
         if (n.op == "Const") {
             const auto it = weights.find(n.name);
             if (it == weights.end())
-                fail(model.sourcePath, "Const node '" + n.name + "' has no weight in the manifest");
-            m_constants[k] = weightTensor(*it->second);
-            m_isConstant[k] = true;
+                fail(Location::atNode(model.sourcePath, n.name), "Const node has no weight in the manifest");
+            m_constants[k].push_back(weightTensor(*it->second));
         } else if (n.op == "Placeholder") {
-            m_inputs.push_back(n.name);
+            m_placeholders.push_back(k);
+            m_info.inputs.push_back(n.name);
         }
     }
 
-    // Outputs: the model's signature / sink nodes, output 0 of each.
+    // Outputs: the model's signature / sink nodes, any output slot.
     for (const auto& spec : model.outputs) {
-        int index = 0;
-        const std::string node = nodeOf(spec.name, &index);
-        if (!m_slot.count(node))
+        const auto parsed = core::parseInput(spec.name);
+        const auto node = index.find(parsed.node);
+        if (!node)
             fail(model.sourcePath, "output '" + spec.name + "' names no node");
-        if (index != 0)
-            fail(model.sourcePath, "output '" + spec.name + "': only the first output of a node is supported");
-        m_outputSlots.push_back(m_slot[node]);
-        m_outputs.push_back(spec.name);
+        m_outputs.push_back(Ref{*node, static_cast<std::size_t>(parsed.output)});
+        m_info.outputs.push_back(spec.name);
     }
-    if (m_outputSlots.empty())
+    if (m_outputs.empty())
         fail(model.sourcePath, "the model has no outputs");
 
-    // Depth-first from the outputs: each node after its data inputs. Iterative, so that deep
-    // graphs cannot overflow the stack.
-    std::vector<int> state(m_nodes.size(), 0); // 0 new, 1 on the stack, 2 done
-    for (const auto out : m_outputSlots) {
-        std::vector<std::pair<std::size_t, std::size_t>> stack{{out, 0}};
-        while (!stack.empty()) {
-            auto& [k, next] = stack.back();
-            const auto& n = m_nodes[k];
-            if (next == 0) {
-                if (state[k] == 2) {
-                    stack.pop_back();
-                    continue;
-                }
-                state[k] = 1;
-            }
-            bool descended = false;
-            while (next < n.inputs.size()) {
-                const std::string& in = n.inputs[next++];
-                if (core::Node::isControlInput(in))
-                    continue;
-                int index = 0;
-                const std::string name = nodeOf(in, &index);
-                const auto it = m_slot.find(name);
-                if (it == m_slot.end())
-                    fail(model.sourcePath, "node '" + n.name + "' reads '" + in + "', which does not exist");
-                if (index != 0)
-                    fail(model.sourcePath, "node '" + n.name + "' reads output " + std::to_string(index) + " of '" + name
-                            + "'; multi-output ops are not supported by the reference executor yet");
-                if (state[it->second] == 1)
-                    fail(model.sourcePath, "the graph has a cycle through '" + name + "'");
-                if (state[it->second] == 0) {
-                    stack.emplace_back(it->second, 0);
-                    descended = true;
-                    break;
-                }
-            }
-            if (descended)
-                continue;
-            state[k] = 2;
-            if (!m_isConstant[k] && n.op != "Placeholder") {
-                if (!table.count(n.op)) {
-                    missingOps.insert(n.op);
-                } else {
-                    Step step{&m_nodes[k], {}};
-                    for (const auto& in : n.inputs)
-                        if (!core::Node::isControlInput(in))
-                            step.inputs.push_back(m_slot[nodeOf(in)]);
-                    m_steps.push_back(step);
-                }
-            }
-            stack.pop_back();
-        }
+    // Only what the outputs need runs: mark backwards from them, then keep topological order.
+    std::vector<bool> needed(m_nodes.size(), false);
+    std::vector<std::size_t> stack;
+    for (const auto& o : m_outputs)
+        stack.push_back(o.node);
+    while (!stack.empty()) {
+        const auto k = stack.back();
+        stack.pop_back();
+        if (needed[k])
+            continue;
+        needed[k] = true;
+        for (const auto& in : index.inputs(k))
+            if (!in.control)
+                stack.push_back(in.node);
     }
+    const auto& single = ref::kernels();
+    const auto& multi = ref::multiKernels();
+    std::set<std::string> missingOps;
+    for (std::size_t k = 0; k < m_nodes.size(); ++k)
+        if (needed[k] && m_constants[k].empty() && m_nodes[k].op != "Placeholder" && !single.count(m_nodes[k].op)
+            && !multi.count(m_nodes[k].op))
+            missingOps.insert(m_nodes[k].op);
     if (!missingOps.empty()) {
         std::string list;
         for (const auto& op : missingOps)
             list += (list.empty() ? "" : ", ") + op;
         fail(model.sourcePath, "the reference executor does not implement: " + list);
     }
+    // Shapes once, at load (schemas in core/ops), with the concrete input shapes when given.
+    core::InferOptions inferOptions;
+    for (const auto& [name, dims] : options.inputShapes)
+        inferOptions.inputShapes[name] = core::Shape{dims, false};
+    const auto inferred = core::inferShapes(model, inferOptions);
+    m_expected.resize(m_nodes.size());
+    for (std::size_t k = 0; k < m_nodes.size(); ++k)
+        for (const auto& t : inferred.outputs[k]) {
+            const bool known = !t.shape.unknownRank
+                && std::all_of(t.shape.dims.begin(), t.shape.dims.end(), [](std::int64_t d) { return d >= 0; });
+            m_expected[k].push_back(known ? std::optional(t.shape.dims) : std::nullopt);
+        }
+    for (const auto k : index.topologicalOrder(needed, model.sourcePath)) {
+        const auto& n = m_nodes[k];
+        if (!m_constants[k].empty() || n.op == "Placeholder")
+            continue;
+        Step step{k, {}};
+        for (const auto& in : index.inputs(k))
+            if (!in.control)
+                step.inputs.push_back(Ref{in.node, static_cast<std::size_t>(in.output)});
+        m_steps.push_back(std::move(step));
+    }
 }
 
-std::vector<Tensor> ReferenceExecutor::run(const std::map<std::string, Tensor>& inputs)
+RunResult ReferenceSession::run(const std::map<std::string, Tensor>& inputs, const RunOptions& options)
 {
-    std::vector<Tensor> values(m_nodes.size());
-    std::vector<const Tensor*> ready(m_nodes.size(), nullptr);
+    std::vector<std::vector<Tensor>> values(m_nodes.size());
+    std::vector<const std::vector<Tensor>*> ready(m_nodes.size(), nullptr);
     for (std::size_t k = 0; k < m_nodes.size(); ++k)
-        if (m_isConstant[k])
+        if (!m_constants[k].empty())
             ready[k] = &m_constants[k];
-    for (const auto& name : m_inputs) {
+    for (const auto k : m_placeholders) {
+        const auto& name = m_nodes[k].name;
         auto it = inputs.find(name);
         if (it == inputs.end())
             it = inputs.find(name + ":0");
         if (it == inputs.end())
             fail("reference executor", "input '" + name + "' was not given");
-        ready[m_slot[name]] = &it->second;
+        values[k].push_back(it->second);
+        ready[k] = &values[k];
     }
+    auto valueOf = [&](const Ref& r, const core::Node& reader) -> const Tensor* {
+        const auto* v = ready[r.node];
+        if (!v)
+            fail(Location::atNode("", reader.name), "input '" + m_nodes[r.node].name + "' has no value");
+        if (r.output >= v->size())
+            fail(Location::atNode("", reader.name), "reads output " + std::to_string(r.output) + " of '"
+                    + m_nodes[r.node].name + "', which has " + std::to_string(v->size()));
+        return &(*v)[r.output];
+    };
+    RunResult result;
+    const auto& single = ref::kernels();
+    const auto& multi = ref::multiKernels();
+    const auto runStart = Clock::now();
     for (const auto& step : m_steps) {
+        const auto& node = m_nodes[step.node];
         std::vector<const Tensor*> args;
-        for (const auto s : step.inputs) {
-            if (!ready[s])
-                fail("reference executor: node '" + step.node->name + "'", "input '" + m_nodes[s].name + "' has no value");
-            args.push_back(ready[s]);
-        }
-        const auto slot = m_slot[step.node->name];
-        values[slot] = ref::kernels().at(step.node->op)(*step.node, args);
-        ready[slot] = &values[slot];
+        args.reserve(step.inputs.size());
+        for (const auto& r : step.inputs)
+            args.push_back(valueOf(r, node));
+        const auto t0 = Clock::now();
+        if (const auto it = single.find(node.op); it != single.end())
+            values[step.node].push_back(it->second(node, args));
+        else
+            values[step.node] = multi.at(node.op)(node, args);
+        if (options.profile)
+            result.profile.push_back(NodeTiming{node.name, node.op, msSince(t0)});
+        const auto& expected = m_expected[step.node];
+        const auto& got = values[step.node];
+        for (std::size_t j = 0; j < got.size() && j < expected.size(); ++j)
+            if (expected[j] && got[j].shape != *expected[j])
+                fail(Location::atNode("", node.name), "the " + node.op + " kernel produced " + got[j].shapeText()
+                        + " where shape inference says " + core::Shape{*expected[j], false}.toString());
+        ready[step.node] = &values[step.node];
     }
-    std::vector<Tensor> out;
-    for (const auto s : m_outputSlots) {
-        if (!ready[s])
-            fail("reference executor", "output '" + m_nodes[s].name + "' was not computed");
-        out.push_back(*ready[s]);
+    result.deviceMs = msSince(runStart);
+    for (const auto& o : m_outputs) {
+        if (!ready[o.node])
+            fail("reference executor", "output '" + m_nodes[o.node].name + "' was not computed");
+        result.outputs.emplace_back(*valueOf(o, m_nodes[o.node]));
     }
-    return out;
+    return result;
+}
+
+namespace {
+
+class ReferenceBackend final : public Backend {
+public:
+    BackendInfo info() const override
+    {
+        return BackendInfo{"reference", "plain C++ CPU executor, the numerical oracle (slow on purpose)", true, {}};
+    }
+    std::unique_ptr<Session> compile(const core::Model& model, const CompileOptions& options) const override
+    {
+        return std::make_unique<ReferenceSession>(model, options);
+    }
+};
+
+} // namespace
+
+std::unique_ptr<Backend> makeReferenceBackend()
+{
+    return std::make_unique<ReferenceBackend>();
 }
 
 } // namespace studio::rt

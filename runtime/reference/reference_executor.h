@@ -1,37 +1,41 @@
 // The reference executor: runs a graph model node by node with plain C++ kernels. Slow on
-// purpose and simple enough to trust; the Vulkan runtime is checked against it.
+// purpose and simple enough to trust; the Vulkan runtime is checked against it. Reached through
+// the backend registry as "reference"; nothing above runtime/ names this class.
 #pragma once
 
-#include "runtime/executor.h"
+#include "runtime/backend.h"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace studio::rt {
 
-class ReferenceExecutor final : public Executor {
+class ReferenceSession final : public Session {
 public:
-    std::string name() const override { return "reference (C++ CPU)"; }
-    void load(const core::Model& model) override;
-    std::vector<Tensor> run(const std::map<std::string, Tensor>& inputs) override;
-
-    const std::vector<std::string>& outputNames() const { return m_outputs; }
-    const std::vector<std::string>& inputNames() const { return m_inputs; }
+    ReferenceSession(const core::Model& model, const CompileOptions& options);
+    const SessionInfo& info() const override { return m_info; }
+    RunResult run(const std::map<std::string, Tensor>& inputs, const RunOptions& options = {}) override;
 
 private:
+    struct Ref {
+        std::size_t node;
+        std::size_t output;
+    };
     struct Step {
-        const core::Node* node;
-        std::vector<std::size_t> inputs; // indices into the value table
+        std::size_t node;
+        std::vector<Ref> inputs;
     };
     std::vector<core::Node> m_nodes;
-    std::map<std::string, std::size_t> m_slot; // node name -> value slot
-    std::vector<Tensor> m_constants;            // by slot; empty for computed nodes
-    std::vector<bool> m_isConstant;
-    std::vector<Step> m_steps;                  // topological order of computed nodes
-    std::vector<std::string> m_inputs;          // placeholder names
-    std::vector<std::size_t> m_outputSlots;
-    std::vector<std::string> m_outputs;
+    std::vector<std::vector<Tensor>> m_constants; // by node; empty for computed nodes
+    std::vector<Step> m_steps;                    // topological order of computed nodes
+    std::vector<std::size_t> m_placeholders;      // node indexes, in model order
+    std::vector<Ref> m_outputs;
+    // Per node and output, the shape inferred at load when it is fully known: every kernel's
+    // result is checked against it, so the schemas and the kernels keep each other honest.
+    std::vector<std::vector<std::optional<std::vector<std::int64_t>>>> m_expected;
+    SessionInfo m_info;
 };
 
 } // namespace studio::rt

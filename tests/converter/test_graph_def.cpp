@@ -12,6 +12,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 
@@ -50,6 +51,30 @@ std::vector<T> values(const core::Weight& w)
     std::vector<T> v(bytes.size() / sizeof(T));
     std::memcpy(v.data(), bytes.data(), v.size() * sizeof(T));
     return v;
+}
+
+// A frozen graph with one Const, written to the scratch folder.
+fs::path oneConst(const std::string& file, const std::function<void(tensorflow::TensorProto&)>& fill)
+{
+    tensorflow::GraphDef g;
+    auto* n = g.add_node();
+    n->set_name("c");
+    n->set_op("Const");
+    fill(*(*n->mutable_attr())["value"].mutable_tensor());
+    const fs::path p = scratch(file);
+    std::ofstream out(p, std::ios::binary);
+    g.SerializeToOstream(&out);
+    return p;
+}
+
+QString errorOf(const fs::path& p)
+{
+    try {
+        conv::readFrozenGraphDef(p);
+    } catch (const Error& e) {
+        return QString::fromUtf8(e.what());
+    }
+    return {};
 }
 
 } // namespace
@@ -164,6 +189,61 @@ private slots:
         QCOMPARE(w[5].byteLength, std::uint64_t(4 + 2 + 4));
         QCOMPARE(w[6].dtype, core::DType::Int32);
         QCOMPARE(values<std::int32_t>(w[6]), (std::vector<std::int32_t>{255, 1}));
+    }
+
+    // scomplex_val holds (re, im) pairs; an odd count used to be read past its end.
+    void oddComplexValues()
+    {
+        const auto p = oneConst("complex.pb", [](tensorflow::TensorProto& t) {
+            t.set_dtype(tensorflow::DT_COMPLEX64);
+            t.mutable_tensor_shape()->add_dim()->set_size(2);
+            for (float v : {1.0f, 2.0f, 3.0f})
+                t.add_scomplex_val(v);
+        });
+        const auto e = errorOf(p);
+        QVERIFY2(e.contains("complex.pb") && e.contains("node 'c'") && e.contains("scomplex_val holds 3 floats"),
+            qPrintable(e));
+        // Pairs still splat: one (re, im) fills the tensor.
+        const auto ok = oneConst("complex-ok.pb", [](tensorflow::TensorProto& t) {
+            t.set_dtype(tensorflow::DT_COMPLEX64);
+            t.mutable_tensor_shape()->add_dim()->set_size(2);
+            t.add_scomplex_val(1.0f);
+            t.add_scomplex_val(-2.0f);
+        });
+        const auto m = conv::readFrozenGraphDef(ok);
+        QCOMPARE(values<float>(m.weightGroups[0].weights[0]), (std::vector<float>{1, -2, 1, -2}));
+    }
+
+    // A few bytes of shape can declare 2^40 elements: refused before allocating, naming the node,
+    // the declared shape and the size; an overflowing product likewise.
+    void hugeDeclaredShapes()
+    {
+        const auto big = oneConst("huge.pb", [](tensorflow::TensorProto& t) {
+            t.set_dtype(tensorflow::DT_FLOAT);
+            t.mutable_tensor_shape()->add_dim()->set_size(std::int64_t{1} << 20);
+            t.mutable_tensor_shape()->add_dim()->set_size(std::int64_t{1} << 20);
+            t.add_float_val(0.0f);
+        });
+        auto e = errorOf(big);
+        QVERIFY2(e.contains("huge.pb") && e.contains("node 'c'") && e.contains("[1048576,1048576]")
+                && e.contains("4398046511104 bytes"), qPrintable(e));
+        const auto overflow = oneConst("overflow.pb", [](tensorflow::TensorProto& t) {
+            t.set_dtype(tensorflow::DT_INT32);
+            for (int k = 0; k < 3; ++k)
+                t.mutable_tensor_shape()->add_dim()->set_size(std::int64_t{1} << 30);
+            t.add_int_val(1);
+        });
+        e = errorOf(overflow);
+        QVERIFY2(e.contains("node 'c'") && e.contains("[1073741824,1073741824,1073741824]") && e.contains("64 bits"),
+            qPrintable(e));
+        // Strings count their bytes: a long string repeated by splat is refused the same way.
+        const auto strings = oneConst("strings.pb", [](tensorflow::TensorProto& t) {
+            t.set_dtype(tensorflow::DT_STRING);
+            t.mutable_tensor_shape()->add_dim()->set_size(std::int64_t{1} << 24);
+            t.add_string_val(std::string(1000, 'x'));
+        });
+        e = errorOf(strings);
+        QVERIFY2(e.contains("node 'c'") && e.contains("[16777216]") && e.contains("16844324864 bytes"), qPrintable(e));
     }
 
     void badProtobuf()

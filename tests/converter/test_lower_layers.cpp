@@ -4,7 +4,7 @@
 #include "converter/passes/lower_layers.h"
 #include "core/error.h"
 #include "runtime/inputs.h"
-#include "runtime/reference/reference_executor.h"
+#include "runtime/backend.h"
 
 #include "tests/support/cases_main.h"
 
@@ -32,13 +32,14 @@ private slots:
         const auto layers = conv::importModel(model.toStdString());
         const auto graph = conv::lowerLayersModel(layers);
         QCOMPARE(graph.outputs.size(), layers.outputs.size());
-        rt::ReferenceExecutor exec;
-        exec.load(graph);
+        const auto session = rt::compile(graph, "reference");
         // Same generator as the harness: the dumped inputs are exactly ours.
         const auto inputs = rt::makeInputs(graph);
         QCOMPARE(inputs.size(), expected["inputs"].size());
         QVERIFY(inputs.begin()->second.f == expected["inputs"][0]["data"].get<std::vector<float>>());
-        const auto outputs = exec.run(inputs);
+        std::vector<rt::Tensor> outputs;
+        for (const auto& v : session->run(inputs).outputs)
+            outputs.push_back(v.toHost());
         QCOMPARE(outputs.size(), expected["outputs"].size());
         for (std::size_t k = 0; k < outputs.size(); ++k) {
             const auto want = expected["outputs"][k]["data"].get<std::vector<double>>();

@@ -2,8 +2,11 @@
 // bytes and JSON; quantization matches the reference converter's own output; bad input is named.
 #include "core/error.h"
 #include "core/tfjs/artifacts.h"
+#include "core/tfjs/decode.h"
 #include "core/tfjs/graph_json.h"
+#include "core/tfjs/json_limits.h"
 #include "core/tfjs/json_writer.h"
+#include "core/tfjs/keras_topology.h"
 
 #include <QtTest>
 
@@ -98,6 +101,29 @@ QString errorOf(const std::function<void()>& f)
     return {};
 }
 
+// A 16-byte file in a folder beside `dir`: were a shard path able to reach it, its size would
+// satisfy the fixture's manifest and the model would read.
+fs::path outsideSecret(const fs::path& dir)
+{
+    const fs::path outside = dir.parent_path() / (dir.filename().string() + "-outside");
+    fs::create_directories(outside);
+    writeText(outside / "secret.bin", "SECRET-16-BYTES!");
+    return outside / "secret.bin";
+}
+
+// `levels` arrays inside each other.
+std::string nestedArrays(std::size_t levels) { return std::string(levels, '[') + std::string(levels, ']'); }
+
+// The fixture's model.json with `deep` put in place of the string "@DEEP@" the caller set in it.
+void writeWithDeepValue(const fs::path& modelJson, const Json& doc, const std::string& deep)
+{
+    std::string text = doc.dump();
+    const auto at = text.find("\"@DEEP@\"");
+    QVERIFY(at != std::string::npos);
+    text.replace(at, 8, deep);
+    writeText(modelJson, text);
+}
+
 } // namespace
 
 class TestArtifacts : public QObject {
@@ -158,6 +184,10 @@ private slots:
                     QString::fromStdString(shardFileName(g + 1, k + 1, names.size())));
         }
         Json expected = original;
+        // The topology is written from the IR. Pre-1.0 layouts spell enums as numbers and bytes
+        // as arrays; the IR keeps the values, and the writer spells them as today's converter does.
+        if (!original.contains("format") && model.kind == ModelKind::GraphModel)
+            expected["modelTopology"] = graphToJson(graphFromJson(original["modelTopology"], "model.json"));
         for (auto* j : {&expected, &written}) {
             j->erase("generatedBy");
             j->erase("convertedBy");
@@ -558,6 +588,135 @@ private slots:
             QVERIFY2(entry.path().filename().string().find(".tmp-") == std::string::npos, "temporary folder left behind");
     }
 
+    // A cancel is studio::Cancelled, not an error, and leaves nothing behind: neither a new
+    // output nor the temporary folder, and an existing output stays as it was.
+    void cancelLeavesNothing()
+    {
+        const Model m = readTfjsModel(kModels / "tfjs-graph-blazeface-front-float32/blazeface-front.json");
+        const fs::path out = scratch("cancel-out");
+        WriteOptions o;
+        int polls = 0;
+        o.cancelled = [&] { return ++polls > 3; }; // after a few weights are in the shards
+        QVERIFY_THROWS_EXCEPTION(studio::Cancelled, writeTfjsModel(m, out, o));
+        QCOMPARE(polls, 4);
+        QVERIFY(!fs::exists(out));
+        for (const auto& entry : fs::directory_iterator(out.parent_path()))
+            QVERIFY2(entry.path().filename().string().find(".tmp-") == std::string::npos, "temporary folder left behind");
+
+        writeTfjsModel(m, out, {});
+        const std::string before = readAll(out / "model.json");
+        polls = 0;
+        QVERIFY_THROWS_EXCEPTION(studio::Cancelled, writeTfjsModel(m, out, o));
+        QCOMPARE(readAll(out / "model.json"), before);
+        QVERIFY(fs::exists(out / "group1-shard1of1.bin"));
+        for (const auto& entry : fs::directory_iterator(out.parent_path()))
+            QVERIFY2(entry.path().filename().string().find(".tmp-") == std::string::npos, "temporary folder left behind");
+    }
+
+    // The output folder is an ordinary folder (mkdtemp makes it 0700; the writer opens it up).
+    void outputFolderPermissions()
+    {
+        const Model m = readTfjsModel(kModels / "golden-tfjs-e2e-load-predict/graph_model/model.json");
+        const fs::path out = scratch("perms-out");
+        writeTfjsModel(m, out, {});
+        const auto perms = fs::status(out).permissions();
+        QVERIFY((perms & fs::perms::others_read) != fs::perms::none || (perms & fs::perms::group_read) != fs::perms::none);
+        // A trailing separator names the same folder, not an unnamed one inside it.
+        const fs::path slash = scratch("slash-out");
+        writeTfjsModel(m, fs::path(slash.string() + "/"), {});
+        QVERIFY(fs::exists(slash / "model.json"));
+    }
+
+    // A layers model is written from model.layers: a changed layer config reaches model.json,
+    // and nothing else in the document moves.
+    void layersEditIsWritten()
+    {
+        const fs::path src = kModels / "golden-tfjs-e2e-load-predict/layers_model/model.json";
+        Model m = readTfjsModel(src);
+        QCOMPARE(m.layers.size(), std::size_t(2));
+        QCOMPARE(QString::fromStdString(m.layers[1].name), QString("gru_GRU1"));
+        m.layers[1].config["trainable"] = false;
+        const fs::path out = scratch("layers-edit");
+        writeTfjsModel(m, out, {});
+
+        const Model back = readTfjsModel(out);
+        QCOMPARE(back.layers[1].config["trainable"], Json(false));
+        QCOMPARE(back.layers[0].config["trainable"], Json(true));
+        Json a = loadJson(src), b = loadJson(out / "model.json");
+        for (auto* j : {&a, &b}) {
+            j->erase("convertedBy");
+            for (auto& g : (*j)["weightsManifest"])
+                g.erase("paths");
+        }
+        const auto diff = nlohmann::json::diff(nlohmann::json::parse(a.dump()), nlohmann::json::parse(b.dump()));
+        QCOMPARE(diff.size(), std::size_t(1));
+        QCOMPARE(QString::fromStdString(diff[0]["path"].get<std::string>()),
+            QString("/modelTopology/config/layers/1/config/trainable"));
+
+        // Adding or removing layers cannot be expressed in the source's topology: refused by name.
+        Model removed = readTfjsModel(src);
+        removed.layers.pop_back();
+        const QString e = errorOf([&] { writeTfjsModel(removed, scratch("layers-removed"), {}); });
+        QVERIFY2(e.contains("gru_GRU1") && e.contains("removing layers"), qPrintable(e));
+        Model added = readTfjsModel(src);
+        added.layers.push_back(added.layers.back());
+        added.layers.back().name = added.layers.back().path = "extra";
+        const QString e2 = errorOf([&] { writeTfjsModel(added, scratch("layers-added"), {}); });
+        QVERIFY2(e2.contains("'extra'") && e2.contains("adding layers"), qPrintable(e2));
+    }
+
+    // Layers of nested models are matched by path ("outer/inner"), in Keras 2 functional and
+    // Sequential-in-functional layouts.
+    void nestedLayersEditIsWritten()
+    {
+        const fs::path dir = scratch("nested");
+        fs::create_directories(dir);
+        writeText(dir / "model.json", R"({"format": "layers-model", "modelTopology": {"class_name": "Model", "config": {"name": "outer",
+            "layers": [{"name": "in", "class_name": "InputLayer", "config": {"name": "in", "batch_input_shape": [null, 2]}, "inbound_nodes": []},
+            {"name": "block", "class_name": "Sequential", "config": {"name": "block", "layers": [{"class_name": "Dense", "config": {"name": "d", "units": 3}}]},
+             "inbound_nodes": [[["in", 0, 0, {}]]]}],
+            "input_layers": [["in", 0, 0]], "output_layers": [["block", 1, 0]]}}, "weightsManifest": []})");
+        Model m = readTfjsModel(dir / "model.json");
+        QCOMPARE(m.layers.size(), std::size_t(3));
+        QCOMPARE(QString::fromStdString(m.layers[2].path), QString("block/d"));
+        m.layers[2].config["units"] = 5;
+        m.layers[1].config["name"] = "block"; // the outer config is written first, then its layers
+        const fs::path out = scratch("nested-out");
+        writeTfjsModel(m, out, {});
+        const Json j = loadJson(out / "model.json");
+        QCOMPARE(j["modelTopology"]["config"]["layers"][1]["config"]["layers"][0]["config"]["units"], Json(5));
+        QCOMPARE(readTfjsModel(out).layers[2].config["units"], Json(5));
+    }
+
+    // A graph model is written from model.graph: a removed node and a renamed one reach model.json.
+    void graphEditIsWritten()
+    {
+        const fs::path src = kModels / "golden-tfjs-e2e-load-predict/graph_model/model.json";
+        Model m = readTfjsModel(src);
+        QCOMPARE(m.graph.nodes.size(), std::size_t(3));
+        // MatMul(Placeholder, w) -> renamed "product"; a dangling Identity added then removed.
+        Node identity;
+        identity.name = "unused";
+        identity.op = "Identity";
+        identity.inputs = {"MatMul"};
+        m.graph.nodes.push_back(identity);
+        m.graph.nodes[2].name = "product";
+        const fs::path out = scratch("graph-edit");
+        writeTfjsModel(m, out, {});
+        Json j = loadJson(out / "model.json");
+        QCOMPARE(j["modelTopology"]["node"].size(), std::size_t(4));
+        QCOMPARE(j["modelTopology"]["node"][2]["name"], Json("product"));
+        QCOMPARE(j["modelTopology"]["node"][3]["name"], Json("unused"));
+
+        m.graph.nodes.pop_back();
+        writeTfjsModel(m, out, {});
+        j = loadJson(out / "model.json");
+        QCOMPARE(j["modelTopology"]["node"].size(), std::size_t(3));
+        QCOMPARE(j["modelTopology"]["node"][2]["name"], Json("product"));
+        const Model back = readTfjsModel(out);
+        QVERIFY(back.graph.find("product") && !back.graph.find("MatMul") && !back.graph.find("unused"));
+    }
+
     void existingOutputReplacedWhole()
     {
         const Model m = readTfjsModel(kModels / "golden-tfjs-e2e-load-predict/graph_model/model.json");
@@ -579,6 +738,207 @@ private slots:
         // Writing into the source's own folder is refused: the source is never modified.
         const QString e = errorOf([&] { writeTfjsModel(readTfjsModel(out / "model.json"), out, {}); });
         QVERIFY2(e.contains("source model"), qPrintable(e));
+    }
+
+    // --- untrusted model files: shard paths, nesting, sizes, byte order marks ---
+
+    // Every way out of the model's folder is refused, naming the manifest entry as written and
+    // nothing about what it leads to (not its size, not its contents, not a link's target).
+    void shardPathOutsideFolderRefused_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::newRow("dot-dot to a sibling folder") << "dotdot";
+        QTest::newRow("dot-dot to /etc/passwd") << "passwd";
+        QTest::newRow("dot-dot after a subfolder") << "subdotdot";
+        QTest::newRow("absolute") << "absolute";
+        QTest::newRow("symlinked shard") << "symlink";
+        QTest::newRow("symlinked folder") << "symlinkdir";
+    }
+
+    void shardPathOutsideFolderRefused()
+    {
+        QFETCH(QString, kind);
+        const fs::path dir = copyFixture("escape-" + kind);
+        const fs::path secret = outsideSecret(dir);
+        const std::string sibling = "../" + dir.filename().string() + "-outside/secret.bin";
+        std::string written;
+        if (kind == "dotdot") {
+            written = sibling;
+        } else if (kind == "passwd") {
+            written = "../../../../../../../../../../etc/passwd";
+        } else if (kind == "subdotdot") {
+            fs::create_directory(dir / "sub");
+            written = "sub/../" + sibling;
+        } else if (kind == "absolute") {
+            written = secret.string();
+        } else if (kind == "symlink") {
+            fs::remove(dir / "weights.bin");
+            fs::create_symlink(secret, dir / "weights.bin");
+            written = "weights.bin";
+        } else {
+            fs::create_directory_symlink(secret.parent_path(), dir / "data");
+            written = "data/secret.bin";
+        }
+        Json j = loadJson(dir / "model.json");
+        j["weightsManifest"][0]["paths"][0] = written;
+        writeText(dir / "model.json", j.dump());
+
+        const QString e = errorOf([&] { readTfjsModel(dir / "model.json"); });
+        const QString prefix = "model.json: weightsManifest[0].paths[0]: shard path '" + QString::fromStdString(written) + "'";
+        QVERIFY2(e.startsWith(prefix), qPrintable(e));
+        QVERIFY2(e.contains(kind == "absolute" ? "is absolute" : "leads outside the model's folder"), qPrintable(e));
+        QVERIFY2(!e.contains("bytes") && !e.contains("SECRET") && !e.contains("root:"), qPrintable(e));
+        if (kind == "symlink" || kind == "symlinkdir")
+            QVERIFY2(!e.contains(QString::fromStdString(secret.parent_path().string())), qPrintable(e));
+        try {
+            readTfjsModel(dir / "model.json");
+        } catch (const studio::Error& err) {
+            QCOMPARE(QString::fromStdString(err.where().field), QString("weightsManifest[0].paths[0]"));
+        }
+    }
+
+    // Symlinks that stay inside the folder, a model folder reached through a symlink, a path
+    // with ".." that comes back, and a model.json named relative to the working folder all read.
+    void shardPathInsideFolderAccepted()
+    {
+        const std::string original = readAll(kModels / "golden-tfjs-e2e-load-predict/graph_model/weights.bin");
+        const fs::path dir = copyFixture("inside");
+        fs::create_directory(dir / "data");
+        fs::rename(dir / "weights.bin", dir / "data/real.bin");
+        fs::create_symlink("data/real.bin", dir / "weights.bin");
+        Model m = readTfjsModel(dir / "model.json");
+        QVERIFY(m.weightGroups[0].weights[0].storedBytes() == std::vector<std::uint8_t>(original.begin(), original.end()));
+
+        const fs::path link = scratch("inside-link");
+        fs::create_directory_symlink(dir, link);
+        m = readTfjsModel(link / "model.json");
+        QCOMPARE(m.weightGroups[0].weights[0].byteLength, std::uint64_t(16));
+
+        Json j = loadJson(dir / "model.json");
+        j["weightsManifest"][0]["paths"][0] = "data/../data/./real.bin";
+        writeText(dir / "model.json", j.dump());
+        m = readTfjsModel(dir / "model.json");
+        QCOMPARE(QString::fromStdString(m.weightGroups[0].paths[0]), QString("data/../data/./real.bin"));
+
+        const fs::path cwd = fs::current_path();
+        fs::current_path(dir);
+        const QString e = errorOf([&] { m = readTfjsModel("model.json"); });
+        fs::current_path(cwd);
+        QVERIFY2(e.isEmpty(), qPrintable(e));
+        QCOMPARE(m.weightGroups[0].weights[0].byteLength, std::uint64_t(16));
+    }
+
+    // Four float32 weights of 2^60 elements take 2^64 bytes: the total wrapped to the 16 bytes
+    // of the real shard and the model read as a 16-byte one.
+    void weightSizesThatWrapRefused()
+    {
+        const fs::path dir = copyFixture("wrap");
+        Json j = loadJson(dir / "model.json");
+        for (int k = 1; k <= 4; ++k)
+            j["weightsManifest"][0]["weights"].push_back(
+                {{"name", "huge" + std::to_string(k)}, {"shape", {1 << 20, 1 << 20, 1 << 20}}, {"dtype", "float32"}});
+        writeText(dir / "model.json", j.dump());
+        QString e = errorOf([&] { readTfjsModel(dir / "model.json"); });
+        QVERIFY2(e.startsWith("model.json: weight 'huge4'") && e.contains("more than 2^64 bytes"), qPrintable(e));
+
+        // One shape past 2^60 elements is refused by itself; the product is checked, not wrapped.
+        j = loadJson(kModels / "golden-tfjs-e2e-load-predict/graph_model/model.json");
+        j["weightsManifest"][0]["weights"].push_back(
+            {{"name", "wide"}, {"shape", {std::int64_t{1} << 32, std::int64_t{1} << 32, 16}}, {"dtype", "float32"}});
+        writeText(dir / "model.json", j.dump());
+        e = errorOf([&] { readTfjsModel(dir / "model.json"); });
+        QVERIFY2(e.startsWith("model.json: weight 'wide'") && e.contains("more than 2^60 elements"), qPrintable(e));
+
+        // A string weight declaring 2^40 elements over the 16 bytes there are: refused while walking
+        // the bytes there are, before anything of its declared size exists.
+        j = loadJson(kModels / "golden-tfjs-e2e-load-predict/graph_model/model.json");
+        j["weightsManifest"][0]["weights"][0] = {{"name", "w"}, {"shape", {std::int64_t{1} << 40}}, {"dtype", "string"}};
+        writeText(dir / "model.json", j.dump());
+        e = errorOf([&] { readTfjsModel(dir / "model.json"); });
+        QVERIFY2(e.startsWith("model.json: weight 'w'") && e.contains("runs past the end of the shards"), qPrintable(e));
+    }
+
+    // JSON nested 100,000 or 200,000 levels deep, where a model.json may hold free-form JSON:
+    // a clear error naming the file and the limit, no stack overflow.
+    void deepJsonRefused_data()
+    {
+        QTest::addColumn<QString>("where");
+        QTest::addColumn<int>("levels");
+        QTest::newRow("userDefinedMetadata, 100000") << "metadata" << 100000;
+        QTest::newRow("node attribute, 200000") << "attr" << 200000;
+        QTest::newRow("unknown top-level key, 200000") << "extra" << 200000;
+    }
+
+    void deepJsonRefused()
+    {
+        QFETCH(QString, where);
+        QFETCH(int, levels);
+        const fs::path dir = copyFixture("deep-" + where);
+        Json j = loadJson(dir / "model.json");
+        if (where == "metadata")
+            j["userDefinedMetadata"]["deep"] = "@DEEP@";
+        else if (where == "attr")
+            j["modelTopology"]["node"][1]["attr"]["deep"] = "@DEEP@";
+        else
+            j["deep"] = "@DEEP@";
+        writeWithDeepValue(dir / "model.json", j, nestedArrays(static_cast<std::size_t>(levels)));
+        const QString e = errorOf([&] { readTfjsModel(dir / "model.json"); });
+        QVERIFY2(e.startsWith("model.json: JSON nests arrays and objects more than 512 levels deep"), qPrintable(e));
+    }
+
+    // The limit is 512 levels counting the document itself: a model at the limit reads, writes
+    // and reads back; one level more is refused.
+    void jsonDepthLimitBoundary()
+    {
+        const fs::path dir = copyFixture("deep-boundary");
+        Json j = loadJson(dir / "model.json");
+        j["userDefinedMetadata"]["deep"] = "@DEEP@"; // the document, userDefinedMetadata, then the arrays
+        writeWithDeepValue(dir / "model.json", j, nestedArrays(kMaxJsonDepth - 2));
+        const Model m = readTfjsModel(dir / "model.json");
+        const fs::path out = scratch("deep-boundary-out");
+        writeTfjsModel(m, out, {});
+        QCOMPARE(readTfjsModel(out / "model.json").meta.userDefinedMetadata, m.meta.userDefinedMetadata);
+
+        writeWithDeepValue(dir / "model.json", j, nestedArrays(kMaxJsonDepth - 1));
+        const QString e = errorOf([&] { readTfjsModel(dir / "model.json"); });
+        QVERIFY2(e.contains("more than 512 levels"), qPrintable(e));
+    }
+
+    // JSON built in memory never went through the parser's limit: the writer and the Keras walks
+    // refuse it themselves, and destroying it does not recurse.
+    void deepJsonInMemoryRefused()
+    {
+        Json deep = Json::array();
+        Json* innermost = &deep;
+        for (int i = 1; i < 200000; ++i) {
+            innermost->push_back(Json::array());
+            innermost = &innermost->back();
+        }
+        QVERIFY(errorOf([&] { dumpPythonJson(deep); }).contains("more than 512 levels"));
+        QVERIFY(errorOf([&] { checkJsonValueDepth(deep, "x"); }).startsWith("x: JSON nests"));
+
+        Json topology = {{"class_name", "Sequential"}, {"config", {{"name", "s"}, {"layers", Json::array()}}}};
+        Json layer = {{"class_name", "Dense"}, {"config", {{"name", "d"}}}};
+        layer["inbound_nodes"] = std::move(deep); // moved, not copied: a copy recurses
+        topology["config"]["layers"].push_back(std::move(layer));
+        QString e = errorOf([&] { studio::core::kerasLayerView(topology, "model.json: modelTopology"); });
+        QVERIFY2(e.startsWith("model.json: modelTopology: JSON nests"), qPrintable(e));
+        e = errorOf([&] { kerasTopologyWithLayers(topology, {}, "model.json"); });
+        QVERIFY2(e.startsWith("model.json: modelTopology: JSON nests"), qPrintable(e));
+    }
+
+    // A byte order mark (Windows editors write one) is skipped.
+    void byteOrderMarkAccepted()
+    {
+        const fs::path dir = copyFixture("bom");
+        writeText(dir / "model.json", "\xEF\xBB\xBF" + readAll(dir / "model.json"));
+        const Model m = readTfjsModel(dir / "model.json");
+        QCOMPARE(m.kind, ModelKind::GraphModel);
+        QCOMPARE(m.weightGroups[0].weights[0].byteLength, std::uint64_t(16));
+        // Positions in errors count from after the mark.
+        writeText(dir / "model.json", "\xEF\xBB\xBF{\n  \"format\": }");
+        const QString e = errorOf([&] { readTfjsModel(dir / "model.json"); });
+        QVERIFY2(e.contains("invalid JSON at line 2, column 13"), qPrintable(e));
     }
 };
 

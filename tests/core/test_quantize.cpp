@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 using namespace studio::core;
@@ -91,6 +92,41 @@ private slots:
         std::vector<float> back(4);
         dequantizeAffine(q.data(), 4, DType::UInt8, p, back.data());
         QCOMPARE(back[3], 0.25f);
+    }
+
+    // numpy: min()/max() propagate NaN, so the reference writes "min": NaN, "scale": NaN and every
+    // element becomes NaN, which astype(uint8/uint16) turns into 0 on x86. The old code cast NaN
+    // to an integer (undefined behaviour; UBSan's float-cast-overflow fires) and ignored the NaN
+    // in min/max unless it came first.
+    void nanLikeNumpy()
+    {
+        const float nan = std::numeric_limits<float>::quiet_NaN();
+        // The NaN in the middle, then in a full 8-lane block with a tail, then first.
+        const std::vector<std::vector<float>> inputs{{-1.0f, nan, 2.0f},
+            {0.5f, 1, 2, 3, 4, 5, 6, nan, 8, 9, -3}, {nan, -1.0f, 2.0f}};
+        for (const auto& x : inputs) {
+            for (const DType storage : {DType::UInt8, DType::UInt16}) {
+                std::vector<std::uint8_t> out(x.size() * (storage == DType::UInt8 ? 1 : 2), 0xAB);
+                const auto p = quantizeAffine(x.data(), x.size(), storage, out.data());
+                QVERIFY2(std::isnan(p.min) && std::isnan(p.scale), qPrintable(QString::number(p.min)));
+                QCOMPARE(out, std::vector<std::uint8_t>(out.size(), 0));
+                QCOMPARE(QString::fromStdString(pythonFloatRepr(p.min)), QString("NaN"));
+            }
+        }
+        // An infinite range makes the nudged minimum NaN (-0 * inf) in numpy too: all zeros.
+        const std::vector<float> inf{-1.0f, std::numeric_limits<float>::infinity()};
+        std::vector<std::uint8_t> out(2, 0xAB);
+        const auto p = quantizeAffine(inf.data(), 2, DType::UInt8, out.data());
+        QVERIFY(std::isnan(p.min));
+        QCOMPARE(out, (std::vector<std::uint8_t>{0, 0}));
+        // Given parameters: a NaN value, or a NaN scale, casts to 0 as numpy does on x86.
+        const std::vector<float> x{nan, 0.5f, 1.0f};
+        out.assign(3, 0xAB);
+        quantizeAffineWith(x.data(), 3, DType::UInt8, {0.0, 1.0 / 255.0}, out.data());
+        QCOMPARE(out[0], std::uint8_t(0));
+        out.assign(3, 0xAB);
+        quantizeAffineWith(x.data(), 3, DType::UInt8, {0.0, std::nan("")}, out.data());
+        QCOMPARE(out, (std::vector<std::uint8_t>{0, 0, 0}));
     }
 
     void float16Examples()

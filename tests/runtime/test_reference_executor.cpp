@@ -5,7 +5,7 @@
 #include "core/error.h"
 #include "runtime/inputs.h"
 #include "runtime/reference/kernels.h"
-#include "runtime/reference/reference_executor.h"
+#include "runtime/backend.h"
 
 #include "tests/support/cases_main.h"
 
@@ -136,9 +136,9 @@ private slots:
         QFETCH(QString, model);
         QFETCH(QString, dump);
         const auto expected = studio::test::loadDump(dump);
-        rt::ReferenceExecutor exec;
         const auto imported = conv::importModel(model.toStdString());
-        exec.load(imported);
+        const auto session = rt::compile(imported, "reference");
+        const auto& outputNames = session->info().outputs;
         std::map<std::string, rt::Tensor> feeds;
         for (const auto& x : expected["inputs"])
             feeds[x["name"].get<std::string>()] = fromJson(x);
@@ -150,7 +150,9 @@ private slots:
             QCOMPARE(ours.at(name).shape, t.shape);
             QVERIFY(ours.at(name).f == t.f && ours.at(name).i == t.i);
         }
-        const auto outputs = exec.run(feeds);
+        std::vector<rt::Tensor> outputs;
+        for (const auto& v : session->run(feeds).outputs)
+            outputs.push_back(v.toHost());
         QCOMPARE(outputs.size(), expected["outputs"].size());
         for (std::size_t k = 0; k < outputs.size(); ++k) {
             const auto& want = expected["outputs"][k];
@@ -161,10 +163,10 @@ private slots:
                     name.resize(name.size() - 2);
                 return name;
             };
-            const auto pos = std::find_if(exec.outputNames().begin(), exec.outputNames().end(),
+            const auto pos = std::find_if(outputNames.begin(), outputNames.end(),
                 [&](const std::string& name) { return bare(name) == bare(want["name"].get<std::string>()); });
-            QVERIFY2(pos != exec.outputNames().end(), want["name"].get<std::string>().c_str());
-            const auto& got = outputs[static_cast<std::size_t>(pos - exec.outputNames().begin())];
+            QVERIFY2(pos != outputNames.end(), want["name"].get<std::string>().c_str());
+            const auto& got = outputs[static_cast<std::size_t>(pos - outputNames.begin())];
             const auto label = model + " " + QString::fromStdString(want["name"].get<std::string>());
             QCOMPARE(got.shape, want["shape"].get<std::vector<std::int64_t>>());
             if (want["dtype"] != "float32") {
@@ -204,6 +206,37 @@ private slots:
             {"padding", core::AttrValue::ofString("SAME")}};
         const auto avg = rt::ref::avgPool(node("AvgPool", pool), {&x});
         QCOMPARE(avg.f, (std::vector<float>{3, 4.5f, 7.5f, 9})); // padded cells do not count
+    }
+
+    // A convolution fed a scalar (or a 3-D filter) must say so, naming the node, before any
+    // dimension is read: x.shape.back() of a scalar used to read out of bounds.
+    void convChecksRanksFirst()
+    {
+        core::AttrMap attrs{{"strides", intList({1, 1, 1, 1})}, {"padding", core::AttrValue::ofString("VALID")}};
+        const auto scalar = rt::Tensor::floats({}, {1});
+        const auto x = rt::Tensor::floats({1, 2, 2, 1}, {1, 2, 3, 4});
+        const auto w = rt::Tensor::floats({1, 1, 1, 1}, {1});
+        const auto w3 = rt::Tensor::floats({1, 1, 1}, {1});
+        auto errorOf = [](const auto& f) {
+            try {
+                f();
+            } catch (const Error& e) {
+                return QString(e.what());
+            }
+            return QString();
+        };
+        for (const char* op : {"Conv2D", "DepthwiseConv2dNative"}) {
+            const auto n = node(op, attrs);
+            auto run = [&](const rt::Tensor& a, const rt::Tensor& b) {
+                return std::string(op) == "Conv2D" ? rt::ref::conv2d(n, {&a, &b}) : rt::ref::depthwiseConv2d(n, {&a, &b});
+            };
+            auto e = errorOf([&] { run(scalar, w); });
+            QVERIFY2(e.contains("'test/" + QString(op) + "'") && e.contains("input must be 4-D") && e.contains("[]"),
+                qPrintable(e));
+            e = errorOf([&] { run(x, w3); });
+            QVERIFY2(e.contains("'test/" + QString(op) + "'") && e.contains("filter must be 4-D"), qPrintable(e));
+            QCOMPARE(run(x, w).f, (std::vector<float>{1, 2, 3, 4}));
+        }
     }
 
     // x[-1::-1, 1:5:2] on a 3x5 matrix, clamped out-of-range bounds, negative strides with
@@ -382,14 +415,71 @@ private slots:
         op.inputs = {"x"};
         m.graph.nodes = {in, op};
         m.outputs = {{"y", "y:0", std::nullopt, std::nullopt}};
-        rt::ReferenceExecutor exec;
         try {
-            exec.load(m);
+            (void)rt::compile(m, "reference");
             QFAIL("an unknown op was accepted");
         } catch (const Error& e) {
             QVERIFY2(QString(e.what()).contains("does not implement: Erfinv"), e.what());
         }
     }
+    // Kernels with several outputs, read by other nodes and by the model's outputs ("s:1").
+    void multiOutputKernels()
+    {
+        const auto x = iota({2, 6});
+        auto split = node("Split", {{"num_split", core::AttrValue::ofInt(3)}});
+        const auto axis = ints({}, {1});
+        const auto parts = rt::ref::split(split, {&axis, &x});
+        QCOMPARE(parts.size(), std::size_t(3));
+        QCOMPARE(parts[1].shape, (std::vector<std::int64_t>{2, 2}));
+        QCOMPARE(parts[1].f, (std::vector<float>{2, 3, 8, 9}));
+        const auto sizes = ints({3}, {1, -1, 2});
+        const auto v = rt::ref::splitV(node("SplitV"), {&x, &sizes, &axis});
+        QCOMPARE(v[1].shape, (std::vector<std::int64_t>{2, 3}));
+        QCOMPARE(v[1].f, (std::vector<float>{1, 2, 3, 7, 8, 9}));
+        const auto rows = rt::ref::unpack(node("Unpack", {{"num", core::AttrValue::ofInt(2)}}), {&x});
+        QCOMPARE(rows[1].shape, std::vector<std::int64_t>{6});
+        QCOMPARE(rows[1].f, (std::vector<float>{6, 7, 8, 9, 10, 11}));
+
+        // Through a session: Placeholder -> Split -> Relu(s:2), outputs s:1 and the Relu.
+        core::Model m;
+        m.kind = core::ModelKind::GraphModel;
+        m.sourcePath = "multi.json";
+        auto in = node("Placeholder", {{"dtype", core::AttrValue::ofType(1)}, {"shape", core::AttrValue::ofShape(core::Shape{{2, 6}, false})}});
+        in.name = "x";
+        auto ax = node("Const", {{"dtype", core::AttrValue::ofType(3)}});
+        ax.name = "axis";
+        auto s = split;
+        s.name = "s";
+        s.inputs = {"axis", "x"};
+        auto r = node("Relu");
+        r.name = "r";
+        r.inputs = {"s:2"};
+        m.graph.nodes = {in, ax, s, r};
+        core::WeightGroup g;
+        core::Weight w;
+        w.name = "axis";
+        w.dtype = core::DType::Int32;
+        const std::vector<std::uint8_t> one{1, 0, 0, 0};
+        w.source = std::make_shared<core::MemorySource>(one);
+        w.byteLength = 4;
+        g.weights.push_back(w);
+        m.weightGroups.push_back(g);
+        m.outputs = {{"s:1", "s:1", std::nullopt, std::nullopt}, {"r", "r:0", std::nullopt, std::nullopt}};
+        auto session = rt::compile(m, "reference");
+        const auto out = session->run({{"x", x}}).outputs;
+        QCOMPARE(out.size(), std::size_t(2));
+        QCOMPARE(out[0].toHost().f, (std::vector<float>{2, 3, 8, 9}));
+        QCOMPARE(out[1].toHost().f, (std::vector<float>{4, 5, 10, 11}));
+        // Reading an output the node does not have is an error naming the reader.
+        m.graph.nodes[3].inputs = {"s:3"};
+        try {
+            (void)rt::compile(m, "reference")->run({{"x", x}});
+            QFAIL("no error");
+        } catch (const Error& e) {
+            QVERIFY2(QString(e.what()).contains("'r'"), e.what());
+        }
+    }
+
 };
 
 int main(int argc, char** argv)

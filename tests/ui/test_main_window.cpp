@@ -5,6 +5,7 @@
 #include "converter/importers/importer.h"
 #include "core/ir/model.h"
 #include "core/stats/stats.h"
+#include "runtime/backend.h"
 #include "ui/main_window.h"
 #include "ui/panels/benchmark_panel.h"
 #include "ui/panels/convert_panel.h"
@@ -26,8 +27,10 @@
 #include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScatterSeries>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTableWidget>
@@ -116,14 +119,27 @@ QMap<QString, QString> benchmarkStats(const MainWindow& w)
     return out;
 }
 
-QLineSeries* benchmarkSeries(const MainWindow& w, const QString& objectName)
+QXYSeries* benchmarkSeries(const MainWindow& w, const QString& objectName)
 {
     auto* view = w.findChild<QChartView*>(QStringLiteral("benchmarkChart"));
     for (auto* series : view ? view->chart()->series() : QList<QAbstractSeries*>{})
         if (series->objectName() == objectName)
-            return qobject_cast<QLineSeries*>(series);
+            return qobject_cast<QXYSeries*>(series);
     return nullptr;
 }
+
+// A backend that is registered but cannot run here, as Vulkan is on a machine without a device.
+class UnavailableBackend final : public studio::rt::Backend {
+public:
+    studio::rt::BackendInfo info() const override
+    {
+        return {"test-unavailable", "a backend for the tests", false, "no test device here"};
+    }
+    std::unique_ptr<studio::rt::Session> compile(const studio::core::Model&, const studio::rt::CompileOptions&) const override
+    {
+        throw studio::Error("test-unavailable: cannot compile");
+    }
+};
 
 // Runs a benchmark through the panel's widgets; returns whether it finished with a result.
 bool benchmarkThroughPanel(MainWindow& w, int warmupRuns, int timedRuns, int timeoutMs = 60000)
@@ -242,6 +258,17 @@ private slots:
         QVERIFY2(texts.contains(QStringLiteral("strides=[1, 1, 1, 1]")), qPrintable(texts.join(u'\n')));
         QVERIFY2(texts.contains(QStringLiteral("padding=\"VALID\"")), qPrintable(texts.join(u'\n')));
         QVERIFY(!w.selectNode(QStringLiteral("no such node")));
+    }
+
+    // A panel's failure that names a node selects it, so the inspector shows the cause.
+    void failureLocationSelectsTheNode()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openModel(kSample));
+        emit w.benchmarkPanel()->failedAt(studio::Location::atNode("model.json", "StatefulPartitionedCall/functional_1/conv2d_1/BiasAdd"));
+        QVERIFY2(inspectorTexts(w).contains(QStringLiteral("Op=_FusedConv2D")), qPrintable(inspectorTexts(w).join(u'\n')));
+        QVERIFY(logText(w).contains(QStringLiteral("named by the error")));
     }
 
     void missingFileReportsErrorWithoutCrashing()
@@ -695,14 +722,20 @@ private slots:
         const double median = studio::core::percentile(result->samplesMs, 50);
         QCOMPARE(result->summary.median, median);
 
+        // Runs numbered in the order they ran: the first run (1), one warm-up (2), then the timed ones.
         auto* latency = benchmarkSeries(w, QStringLiteral("benchmarkLatency"));
+        auto* discarded = benchmarkSeries(w, QStringLiteral("benchmarkDiscarded"));
         auto* medianLine = benchmarkSeries(w, QStringLiteral("benchmarkMedian"));
-        QVERIFY(latency && medianLine);
+        QVERIFY(latency && discarded && medianLine);
+        QVERIFY(qobject_cast<QScatterSeries*>(discarded)); // markers apart from the timed line
         QCOMPARE(latency->count(), 5);
         for (int i = 0; i < 5; ++i) {
-            QCOMPARE(latency->at(i).x(), double(i + 1));
+            QCOMPARE(latency->at(i).x(), double(i + 3));
             QCOMPARE(latency->at(i).y(), result->samplesMs[static_cast<std::size_t>(i)]);
         }
+        QCOMPARE(discarded->count(), 2);
+        QCOMPARE(discarded->at(0), QPointF(1, result->firstRunMs));
+        QCOMPARE(discarded->at(1), QPointF(2, result->warmupMs.at(0)));
         QCOMPARE(medianLine->count(), 2);
         QCOMPARE(medianLine->at(0).y(), median);
         QCOMPARE(medianLine->at(1).y(), median);
@@ -716,7 +749,18 @@ private slots:
         const auto* overview = w.findChild<QLabel*>(QStringLiteral("benchmarkOverview"));
         QVERIFY(overview->text().contains(QStringLiteral("not in the statistics")));
         QVERIFY2(overview->text().contains(QStringLiteral("5 timed runs")), qPrintable(overview->text()));
-        QVERIFY(logText(w).contains(QStringLiteral("Benchmark blazeface/model.json on reference (C++ CPU): median")));
+        // Backend and device named, a CPU device said to be one, import (read + lower) apart from load.
+        const QString device = QString::fromStdString(result->device);
+        QVERIFY(!device.isEmpty());
+        QVERIFY2(overview->text().startsWith(QStringLiteral("reference on ") + device + QStringLiteral(" — a CPU device")),
+            qPrintable(overview->text()));
+        QVERIFY2(overview->text().contains(QStringLiteral("Import ")) && overview->text().contains(QStringLiteral("(read "))
+                && overview->text().contains(QStringLiteral(" + lower ")) && overview->text().contains(QStringLiteral("load ")),
+            qPrintable(overview->text()));
+        QVERIFY(result->importMs.has_value());
+        QVERIFY2(logText(w).contains(QStringLiteral("Benchmark blazeface/model.json with reference on ") + device
+                     + QStringLiteral(" — a CPU device: median")),
+            qPrintable(logText(w)));
         w.showBenchmarkPanel();
         maybeShoot(w, QStringLiteral("benchmark"));
 
@@ -729,7 +773,11 @@ private slots:
         QVERIFY(json.open(QIODevice::ReadOnly));
         const QJsonObject doc = QJsonDocument::fromJson(json.readAll()).object();
         QCOMPARE(doc.value(QStringLiteral("model")).toString(), QFileInfo(kSample).absoluteFilePath());
-        QCOMPARE(doc.value(QStringLiteral("executor")).toString(), QStringLiteral("reference (C++ CPU)"));
+        QCOMPARE(doc.value(QStringLiteral("backend")).toString(), QStringLiteral("reference"));
+        QCOMPARE(doc.value(QStringLiteral("device")).toString(), device);
+        QCOMPARE(doc.value(QStringLiteral("cpuDevice")).toBool(), true);
+        QCOMPARE(doc.value(QStringLiteral("freeDim")).toInt(), 1);
+        QVERIFY(doc.contains(QStringLiteral("importMs")));
         QCOMPARE(doc.value(QStringLiteral("samplesMs")).toArray().size(), 5);
         QCOMPARE(doc.value(QStringLiteral("summary")).toObject().value(QStringLiteral("median")).toDouble(), median);
         QVERIFY(doc.contains(QStringLiteral("firstRunMs")) && doc.contains(QStringLiteral("loadMs")));
@@ -755,6 +803,10 @@ private slots:
         QVERIFY(!w.benchmarkPanel()->start()); // one at a time
         auto* progress = w.findChild<QProgressBar*>(QStringLiteral("benchmarkProgress"));
         QTRY_VERIFY_WITH_TIMEOUT(progress->value() > 0, 30000); // some runs are done
+        // The chart fills as runs arrive, before the benchmark ends.
+        QTRY_VERIFY_WITH_TIMEOUT(benchmarkSeries(w, QStringLiteral("benchmarkLatency"))->count() > 0, 30000);
+        QCOMPARE(benchmarkSeries(w, QStringLiteral("benchmarkDiscarded"))->count(), 1); // the first run; no warm-ups
+        QVERIFY(w.benchmarkPanel()->isRunning());
         auto* cancel = w.findChild<QPushButton*>(QStringLiteral("benchmarkCancelButton"));
         QVERIFY(cancel && cancel->isEnabled());
         QTest::mouseClick(cancel, Qt::LeftButton);
@@ -826,6 +878,44 @@ private slots:
         QVERIFY2(benchmarkThroughPanel(w, 0, 1), qPrintable(logText(w)));
         QCOMPARE(w.benchmarkPanel()->result()->samplesMs.size(), std::size_t(1));
         QCOMPARE(benchmarkSeries(w, QStringLiteral("benchmarkLatency"))->count(), 1);
+    }
+
+    // Every registered backend is listed; the default is selected; one that cannot run here is
+    // disabled and says why.
+    void benchmarkBackendsComeFromTheRegistry()
+    {
+        auto& registry = studio::rt::BackendRegistry::instance();
+        registry.add(std::make_unique<UnavailableBackend>());
+        MainWindow w;
+        w.setInteractive(false);
+        auto* combo = w.findChild<QComboBox*>(QStringLiteral("benchmarkBackend"));
+        QVERIFY(combo);
+        const auto backends = registry.list();
+        QCOMPARE(combo->count(), static_cast<int>(backends.size()));
+        QCOMPARE(combo->currentData().toString(), QString::fromStdString(registry.defaultName()));
+        QCOMPARE(w.benchmarkPanel()->backend(), QString::fromStdString(registry.defaultName()));
+        const int unavailable = combo->findData(QStringLiteral("test-unavailable"));
+        QVERIFY(unavailable >= 0);
+        auto* items = qobject_cast<QStandardItemModel*>(combo->model());
+        QVERIFY(items && !items->item(unavailable)->isEnabled());
+        QVERIFY2(combo->itemData(unavailable, Qt::ToolTipRole).toString().contains(QStringLiteral("no test device here")),
+            qPrintable(combo->itemData(unavailable, Qt::ToolTipRole).toString()));
+        QVERIFY(!w.benchmarkPanel()->setBackend(QStringLiteral("test-unavailable")));
+        QVERIFY(!w.benchmarkPanel()->setBackend(QStringLiteral("no-such-backend")));
+        QVERIFY(w.benchmarkPanel()->setBackend(QStringLiteral("reference")));
+        QCOMPARE(w.benchmarkPanel()->backend(), QStringLiteral("reference"));
+    }
+
+    // The open dialog lists every importer's own filter, so a new importer needs no UI change.
+    void openDialogFiltersComeFromTheImporters()
+    {
+        const QString filter = MainWindow::openDialogFilter();
+        for (const auto& importer : studio::conv::importers()) {
+            const QString patterns = QString::fromStdString(importer->nameFilter());
+            QVERIFY2(filter.contains(QStringLiteral("(%1)").arg(patterns)), qPrintable(patterns + u'\n' + filter));
+            QVERIFY2(filter.contains(QString::fromStdString(importer->description())), qPrintable(filter));
+        }
+        QVERIFY(filter.startsWith(QStringLiteral("Supported models (")));
     }
 
     void weightsOnlyModelCannotBeBenchmarked()

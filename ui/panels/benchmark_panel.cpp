@@ -1,16 +1,16 @@
-// The Benchmark panel. The worker owns its executor and a share of the model; progress comes
-// back to the GUI thread as queued calls, so no widget is touched off the GUI thread.
+// The Benchmark panel. The job's worker lowers a share of the model and runs rt::benchmark; its
+// per-run events come back to the GUI thread in batches, so no widget is touched off it.
 #include "ui/panels/benchmark_panel.h"
 
-#include "converter/passes/lower_layers.h"
+#include "converter/convert.h"
 #include "core/ir/model.h"
-#include "runtime/inputs.h"
-#include "runtime/reference/reference_executor.h"
+#include "runtime/backend.h"
 #include "ui/widgets/elided_label.h"
 #include "ui/widgets/section.h"
 
 #include <QChart>
 #include <QChartView>
+#include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -22,15 +22,16 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QScatterSeries>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QTableWidget>
 #include <QValueAxis>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
-#include <map>
 
 namespace studio::ui {
 
@@ -39,6 +40,9 @@ namespace {
 constexpr int kDefaultWarmupRuns = 3;
 constexpr int kDefaultTimedRuns = 20;
 constexpr std::uint32_t kInputSeed = 1234; // the CLI's and the parity harness's seed
+// Points are numbered in the order they ran: the first run is 1, the warm-ups follow, then the
+// timed runs, so the discarded ones sit left of the statistics they are kept out of.
+constexpr int kFirstRunX = 1;
 
 // Latencies span microseconds (toy graphs) to seconds (big models on the CPU oracle).
 QString msText(double ms)
@@ -80,8 +84,8 @@ bool writeFile(const QString& path, const QByteArray& bytes, QString* error)
 
 BenchmarkPanel::BenchmarkPanel(QWidget* parent)
     : QWidget(parent),
-      m_executorName(QString::fromStdString(rt::ReferenceExecutor().name())),
       m_modelLabel(new ElidedLabel),
+      m_backend(new QComboBox),
       m_warmup(new QSpinBox),
       m_runs(new QSpinBox),
       m_dim(new QSpinBox),
@@ -93,6 +97,7 @@ BenchmarkPanel::BenchmarkPanel(QWidget* parent)
       m_chartView(new QChartView),
       m_chart(new QChart),
       m_latency(new QLineSeries),
+      m_discarded(new QScatterSeries),
       m_median(new QLineSeries),
       m_xAxis(new QValueAxis),
       m_yAxis(new QValueAxis),
@@ -104,9 +109,8 @@ BenchmarkPanel::BenchmarkPanel(QWidget* parent)
 
     m_modelLabel->setObjectName(QStringLiteral("benchmarkModel"));
     m_modelLabel->setFullText(tr("No model"));
-    auto* executor = new QLabel(m_executorName);
-    executor->setToolTip(tr("Runs the graph node by node with plain C++ kernels: slow on purpose, the "
-                            "numbers compare models and settings, not deployments"));
+    m_backend->setObjectName(QStringLiteral("benchmarkBackend"));
+    fillBackends();
 
     m_warmup->setObjectName(QStringLiteral("benchmarkWarmup"));
     m_warmup->setRange(0, 1000);
@@ -126,7 +130,7 @@ BenchmarkPanel::BenchmarkPanel(QWidget* parent)
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     form->setLabelAlignment(Qt::AlignRight | Qt::AlignVCenter);
     form->addRow(tr("Model:"), m_modelLabel);
-    form->addRow(tr("Executor:"), executor);
+    form->addRow(tr("Backend:"), m_backend);
     form->addRow(tr("Warm-up runs:"), m_warmup);
     form->addRow(tr("Timed runs:"), m_runs);
     form->addRow(tr("Free dimension:"), m_dim);
@@ -192,15 +196,23 @@ BenchmarkPanel::BenchmarkPanel(QWidget* parent)
         tableHeight += m_stats->rowHeight(r);
     m_stats->setFixedHeight(tableHeight);
 
-    m_latency->setName(tr("per run"));
+    m_latency->setName(tr("timed runs"));
     m_latency->setObjectName(QStringLiteral("benchmarkLatency"));
     m_latency->setPointsVisible(true);
+    // Hollow grey markers: visibly runs, visibly not part of the line the statistics describe.
+    m_discarded->setName(tr("first + warm-up"));
+    m_discarded->setObjectName(QStringLiteral("benchmarkDiscarded"));
+    m_discarded->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
+    m_discarded->setMarkerSize(7);
+    m_discarded->setColor(palette().base().color());
+    m_discarded->setBorderColor(QColor(0x80, 0x80, 0x80));
     m_median->setName(tr("median"));
     m_median->setObjectName(QStringLiteral("benchmarkMedian"));
     QPen medianPen(QColor(0xd0, 0x60, 0x20));
     medianPen.setStyle(Qt::DashLine);
     medianPen.setWidthF(1.5);
     m_median->setPen(medianPen);
+    m_chart->addSeries(m_discarded);
     m_chart->addSeries(m_latency);
     m_chart->addSeries(m_median);
     m_xAxis->setTitleText(tr("run"));
@@ -214,6 +226,7 @@ BenchmarkPanel::BenchmarkPanel(QWidget* parent)
         axis->setTitleFont(small);
         m_chart->addAxis(axis, axis == m_xAxis ? Qt::AlignBottom : Qt::AlignLeft);
         m_latency->attachAxis(axis);
+        m_discarded->attachAxis(axis);
         m_median->attachAxis(axis);
     }
     m_xAxis->setTickType(QValueAxis::TicksDynamic);
@@ -263,23 +276,57 @@ BenchmarkPanel::BenchmarkPanel(QWidget* parent)
     layout->addWidget(new Section(tr("Latency"), results), 1);
 
     clearResult(tr("No benchmark yet."));
-    connect(&m_watcher, &QFutureWatcher<Outcome>::finished, this, &BenchmarkPanel::onFinished);
+    m_job.setProgressHandler([this](const std::vector<rt::BenchmarkEvent>& events) { onEvents(events); });
+    connect(&m_job, &JobBase::finished, this, &BenchmarkPanel::onFinished);
 }
 
-BenchmarkPanel::~BenchmarkPanel()
+// One entry per registered backend; one that cannot run here stays listed, disabled, with the
+// reason as its tooltip, so the user learns why there is no GPU choice.
+void BenchmarkPanel::fillBackends()
 {
-    if (m_running) {
-        m_cancelFlag->store(true);
-        m_watcher.waitForFinished();
+    const auto& registry = rt::BackendRegistry::instance();
+    const QString defaultName = QString::fromStdString(registry.defaultName());
+    m_backend->clear();
+    auto* items = qobject_cast<QStandardItemModel*>(m_backend->model());
+    for (const auto& b : registry.list()) {
+        const QString name = QString::fromStdString(b.name);
+        m_backend->addItem(name == defaultName ? tr("%1 (default)").arg(name) : name, name);
+        const int row = m_backend->count() - 1;
+        m_backend->setItemData(row,
+            b.available ? QString::fromStdString(b.description)
+                        : tr("Unavailable: %1").arg(QString::fromStdString(b.unavailableReason)),
+            Qt::ToolTipRole);
+        if (!b.available && items)
+            items->item(row)->setEnabled(false);
     }
+    m_backend->setCurrentIndex(std::max(0, m_backend->findData(defaultName)));
+    m_backend->setToolTip(m_backend->currentData(Qt::ToolTipRole).toString());
+    connect(m_backend, &QComboBox::currentIndexChanged, this,
+        [this] { m_backend->setToolTip(m_backend->currentData(Qt::ToolTipRole).toString()); });
 }
 
-void BenchmarkPanel::setModel(std::shared_ptr<const core::Model> model, const QString& path)
+bool BenchmarkPanel::setBackend(const QString& name)
 {
-    if (m_running)
+    const int row = m_backend->findData(name);
+    auto* items = qobject_cast<QStandardItemModel*>(m_backend->model());
+    if (row < 0 || (items && !items->item(row)->isEnabled()))
+        return false;
+    m_backend->setCurrentIndex(row);
+    return true;
+}
+
+QString BenchmarkPanel::backend() const
+{
+    return m_backend->currentData().toString();
+}
+
+void BenchmarkPanel::setModel(std::shared_ptr<const core::Model> model, const QString& path, std::optional<double> readMs)
+{
+    if (isRunning())
         cancel();
     m_model = std::move(model);
     m_path = path;
+    m_readMs = readMs;
     m_modelLabel->setFullText(m_model ? displayName(path) : tr("No model"));
     m_modelLabel->setToolTip(path);
     clearResult(tr("No benchmark of this model yet."));
@@ -305,13 +352,13 @@ QString BenchmarkPanel::modelName() const
 void BenchmarkPanel::updateRunnable()
 {
     const bool weightsOnly = m_model && m_model->kind == core::ModelKind::WeightsOnly;
-    m_run->setEnabled(!m_running && m_model && !weightsOnly);
+    m_run->setEnabled(!isRunning() && m_model && !weightsOnly);
     m_run->setToolTip(weightsOnly ? tr("The file has weights but no topology: there is nothing to run") : QString());
 }
 
 bool BenchmarkPanel::start()
 {
-    if (m_running)
+    if (isRunning())
         return false;
     if (!m_model) {
         emit failed(tr("Nothing to benchmark"), tr("Open a model first."));
@@ -323,59 +370,36 @@ bool BenchmarkPanel::start()
     }
 
     m_runDim = m_dim->value();
+    m_runWarmups = m_warmup->value();
+    m_runBackend = backend();
+    m_runModel = modelName();
     rt::BenchmarkOptions options;
-    options.warmupRuns = m_warmup->value();
+    options.backend = m_runBackend.toStdString();
+    options.warmupRuns = m_runWarmups;
     options.timedRuns = m_runs->value();
-    m_cancelFlag = std::make_shared<std::atomic<bool>>(false);
-    options.cancelled = [flag = m_cancelFlag] { return flag->load(); };
-    // One queued call per run would flood the event loop for microsecond-sized graphs.
-    options.progress = [this, lastPercent = -1](int done, int total) mutable {
-        const int percent = done * 100 / total;
-        if (percent == lastPercent)
-            return;
-        lastPercent = percent;
-        QMetaObject::invokeMethod(this, [this, done, total] { onProgress(done, total); }, Qt::QueuedConnection);
-    };
+    options.dim = m_runDim;
+    options.seed = kInputSeed;
 
     clearResult(tr("Running…"));
     emit message(LogLevel::Info,
         tr("Benchmarking %1 on %2: %3 warm-up, %4 timed runs, free dimension %5")
-            .arg(modelName(), m_executorName)
+            .arg(modelName(), m_runBackend)
             .arg(options.warmupRuns)
             .arg(options.timedRuns)
             .arg(m_runDim));
 
-    const std::string what = "infer " + m_path.toStdString() + " on " + m_executorName.toStdString();
-    auto flag = m_cancelFlag;
-    m_watcher.setFuture(QtConcurrent::run([model = m_model, dim = m_runDim, what, options = std::move(options), flag] {
+    // Only the model is shared with the worker, read-only; the session lives and dies there.
+    m_job.start([model = m_model, options = std::move(options)](const CancelToken& cancel, const auto& report) mutable {
+        const auto t0 = std::chrono::steady_clock::now();
+        const core::Model graph = conv::graphForRuntime(*model); // executors run op graphs
         Outcome o;
-        try {
-            // The executor and its inputs live on the worker; only the model is shared, read-only.
-            rt::ReferenceExecutor executor;
-            std::map<std::string, rt::Tensor> inputs;
-            o.result = rt::runBenchmark(
-                what,
-                [&] {
-                    // Executors run op graphs: a layers model is lowered first, as part of loading.
-                    core::Model lowered;
-                    const core::Model* graph = model.get();
-                    if (model->kind == core::ModelKind::LayersModel) {
-                        lowered = conv::lowerLayersModel(*model);
-                        graph = &lowered;
-                    }
-                    executor.load(*graph);
-                    inputs = rt::makeInputs(*graph, kInputSeed, dim);
-                },
-                [&] { (void)executor.run(inputs); }, options);
-            o.ok = true;
-        } catch (const std::exception& e) {
-            o.error = QString::fromUtf8(e.what());
-        } catch (...) { // nothing may escape a worker: QFuture would rethrow it in the GUI thread
-            o.error = QStringLiteral("unknown error");
-        }
-        o.cancelled = !o.ok && flag->load();
+        o.lowerMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        cancel.check();
+        options.cancel = cancel;
+        options.progress = report;
+        o.result = rt::benchmark(graph, options);
         return o;
-    }));
+    });
     setRunning(true);
     m_progress->setValue(0);
     m_progress->setFormat(tr("loading…"));
@@ -384,51 +408,99 @@ bool BenchmarkPanel::start()
 
 void BenchmarkPanel::cancel()
 {
-    if (!m_running)
+    if (!isRunning() || m_job.cancelRequested())
         return;
-    m_cancelFlag->store(true);
+    m_job.cancel();
     m_cancel->setEnabled(false);
     m_progress->setFormat(tr("cancelling…"));
 }
 
-void BenchmarkPanel::onProgress(int done, int total)
+// The chart fills as runs arrive; the finished result replaces what was plotted.
+void BenchmarkPanel::onEvents(const std::vector<rt::BenchmarkEvent>& events)
 {
-    if (!m_running || m_cancelFlag->load())
+    if (!isRunning() || m_job.cancelRequested())
         return;
-    m_progress->setValue(done * 100 / total);
-    m_progress->setFormat(tr("run %1 of %2").arg(done).arg(total));
+    QList<QPointF> discarded, timed;
+    for (const auto& e : events) {
+        switch (e.phase) {
+        case rt::BenchmarkPhase::Load: break;
+        case rt::BenchmarkPhase::First: discarded.append(QPointF(kFirstRunX, e.ms)); break;
+        case rt::BenchmarkPhase::Warmup: discarded.append(QPointF(kFirstRunX + 1 + e.index, e.ms)); break;
+        case rt::BenchmarkPhase::Timed: timed.append(QPointF(kFirstRunX + 1 + m_runWarmups + e.index, e.ms)); break;
+        case rt::BenchmarkPhase::Profile: break;
+        }
+        if (e.phase != rt::BenchmarkPhase::Load && e.phase != rt::BenchmarkPhase::Profile)
+            m_liveMaxMs = std::max(m_liveMaxMs, e.ms);
+    }
+    if (!discarded.isEmpty())
+        m_discarded->append(discarded);
+    if (!timed.isEmpty())
+        m_latency->append(timed);
+    if (!discarded.isEmpty() || !timed.isEmpty()) {
+        m_latency->setPointsVisible(m_runs->value() <= 100);
+        fitAxes(kFirstRunX + m_runWarmups + m_runs->value(), m_liveMaxMs);
+    }
+
+    const auto& last = events.back();
+    m_progress->setValue(last.total > 0 ? last.done * 100 / last.total : 0);
+    switch (last.phase) {
+    case rt::BenchmarkPhase::Load: m_progress->setFormat(tr("loaded in %1 ms").arg(msText(last.ms))); break;
+    case rt::BenchmarkPhase::First: m_progress->setFormat(tr("first run")); break;
+    case rt::BenchmarkPhase::Warmup:
+        m_progress->setFormat(tr("warm-up %1 of %2").arg(last.index + 1).arg(last.count));
+        break;
+    case rt::BenchmarkPhase::Timed:
+        m_progress->setFormat(tr("run %1 of %2").arg(last.index + 1).arg(last.count));
+        break;
+    case rt::BenchmarkPhase::Profile:
+        m_progress->setFormat(tr("profile %1 of %2").arg(last.index + 1).arg(last.count));
+        break;
+    }
 }
 
-void BenchmarkPanel::onFinished()
+void BenchmarkPanel::onFinished(JobStatus status)
 {
-    const Outcome o = m_watcher.result();
     setRunning(false);
     m_progress->setValue(0);
-    if (o.cancelled) {
-        m_progress->setFormat(tr("cancelled"));
+    switch (status) {
+    case JobStatus::Cancelled:
+        // What the user asked for: no error, and no half result to export.
+        m_progress->setFormat(jobStatusText(status));
         clearResult(tr("Cancelled."));
-        emit message(LogLevel::Warning, tr("Benchmark of %1 cancelled").arg(modelName()));
+        emit message(LogLevel::Info, tr("Benchmark of %1 cancelled").arg(m_runModel));
+        emit finished(false);
+        return;
+    case JobStatus::Failed: {
+        // Even after Cancel: the benchmark failed before it saw the request, and says why.
+        const JobFailure& f = m_job.failure();
+        m_progress->setFormat(jobStatusText(status));
+        clearResult(tr("Failed: %1").arg(f.message));
+        emit message(LogLevel::Error, tr("Benchmark of %1 failed: %2").arg(m_runModel, f.message));
+        emit failed(tr("Benchmark failed"), f.message);
+        if (!f.where.node.empty() || !f.where.layer.empty() || !f.where.weight.empty())
+            emit failedAt(f.where);
         emit finished(false);
         return;
     }
-    if (!o.ok) {
-        m_progress->setFormat(tr("failed"));
-        clearResult(tr("Failed: %1").arg(o.error));
-        emit message(LogLevel::Error, tr("Benchmark of %1 failed: %2").arg(modelName(), o.error));
-        emit failed(tr("Benchmark failed"), o.error);
-        emit finished(false);
+    case JobStatus::Succeeded: {
+        m_progress->setValue(100);
+        m_progress->setFormat(jobStatusText(status));
+        Outcome o = m_job.takeValue();
+        if (m_readMs)
+            o.result.importMs = *m_readMs + o.lowerMs;
+        showResult(o.result, o.lowerMs);
+        emit finished(true);
         return;
     }
-    m_progress->setValue(100);
-    m_progress->setFormat(tr("done"));
-    showResult(o.result);
-    emit finished(true);
+    case JobStatus::Idle:
+    case JobStatus::Running: break;
+    }
 }
 
 void BenchmarkPanel::setRunning(bool running)
 {
-    m_running = running;
     m_cancel->setEnabled(running);
+    m_backend->setEnabled(!running);
     m_warmup->setEnabled(!running);
     m_runs->setEnabled(!running);
     m_dim->setEnabled(!running);
@@ -443,40 +515,18 @@ void BenchmarkPanel::clearResult(const QString& why)
         for (int c = 1; c < m_stats->columnCount(); c += 2)
             m_stats->item(r, c)->setText(QStringLiteral("—"));
     m_latency->clear();
+    m_discarded->clear();
     m_median->clear();
     m_median->setName(tr("median"));
+    m_liveMaxMs = 0;
     // Empty axes shaped like a default run, so the chart's place is clear before the first one.
-    m_xAxis->setRange(0.5, kDefaultTimedRuns + 0.5);
-    m_xAxis->setTickInterval(runTickInterval(kDefaultTimedRuns - 1));
-    m_yAxis->setRange(0, 1);
+    fitAxes(kFirstRunX + kDefaultWarmupRuns + kDefaultTimedRuns, 0);
     m_export->setEnabled(false);
 }
 
-void BenchmarkPanel::showResult(const rt::BenchmarkResult& r)
+void BenchmarkPanel::fitAxes(double lastRun, double maxMs)
 {
-    m_result = r;
-    const auto& s = r.summary;
-    const double perSecond = s.mean > 0 ? 1000.0 / s.mean : 0.0;
-    m_overview->setText(tr("Load %1 ms · first run %2 ms, reported apart: it is not in the statistics, nor "
-                           "are the %3 warm-up runs. %4 timed runs (ms):")
-                            .arg(msText(r.loadMs), msText(r.firstRunMs))
-                            .arg(r.warmupRuns)
-                            .arg(s.count));
-    const double values[] = {s.mean, s.median, s.p90, s.p99, s.min, s.max, s.stddev};
-    for (int i = 0; i < 7; ++i)
-        m_stats->item(i / 2, (i % 2) * 2 + 1)->setText(msText(values[i]));
-    m_stats->item(3, 3)->setText(QString::number(perSecond, 'f', perSecond < 10 ? 2 : 1));
-
-    QList<QPointF> points;
-    points.reserve(static_cast<qsizetype>(r.samplesMs.size()));
-    for (std::size_t i = 0; i < r.samplesMs.size(); ++i)
-        points.append(QPointF(static_cast<double>(i + 1), r.samplesMs[i]));
-    m_latency->replace(points);
-    // Markers on thousands of points would merge into a thick line.
-    m_latency->setPointsVisible(points.size() <= 100);
-    const double lastRun = std::max<double>(2.0, static_cast<double>(points.size()));
-    m_median->replace({QPointF(1, s.median), QPointF(lastRun, s.median)});
-    m_median->setName(tr("median %1 ms").arg(msText(s.median)));
+    lastRun = std::max(2.0, lastRun);
     // Half a run of room either side, so the first and last markers are not cut in half.
     m_xAxis->setRange(0.5, lastRun + 0.5);
     // Whole-run ticks: evenly spread ones (1, 2.8, 4.6...) would print as uneven integers.
@@ -484,16 +534,64 @@ void BenchmarkPanel::showResult(const rt::BenchmarkResult& r)
     m_xAxis->setTickAnchor(0);
     m_xAxis->setTickInterval(runTickInterval(lastRun - 1));
     // From zero, so the spread between runs reads against the latency itself.
-    m_yAxis->setRange(0, s.max > 0 ? s.max * 1.15 : 1.0);
-    m_yAxis->applyNiceNumbers();
+    m_yAxis->setRange(0, maxMs > 0 ? maxMs * 1.15 : 1.0);
+    if (maxMs > 0)
+        m_yAxis->applyNiceNumbers();
+}
+
+void BenchmarkPanel::showResult(const rt::BenchmarkResult& r, double lowerMs)
+{
+    m_result = r;
+    const auto& s = r.summary;
+    const double perSecond = s.mean > 0 ? 1000.0 / s.mean : 0.0;
+    // The device is named in every report, and a CPU one says so: numbers from a CPU executor
+    // say nothing about a GPU deployment.
+    const QString where = tr("%1 on %2%3")
+                              .arg(QString::fromStdString(r.backend), QString::fromStdString(r.device),
+                                  r.cpuDevice ? tr(" — a CPU device") : QString());
+    // Import (read + lower) happens before the backend sees the model; load is the backend's own.
+    const QString import = m_readMs
+        ? tr("Import %1 ms (read %2 + lower %3)").arg(msText(*m_readMs + lowerMs), msText(*m_readMs), msText(lowerMs))
+        : tr("Lower %1 ms").arg(msText(lowerMs));
+    m_overview->setText(tr("%1\n%2 · load %3 ms · first run %4 ms\nThe first run and the %5 warm-up runs are not in "
+                           "the statistics of the %6 timed runs (ms):")
+                            .arg(where, import, msText(r.loadMs), msText(r.firstRunMs))
+                            .arg(r.warmupRuns)
+                            .arg(s.count));
+    m_overview->setToolTip(QString::fromStdString(r.timing));
+    const double values[] = {s.mean, s.median, s.p90, s.p99, s.min, s.max, s.stddev};
+    for (int i = 0; i < 7; ++i)
+        m_stats->item(i / 2, (i % 2) * 2 + 1)->setText(msText(values[i]));
+    m_stats->item(3, 3)->setText(QString::number(perSecond, 'f', perSecond < 10 ? 2 : 1));
+
+    // The whole run from the result, in case a batch of live points was dropped after a Cancel.
+    QList<QPointF> discarded{QPointF(kFirstRunX, r.firstRunMs)};
+    for (std::size_t i = 0; i < r.warmupMs.size(); ++i)
+        discarded.append(QPointF(kFirstRunX + 1 + static_cast<double>(i), r.warmupMs[i]));
+    const double firstTimed = kFirstRunX + 1 + static_cast<double>(r.warmupMs.size());
+    QList<QPointF> points;
+    points.reserve(static_cast<qsizetype>(r.samplesMs.size()));
+    for (std::size_t i = 0; i < r.samplesMs.size(); ++i)
+        points.append(QPointF(firstTimed + static_cast<double>(i), r.samplesMs[i]));
+    m_discarded->replace(discarded);
+    m_latency->replace(points);
+    // Markers on thousands of points would merge into a thick line.
+    m_latency->setPointsVisible(points.size() <= 100);
+    const double lastRun = firstTimed + static_cast<double>(points.size()) - 1;
+    m_median->replace({QPointF(firstTimed - 0.4, s.median), QPointF(lastRun + 0.4, s.median)});
+    m_median->setName(tr("median %1 ms").arg(msText(s.median)));
+    double slowest = std::max(s.max, r.firstRunMs);
+    for (const double ms : r.warmupMs)
+        slowest = std::max(slowest, ms);
+    fitAxes(lastRun, slowest);
     m_export->setEnabled(true);
 
     emit message(LogLevel::Info,
-        tr("Benchmark %1 on %2: median %3 ms (mean %4 ± %5, p90 %6) over %7 runs, %8 runs/s; load %9 ms, "
-           "first run %10 ms")
-            .arg(modelName(), m_executorName, msText(s.median), msText(s.mean), msText(s.stddev), msText(s.p90))
+        tr("Benchmark %1 with %2: median %3 ms (mean %4 ± %5, p90 %6) over %7 runs, %8 runs/s; %9, load %10 ms, "
+           "first run %11 ms")
+            .arg(modelName(), where, msText(s.median), msText(s.mean), msText(s.stddev), msText(s.p90))
             .arg(s.count)
-            .arg(QString::number(perSecond, 'f', 1), msText(r.loadMs), msText(r.firstRunMs)));
+            .arg(QString::number(perSecond, 'f', 1), import.toLower(), msText(r.loadMs), msText(r.firstRunMs)));
 }
 
 void BenchmarkPanel::exportReport()
@@ -518,7 +616,6 @@ bool BenchmarkPanel::exportTo(const QString& jsonPath)
     }
     nlohmann::ordered_json report;
     report["model"] = QFileInfo(m_path).absoluteFilePath().toStdString();
-    report["executor"] = m_executorName.toStdString();
     report["freeDim"] = m_runDim;
     const nlohmann::ordered_json body = rt::toJson(*m_result);
     for (auto it = body.begin(); it != body.end(); ++it)

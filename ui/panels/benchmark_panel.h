@@ -1,21 +1,24 @@
-// The Benchmark panel: times inference of the open model on the reference CPU executor on a
-// worker (warm-up, timed runs, free dimension, cancel), then shows the statistics and a chart.
+// The Benchmark panel: times inference of the open model on a backend from the registry (warm-up,
+// timed runs, free dimension, cancel) on a job, filling the chart as runs arrive, then shows the
+// statistics.
 #pragma once
 
 #include "runtime/benchmark.h"
+#include "ui/job.h"
 #include "ui/panels/log_panel.h"
 
-#include <QFutureWatcher>
 #include <QWidget>
 
-#include <atomic>
 #include <memory>
 #include <optional>
+#include <vector>
 
 class QChart;
 class QChartView;
+class QComboBox;
 class QLabel;
 class QLineSeries;
+class QScatterSeries;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
@@ -34,21 +37,27 @@ class BenchmarkPanel : public QWidget {
     Q_OBJECT
 public:
     explicit BenchmarkPanel(QWidget* parent = nullptr);
-    // Cancels a running benchmark and waits for it: the worker must not outlive the panel.
-    ~BenchmarkPanel() override;
+    // A running benchmark is cancelled and waited for by the job: the worker must not outlive the panel.
+    ~BenchmarkPanel() override = default;
 
-    // The model to benchmark (null: nothing). A benchmark still running is cancelled, since
-    // its numbers would describe a model that is no longer shown.
-    void setModel(std::shared_ptr<const core::Model> model, const QString& path);
+    // The model to benchmark (null: nothing) and how long reading it took, which the report
+    // shows with the lowering as "import", apart from the backend's load. A benchmark still
+    // running is cancelled, since its numbers would describe a model that is no longer shown.
+    void setModel(std::shared_ptr<const core::Model> model, const QString& path, std::optional<double> readMs = {});
     void setRuns(int warmupRuns, int timedRuns);
     void setFreeDim(int dim);
+    // A registry name (rt::BackendRegistry); false when it is unknown or unavailable.
+    bool setBackend(const QString& name);
+    QString backend() const;
     // Off: no file dialogs (tests, screenshots); errors still go out through failed().
     void setInteractive(bool interactive) { m_interactive = interactive; }
-    bool isRunning() const { return m_running; }
+    bool isRunning() const { return m_job.isRunning(); }
+    // How the last benchmark ended (Idle before the first).
+    JobStatus status() const { return m_job.status(); }
     // The last finished benchmark; empty before the first or after a new model.
     const std::optional<rt::BenchmarkResult>& result() const { return m_result; }
 
-    // Writes the report as JSON (rt::toJson plus model, executor and free dimension) and
+    // Writes the report as JSON (rt::toJson plus model and free dimension) and
     // the samples as CSV next to it (same name, .csv). Reports failures; returns false then.
     bool exportTo(const QString& jsonPath);
 
@@ -61,35 +70,41 @@ public slots:
 signals:
     void message(studio::ui::LogLevel level, const QString& text);
     void failed(const QString& title, const QString& detail);
+    // After failed(), when the error names a node, layer or weight of the model.
+    void failedAt(const studio::Location& where);
+    // Once per start(): true only with a result; false when it failed or was cancelled.
     void finished(bool ok);
 
 private:
     struct Outcome {
-        bool ok = false;
-        bool cancelled = false;
-        QString error;
         rt::BenchmarkResult result;
+        double lowerMs = 0; // layers -> ops, measured on the worker
     };
 
-    void onProgress(int done, int total);
-    void onFinished();
+    void onEvents(const std::vector<rt::BenchmarkEvent>& events);
+    void onFinished(JobStatus status);
     void setRunning(bool running);
-    void showResult(const rt::BenchmarkResult& result);
+    void showResult(const rt::BenchmarkResult& result, double lowerMs);
     void clearResult(const QString& why);
+    void fitAxes(double lastRun, double maxMs);
     void updateRunnable();
+    void fillBackends();
     QString modelName() const;
 
     std::shared_ptr<const core::Model> m_model;
     QString m_path;
-    QString m_executorName;
+    std::optional<double> m_readMs;
+    QString m_runBackend; // the backend of the running (or last) benchmark
+    QString m_runModel;   // its model's name: a new model may arrive while it stops
     int m_runDim = 1; // the free dimension of the last run, for the report
+    int m_runWarmups = 0;
+    double m_liveMaxMs = 0; // the slowest run plotted so far, for the live y axis
     bool m_interactive = true;
-    bool m_running = false; // from start() until onFinished(), unlike QFutureWatcher::isRunning
     std::optional<rt::BenchmarkResult> m_result;
-    std::shared_ptr<std::atomic<bool>> m_cancelFlag;
-    QFutureWatcher<Outcome> m_watcher;
+    Job<Outcome, rt::BenchmarkEvent> m_job;
 
     ElidedLabel* m_modelLabel;
+    QComboBox* m_backend;
     QSpinBox* m_warmup;
     QSpinBox* m_runs;
     QSpinBox* m_dim;
@@ -100,7 +115,8 @@ private:
     QTableWidget* m_stats;
     QChartView* m_chartView;
     QChart* m_chart;
-    QLineSeries* m_latency;
+    QLineSeries* m_latency;    // timed runs
+    QScatterSeries* m_discarded; // the first run and the warm-ups: plotted, never summarised
     QLineSeries* m_median;
     QValueAxis* m_xAxis;
     QValueAxis* m_yAxis;

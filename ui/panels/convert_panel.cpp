@@ -1,5 +1,5 @@
-// The Convert panel. The worker only calls conv::convert; everything it reports comes
-// back to the GUI thread as queued calls, so no widget is touched off the GUI thread.
+// The Convert panel. The job's worker only calls conv::convert; its progress and outcome come
+// back to the GUI thread through the job (ui/job.h), so no widget is touched off the GUI thread.
 #include "ui/panels/convert_panel.h"
 
 #include "core/error.h"
@@ -25,10 +25,10 @@
 #include <QToolButton>
 #include <QTreeWidget>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <cmath>
 #include <limits>
+#include <string_view>
 
 namespace studio::ui {
 
@@ -42,11 +42,14 @@ QString elidedPath(const QString& path)
     return f.fileName() == QLatin1String("model.json") ? f.dir().dirName() + u'/' + f.fileName() : f.fileName();
 }
 
-// The output format convert() infers when none is given (converter/convert.cpp). The panel
-// never names one, so this is where the conversion goes.
-QString inferredOutputFormat(const QString& inputFormat)
+QString fromView(std::string_view text)
 {
-    return QString::fromStdString(conv::defaultOutputFormat(inputFormat.toStdString()));
+    return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
+}
+
+QString formatText(conv::Format format)
+{
+    return fromView(conv::formatName(format));
 }
 
 // Conversions of small models take milliseconds; "0.00 s" would say nothing.
@@ -187,15 +190,11 @@ ConvertPanel::ConvertPanel(QWidget* parent)
     layout->addWidget(new Section(tr("Settings"), settings));
     layout->addWidget(new Section(tr("Last output"), results), 1);
 
-    connect(&m_watcher, &QFutureWatcher<Outcome>::finished, this, &ConvertPanel::onFinished);
-}
-
-ConvertPanel::~ConvertPanel()
-{
-    if (isRunning()) {
-        m_cancelFlag->store(true);
-        m_watcher.waitForFinished();
-    }
+    // The writer reports per chunk; only the newest report of a batch is worth a repaint.
+    m_job.setProgressHandler([this](const std::vector<Progress>& reports) {
+        onProgress(reports.back().stage, reports.back().fraction);
+    });
+    connect(&m_job, &JobBase::finished, this, &ConvertPanel::onFinished);
 }
 
 QString ConvertPanel::defaultOutputFor(const QString& modelPath) const
@@ -221,7 +220,7 @@ QString ConvertPanel::defaultOutputFor(const QString& modelPath) const
     return QDir(base).filePath(QStringLiteral("tfjs-studio/%1-tfjs").arg(name));
 }
 
-void ConvertPanel::setSource(const QString& modelPath, const QString& inputFormat, bool weightsOnly)
+void ConvertPanel::setSource(const QString& modelPath, std::optional<conv::Format> inputFormat, bool weightsOnly)
 {
     m_source = modelPath;
     m_inputFormat = inputFormat;
@@ -233,32 +232,57 @@ void ConvertPanel::setSource(const QString& modelPath, const QString& inputForma
         m_output->setText(m_autoOutput);
     }
     updateRoute();
-    m_convert->setEnabled(!isRunning() && !m_source.isEmpty());
+    setRunning(isRunning());
+}
+
+std::optional<conv::Format> ConvertPanel::outputFormat() const
+{
+    // The panel never names an output format, so convert() infers it the same way.
+    return m_inputFormat ? conv::defaultOutputFormat(*m_inputFormat) : std::nullopt;
 }
 
 QString ConvertPanel::routeText() const
 {
-    return QStringLiteral("%1 → %2").arg(m_inputFormat, inferredOutputFormat(m_inputFormat));
+    if (!m_inputFormat)
+        return tr("—");
+    const auto out = outputFormat();
+    return QStringLiteral("%1 → %2").arg(formatText(*m_inputFormat), out ? formatText(*out) : tr("?"));
 }
 
 bool ConvertPanel::kerasInput() const
 {
-    return m_inputFormat == QLatin1String("keras");
+    return m_inputFormat == conv::Format::Keras;
 }
 
+// Whether the route the panel would run is one this build has: the Convert button says why not.
 void ConvertPanel::updateRoute()
 {
-    if (m_inputFormat.isEmpty()) {
-        m_route->setText(tr("—"));
-        m_route->setToolTip({});
+    const auto out = outputFormat();
+    const conv::Route* route = m_inputFormat && out ? conv::findRoute(*m_inputFormat, *out) : nullptr;
+    QString text = routeText();
+    QString tip;
+    m_convertBlocker.clear();
+    if (!m_inputFormat) {
+        if (!m_source.isEmpty())
+            m_convertBlocker = tr("The studio cannot tell this model's format");
+    } else if (!out) {
+        m_convertBlocker = tr("The converter infers no output format for %1 inputs").arg(formatText(*m_inputFormat));
+    } else if (!route) {
+        m_convertBlocker = tr("No conversion route from %1 to %2").arg(formatText(*m_inputFormat), formatText(*out));
+    } else if (route->status == conv::RouteStatus::Pending) {
+        text = tr("%1 (not in this build yet)").arg(text);
+        m_convertBlocker = tr("Not in this build yet: %1").arg(fromView(route->note));
+    } else if (m_weightsOnly) {
+        text = tr("%1 (weights only)").arg(text);
+        tip = tr("The file has no model topology: model.json gets a null modelTopology, which TensorFlow.js "
+                 "cannot load as a model");
     } else {
-        const QString route = routeText();
-        m_route->setText(m_weightsOnly ? tr("%1 (weights only)").arg(route) : route);
-        m_route->setToolTip(m_weightsOnly ? tr("The file has no model topology: model.json gets a null "
-                                               "modelTopology, which TensorFlow.js cannot load as a model")
-                                          : tr("--input_format=%1 --output_format=%2")
-                                                .arg(m_inputFormat, inferredOutputFormat(m_inputFormat)));
+        tip = tr("--input_format=%1 --output_format=%2").arg(formatText(*m_inputFormat), formatText(*out));
+        if (!route->note.empty())
+            tip += u'\n' + fromView(route->note);
     }
+    m_route->setText(text);
+    m_route->setToolTip(m_convertBlocker.isEmpty() ? tip : m_convertBlocker);
     // The reference converter only splits Keras weights by layer; elsewhere the box would do nothing.
     m_form->setRowVisible(m_splitByLayer, kerasInput());
 }
@@ -287,7 +311,7 @@ void ConvertPanel::setShardSize(int bytes)
 
 bool ConvertPanel::isRunning() const
 {
-    return m_running;
+    return m_job.isRunning();
 }
 
 conv::ConvertOptions ConvertPanel::options() const
@@ -323,6 +347,10 @@ void ConvertPanel::start()
         emit failed(tr("No output folder"), tr("Choose the folder the converted model goes to."));
         return;
     }
+    if (!m_convertBlocker.isEmpty()) {
+        emit failed(tr("Cannot convert"), m_convertBlocker);
+        return;
+    }
     conv::ConvertOptions opts;
     try {
         opts = options();
@@ -340,49 +368,36 @@ void ConvertPanel::start()
 
     m_files->clear();
     m_summary->setText(tr("Converting…"));
+    m_runOutput = outputFolder();
     emit message(LogLevel::Info,
         tr("Converting %1 -> %2 (%3; quantization: %4; shards of %5%6)")
             .arg(m_source, outputFolder(), routeText(),
                 opts.quantization.empty() ? tr("none") : QString::fromStdString(opts.quantization.describe()),
                 bytesText(opts.shardSize), opts.splitWeightsByLayer ? tr(", one weight group per layer") : QString()));
 
-    m_cancelFlag = std::make_shared<std::atomic<bool>>(false);
-
-    conv::ConvertHooks hooks;
-    hooks.cancelled = [flag = m_cancelFlag] { return flag->load(); };
-    // The writer reports per chunk; only whole-percent steps are worth a repaint.
-    hooks.progress = [this, lastStage = std::string(), lastPercent = -1](const std::string& stage, double f) mutable {
-        const int percent = static_cast<int>(std::lround(f * 100));
-        if (stage == lastStage && percent == lastPercent)
-            return;
-        lastStage = stage;
-        lastPercent = percent;
-        QMetaObject::invokeMethod(
-            this, [this, s = QString::fromStdString(stage), f] { onProgress(s, f); }, Qt::QueuedConnection);
-    };
-    auto flag = m_cancelFlag;
-    m_watcher.setFuture(QtConcurrent::run([opts = std::move(opts), hooks = std::move(hooks), flag] {
-        Outcome o;
-        try {
-            o.result = conv::convert(opts, hooks);
-            o.ok = true;
-        } catch (const std::exception& e) {
-            o.error = QString::fromUtf8(e.what());
-        } catch (...) {
-            o.error = QStringLiteral("unknown error");
-        }
-        o.cancelled = !o.ok && flag->load();
-        return o;
-    }));
+    m_job.start([opts = std::move(opts)](const CancelToken& cancel, const auto& report) {
+        conv::ConvertHooks hooks;
+        hooks.cancel = cancel;
+        // Only whole-percent steps are worth queueing for the GUI.
+        hooks.progress = [&report, lastStage = std::string(), lastPercent = -1](const std::string& stage, double f) mutable {
+            const int percent = static_cast<int>(std::lround(f * 100));
+            if (stage == lastStage && percent == lastPercent)
+                return;
+            lastStage = stage;
+            lastPercent = percent;
+            report(Progress{QString::fromStdString(stage), f});
+        };
+        return conv::convert(opts, hooks);
+    });
     setRunning(true);
     onProgress(tr("starting"), 0.0);
 }
 
 void ConvertPanel::cancel()
 {
-    if (!isRunning())
+    if (!isRunning() || m_job.cancelRequested())
         return;
-    m_cancelFlag->store(true);
+    m_job.cancel();
     m_cancel->setEnabled(false);
     m_progress->setFormat(tr("cancelling…"));
     emit message(LogLevel::Info, tr("Cancelling the conversion…"));
@@ -390,37 +405,47 @@ void ConvertPanel::cancel()
 
 void ConvertPanel::onProgress(const QString& stage, double fraction)
 {
-    if (!isRunning())
+    // After Cancel the bar keeps saying so until the worker stops.
+    if (!isRunning() || m_job.cancelRequested())
         return;
     m_progress->setValue(static_cast<int>(std::lround(fraction * 100)));
     m_progress->setFormat(QStringLiteral("%1 — %p%").arg(stage));
 }
 
-void ConvertPanel::onFinished()
+void ConvertPanel::onFinished(JobStatus status)
 {
-    const Outcome o = m_watcher.result();
     setRunning(false);
-    if (o.cancelled) {
-        m_progress->setFormat(tr("cancelled"));
+    switch (status) {
+    case JobStatus::Cancelled:
+        // What the user asked for: no error, and convert() left nothing behind.
+        m_progress->setFormat(jobStatusText(status));
         m_progress->setValue(0);
         m_summary->setText(tr("Cancelled; nothing was written."));
-        emit message(LogLevel::Warning, tr("Conversion cancelled; %1 was left as it was").arg(outputFolder()));
+        emit message(LogLevel::Info, tr("Conversion cancelled; %1 was left as it was").arg(m_runOutput));
         emit finished(false);
         return;
-    }
-    if (!o.ok) {
-        m_progress->setFormat(tr("failed"));
+    case JobStatus::Failed: {
+        // Even after Cancel: the conversion failed before it saw the request, and says why.
+        const JobFailure& f = m_job.failure();
+        m_progress->setFormat(jobStatusText(status));
         m_progress->setValue(0);
-        m_summary->setText(tr("Failed: %1").arg(o.error));
-        emit message(LogLevel::Error, tr("Conversion failed: %1").arg(o.error));
-        emit failed(tr("Conversion failed"), o.error);
+        m_summary->setText(tr("Failed: %1").arg(f.message));
+        emit message(LogLevel::Error, tr("Conversion failed: %1").arg(f.message));
+        emit failed(tr("Conversion failed"), f.message);
+        if (!f.where.node.empty() || !f.where.layer.empty() || !f.where.weight.empty())
+            emit failedAt(f.where);
         emit finished(false);
         return;
     }
-    m_progress->setValue(100);
-    m_progress->setFormat(tr("done — %p%"));
-    showResult(o.result);
-    emit finished(true);
+    case JobStatus::Succeeded:
+        m_progress->setValue(100);
+        m_progress->setFormat(tr("done — %p%"));
+        showResult(m_job.value());
+        emit finished(true);
+        return;
+    case JobStatus::Idle:
+    case JobStatus::Running: break;
+    }
 }
 
 void ConvertPanel::showResult(const conv::ConvertResult& r)
@@ -443,13 +468,13 @@ void ConvertPanel::showResult(const conv::ConvertResult& r)
         : r.warnings.size() == 1                  ? tr("\n1 warning, see the log")
                                                   : tr("\n%1 warnings, see the log").arg(r.warnings.size());
     m_summary->setText(tr("%1 · %2 files · %3 on disk\nweights %4%5 · %6%7")
-                           .arg(QString::fromStdString(r.outputFormat))
+                           .arg(formatText(r.outputFormat))
                            .arg(files.size())
                            .arg(bytesText(static_cast<std::uint64_t>(total)), bytesText(w.weightBytes), quantized, took,
                                warned));
     emit message(LogLevel::Info,
         tr("Converted into %1: %2, %3 files, %4 (weights %5%6) in %7")
-            .arg(outputFolder(), QString::fromStdString(r.outputFormat))
+            .arg(m_runOutput, formatText(r.outputFormat))
             .arg(files.size())
             .arg(bytesText(static_cast<std::uint64_t>(total)), bytesText(w.weightBytes), quantized, took));
     for (const auto& f : files) {
@@ -457,6 +482,10 @@ void ConvertPanel::showResult(const conv::ConvertResult& r)
         emit message(LogLevel::Info,
             QStringLiteral("  %1  %2").arg(info.fileName(), -28).arg(bytesExactText(static_cast<std::uint64_t>(info.size()))));
     }
+    // What the graph passes changed, as the CLI prints it.
+    for (const auto& pass : r.passes)
+        if (pass.changed())
+            emit message(LogLevel::Info, tr("pass %1").arg(QString::fromStdString(pass.summary())));
     // Last, so they are what the log shows when the conversion ends.
     for (const auto& warning : r.warnings)
         emit message(LogLevel::Warning, QString::fromStdString(warning));
@@ -464,8 +493,8 @@ void ConvertPanel::showResult(const conv::ConvertResult& r)
 
 void ConvertPanel::setRunning(bool running)
 {
-    m_running = running;
-    m_convert->setEnabled(!running && !m_source.isEmpty());
+    m_convert->setEnabled(!running && !m_source.isEmpty() && m_convertBlocker.isEmpty());
+    m_convert->setToolTip(m_convertBlocker);
     m_cancel->setEnabled(running);
     m_output->setEnabled(!running);
     m_quantization->setEnabled(!running);

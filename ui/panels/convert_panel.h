@@ -3,14 +3,13 @@
 #pragma once
 
 #include "converter/convert.h"
+#include "converter/formats.h"
+#include "ui/job.h"
 #include "ui/panels/log_panel.h"
 
-#include <QFuture>
-#include <QFutureWatcher>
 #include <QWidget>
 
-#include <atomic>
-#include <memory>
+#include <optional>
 
 class QCheckBox;
 class QComboBox;
@@ -32,12 +31,13 @@ public:
     enum class Quantization { None, UInt8, UInt16, Float16 };
 
     explicit ConvertPanel(QWidget* parent = nullptr);
-    // Cancels a running conversion and waits for it: the worker must not outlive the panel.
-    ~ConvertPanel() override;
+    // A running conversion is cancelled and waited for by the job (the worker must not outlive
+    // the panel), and cancelling leaves nothing behind.
+    ~ConvertPanel() override = default;
 
-    // The model to convert and its input format as --input_format spells it ("keras"); an
+    // The model to convert and its input format (nullopt: unknown, nothing to convert); an
     // output folder the user has not typed is derived from the path.
-    void setSource(const QString& modelPath, const QString& inputFormat, bool weightsOnly = false);
+    void setSource(const QString& modelPath, std::optional<conv::Format> inputFormat, bool weightsOnly = false);
     void setOutputFolder(const QString& folder);
     QString outputFolder() const;
     void setQuantization(Quantization q, const QString& patterns = {});
@@ -45,6 +45,8 @@ public:
     // Off: no confirmation dialogs (tests, screenshots); the worker's errors still go out.
     void setInteractive(bool interactive) { m_interactive = interactive; }
     bool isRunning() const;
+    // How the last conversion ended (Idle before the first).
+    JobStatus status() const { return m_job.status(); }
 
     // The options the form describes; throws studio::Error for bad patterns.
     conv::ConvertOptions options() const;
@@ -56,34 +58,36 @@ public slots:
 signals:
     void message(studio::ui::LogLevel level, const QString& text);
     void failed(const QString& title, const QString& detail);
+    // After failed(), when the error names a node, layer or weight of the model.
+    void failedAt(const studio::Location& where);
+    // Once per start(): true only with a written model; false when it failed or was cancelled.
     void finished(bool ok);
 
 private:
-    struct Outcome {
-        bool ok = false;
-        bool cancelled = false;
-        QString error;
-        conv::ConvertResult result;
+    struct Progress {
+        QString stage;
+        double fraction = 0;
     };
 
     void onProgress(const QString& stage, double fraction);
-    void onFinished();
+    void onFinished(JobStatus status);
     void setRunning(bool running);
     void showResult(const conv::ConvertResult& result);
     void updateShardHint();
     void updateRoute();
     QString routeText() const; // "keras → tfjs_layers_model"
+    std::optional<conv::Format> outputFormat() const; // where the converter will go, unasked
     bool kerasInput() const;
     QString defaultOutputFor(const QString& modelPath) const;
 
     QString m_source;
-    QString m_inputFormat;
+    std::optional<conv::Format> m_inputFormat;
     bool m_weightsOnly = false;
     QString m_autoOutput; // the derived folder; replaced on the next model unless edited
+    QString m_runOutput;  // the folder of the running (or last) conversion
+    QString m_convertBlocker; // why the route cannot run in this build; empty when it can
     bool m_interactive = true;
-    bool m_running = false; // from start() until onFinished(), unlike QFutureWatcher::isRunning
-    std::shared_ptr<std::atomic<bool>> m_cancelFlag;
-    QFutureWatcher<Outcome> m_watcher;
+    Job<conv::ConvertResult, Progress> m_job;
 
     QFormLayout* m_form;
     ElidedLabel* m_sourceLabel;

@@ -1,0 +1,149 @@
+// Writing the artifact folder: each weight re-encoded as planned into the shards, then
+// model.json, all in a temporary folder that replaces the output folder at the end.
+#include "core/tfjs/artifact_writer.h"
+
+#include "core/error.h"
+#include "core/io/atomic_dir.h"
+#include "core/tfjs/decode.h"
+#include "core/tfjs/json_writer.h"
+#include "core/tfjs/model_json_writer.h"
+#include "core/tfjs/shard_writer.h"
+#include "core/version.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <regex>
+
+namespace studio::core {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// An existing output folder is replaced whole, so it may only hold a previous model.
+const ReplaceableContents kPreviousModel{
+    [](const std::string& name) {
+        static const std::regex kShard(R"(group\d+-shard\d+of\d+(\.bin)?|.*\.bin)");
+        return name == "model.json" || std::regex_match(name, kShard);
+    },
+    "a TF.js model"};
+
+// Buffers reused from weight to weight: they grow to the largest weight once.
+struct Scratch {
+    std::vector<std::uint8_t> bytes;
+    std::vector<float> values;
+};
+
+// Writes one weight's bytes in its planned storage; returns the quantization it is written
+// with (nullopt: plain).
+std::optional<Quantization> writeWeight(const PlannedWeight& pw, ShardWriter& out, Scratch& s)
+{
+    constexpr std::size_t kChunk = 1 << 22;
+    const Weight& w = *pw.weight;
+    const auto n = static_cast<std::size_t>(w.elementCount());
+    const bool keepAsStored = pw.storage && w.quantization && w.quantization->dtype == *pw.storage;
+    auto decode = [&] {
+        if (s.values.size() < n)
+            s.values.resize(n);
+        decodeFloat32Into(w, s.values.data());
+        s.bytes.resize(pw.bytes);
+    };
+    if (pw.storage && !keepAsStored) {
+        // Quantize from float32 values (dequantizing first if stored quantized), as the converter does.
+        decode();
+        Quantization q;
+        q.dtype = *pw.storage;
+        if (*pw.storage == DType::Float16) {
+            quantizeFloat16(s.values.data(), n, s.bytes.data());
+        } else {
+            const auto p = quantizeAffine(s.values.data(), n, *pw.storage, s.bytes.data());
+            q.min = p.min;
+            q.scale = p.scale;
+        }
+        q.originalDtype = "float32";
+        out.write(s.bytes.data(), s.bytes.size());
+        return q;
+    }
+    if (w.quantization && !keepAsStored) {
+        // Stored quantized, written plain.
+        if (w.dtype == DType::Int32) {
+            // TF.js: Math.round(q * scale + min) in double.
+            const auto stored = w.storedBytes();
+            const double lo = *w.quantization->min, scale = *w.quantization->scale;
+            s.bytes.resize(pw.bytes);
+            for (std::size_t i = 0; i < n; ++i) {
+                double qv = stored[i];
+                if (w.quantization->dtype == DType::UInt16)
+                    qv = stored[2 * i] | (stored[2 * i + 1] << 8);
+                const auto v = static_cast<std::int32_t>(std::floor(qv * scale + lo + 0.5));
+                std::memcpy(s.bytes.data() + 4 * i, &v, 4);
+            }
+        } else {
+            decode();
+            std::memcpy(s.bytes.data(), s.values.data(), n * 4);
+        }
+        out.write(s.bytes.data(), s.bytes.size());
+        return std::nullopt;
+    }
+    // Unchanged bytes (plain, or already quantized as asked: bytes and min/scale kept,
+    // since re-quantizing dequantized values would move min/scale by float32 rounding).
+    // Copied in chunks so that huge weights never sit in memory whole.
+    for (std::uint64_t off = 0; off < w.byteLength; off += kChunk) {
+        const auto len = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, w.byteLength - off));
+        s.bytes.resize(len);
+        w.source->read(w.offset + off, len, s.bytes.data());
+        out.write(s.bytes.data(), len);
+    }
+    return keepAsStored ? w.quantization : std::nullopt;
+}
+
+} // namespace
+
+WriteReport writeTfjsModel(const Model& model, const fs::path& outDir, const WriteOptions& options)
+{
+    const auto groups = planWeights(model, options.quantization, options.shardSize);
+    if (!model.sourcePath.empty()) {
+        std::error_code ec;
+        const fs::path sourceDir = fs::absolute(fs::path(model.sourcePath)).lexically_normal().parent_path();
+        if (fs::equivalent(sourceDir, outDir, ec))
+            fail(fs::absolute(outDir).lexically_normal().string(),
+                "is the source model's folder; write to another folder (a source model is never modified)");
+    }
+    AtomicDir dir(outDir, kPreviousModel); // removes its temporary folder unless committed
+    const fs::path& target = dir.target();
+
+    WriteReport report;
+    std::uint64_t total = 0, done = 0;
+    for (const auto& g : groups)
+        total += g.bytes;
+    std::vector<std::vector<std::optional<Quantization>>> quantizations;
+    Scratch scratch;
+    for (const auto& g : groups) {
+        ShardWriter shards(dir.staging(), g.files, options.shardSize);
+        auto& qs = quantizations.emplace_back();
+        for (const auto& pw : g.weights) {
+            if (options.cancelled && options.cancelled())
+                throw Cancelled();
+            const auto q = writeWeight(pw, shards, scratch);
+            if (q)
+                ++report.quantizedWeights;
+            qs.push_back(q);
+            done += pw.bytes;
+            if (options.progress && total)
+                options.progress(static_cast<double>(done) / static_cast<double>(total));
+        }
+        shards.finish();
+        for (const auto& f : g.files)
+            report.shardFiles.push_back(target / f);
+        report.weightBytes += g.bytes;
+    }
+    const std::string convertedBy = options.convertedBy.empty() ? "tfjs-studio v" STUDIO_VERSION : options.convertedBy;
+    writeFileSynced(dir.staging() / "model.json", dumpPythonJson(modelJsonDocument(model, groups, quantizations, convertedBy)));
+    report.modelJson = target / "model.json";
+    // Swap the finished folder into place; the old one (a previous model only) goes.
+    dir.commit();
+    return report;
+}
+
+} // namespace studio::core

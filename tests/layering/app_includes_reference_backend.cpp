@@ -1,0 +1,2 @@
+// Layering probe: above runtime/, concrete backends are private. Must NOT compile.
+#include "runtime/reference/reference_executor.h"
