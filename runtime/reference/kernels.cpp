@@ -218,14 +218,6 @@ std::size_t normalizeAxis(const core::Node& node, std::int64_t axis, std::size_t
     return static_cast<std::size_t>(axis < 0 ? axis + r : axis);
 }
 
-std::vector<std::int64_t> stridesOf(const std::vector<std::int64_t>& shape)
-{
-    std::vector<std::int64_t> strides(shape.size(), 1);
-    for (std::size_t k = shape.size(); k-- > 1;)
-        strides[k - 1] = strides[k] * shape[k];
-    return strides;
-}
-
 Tensor pick(const Tensor& x, std::vector<std::int64_t> shape, const std::vector<std::size_t>& from)
 {
     Tensor y;
@@ -241,28 +233,6 @@ Tensor pick(const Tensor& x, std::vector<std::int64_t> shape, const std::vector<
             y.i[i] = x.i[from[i]];
     }
     return y;
-}
-
-std::vector<std::size_t> walk(const std::vector<std::int64_t>& shape, std::int64_t base, const std::vector<std::int64_t>& step)
-{
-    std::size_t total = 1;
-    for (auto d : shape)
-        total *= static_cast<std::size_t>(d);
-    std::vector<std::size_t> out(total);
-    std::vector<std::int64_t> pos(shape.size(), 0);
-    std::int64_t at = base;
-    for (std::size_t i = 0; i < total; ++i) {
-        out[i] = static_cast<std::size_t>(at);
-        // Odometer: bump the last dimension, carrying into earlier ones.
-        for (std::size_t k = shape.size(); k-- > 0;) {
-            at += step[k];
-            if (++pos[k] < shape[k])
-                break;
-            at -= step[k] * shape[k];
-            pos[k] = 0;
-        }
-    }
-    return out;
 }
 
 void applyActivation(const core::Node& node, const std::string& activation, std::vector<float>& v)

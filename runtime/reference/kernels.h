@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/ir/graph.h"
+#include "core/ops/strided_slice.h"
 #include "runtime/tensor.h"
 
 #include <map>
@@ -94,15 +95,18 @@ std::vector<std::int64_t> intValues(const core::Node& node, const std::vector<co
 // An axis in [-rank, rank) made non-negative; anything else fails naming the node.
 std::size_t normalizeAxis(const core::Node& node, std::int64_t axis, std::size_t rank);
 
-// Row-major strides of a shape, in elements.
-std::vector<std::int64_t> stridesOf(const std::vector<std::int64_t>& shape);
+// Row-major strides of a shape, in elements (core/ops/strided_slice.h, shared with the schemas).
+inline std::vector<std::int64_t> stridesOf(const std::vector<std::int64_t>& shape) { return core::rowMajorStrides(shape); }
 // A tensor of x's dtype and the given shape whose element i is x's element from[i]: every op
 // that only moves data (transpose, gather, slice, concat...) reduces to this, so int32 and
 // float32 are handled in one place.
 Tensor pick(const Tensor& x, std::vector<std::int64_t> shape, const std::vector<std::size_t>& from);
 // Source offsets for every element of `shape` in row-major order, where one step along
 // dimension k moves step[k] elements (possibly negative) from `base`: transposes and slices.
-std::vector<std::size_t> walk(const std::vector<std::int64_t>& shape, std::int64_t base, const std::vector<std::int64_t>& step);
+inline std::vector<std::size_t> walk(const std::vector<std::int64_t>& shape, std::int64_t base, const std::vector<std::int64_t>& step)
+{
+    return core::walkOffsets(shape, base, step);
+}
 
 // The fused_ops of _FusedConv2D / FusedDepthwiseConv2dNative / _FusedMatMul, applied in place:
 // BiasAdd (input 2), then Prelu (input 3) or an activation.

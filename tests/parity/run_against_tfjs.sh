@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Dumps real TF.js (cpu) outputs for each model, then runs a C++ test that checks our own
-# execution against them (TEST_EXE --cases MODEL=DUMP ...).
-# usage: run_against_tfjs.sh TEST_EXE WORK_DIR MODEL_JSON [--OPTION VALUE]... [MODEL_JSON ...]
-# Options after a model (--dim N, --batch N, --seed S) go to dump_outputs.js for that model only;
+# Dumps what real TF.js (cpu) computes for each model, then runs a C++ test that checks our own
+# results against it (TEST_EXE --cases MODEL=DUMP ...). By default the dump is the model's outputs
+# (dump_outputs.js); --dumper dump_shapes.js dumps every node's output shapes and dtypes instead.
+# usage: run_against_tfjs.sh [--dumper SCRIPT] TEST_EXE WORK_DIR MODEL_JSON [--OPTION VALUE]... [MODEL_JSON ...]
+# Options after a model (--dim N, --batch N, --seed S) go to the dumper for that model only;
 # the C++ side reads the input shapes they produce back from the dump.
 set -euo pipefail
+dumper=dump_outputs.js
+if [[ ${1:-} == --dumper ]]; then
+  dumper=$2
+  shift 2
+fi
 exe=$1 work=$2
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,7 +35,7 @@ for k in "${!models[@]}"; do
   dump="$work/case$((k + 1)).json"
   # Unquoted on purpose: the options are space-separated "--name value" words.
   # shellcheck disable=SC2086
-  node "$here/dump_outputs.js" "${models[k]}" "$dump" ${opts[k]}
+  node "$here/$dumper" "${models[k]}" "$dump" ${opts[k]}
   cases+=("${models[k]}=$dump")
 done
 exec "$exe" --cases "${cases[@]}"

@@ -1,6 +1,8 @@
 // Dimension arithmetic with unknowns, broadcasting, dtypes and int-value helpers for the schemas.
 #include "core/ops/schemas/common.h"
 
+#include "core/ops/strided_slice.h"
+
 #include <algorithm>
 
 namespace studio::core::schema {
@@ -177,24 +179,7 @@ std::optional<Values> pickValues(const TensorType& t, const std::vector<std::siz
 
 std::vector<std::size_t> walk(const Dims& shape, std::int64_t base, const Dims& step)
 {
-    std::size_t total = 1;
-    for (const auto d : shape)
-        total *= static_cast<std::size_t>(d);
-    std::vector<std::size_t> out(total);
-    Dims pos(shape.size(), 0);
-    std::int64_t at = base;
-    for (std::size_t i = 0; i < total; ++i) {
-        out[i] = static_cast<std::size_t>(at);
-        // Odometer: bump the last dimension, carrying into earlier ones.
-        for (std::size_t k = shape.size(); k-- > 0;) {
-            at += step[k];
-            if (++pos[k] < shape[k])
-                break;
-            at -= step[k] * shape[k];
-            pos[k] = 0;
-        }
-    }
-    return out;
+    return walkOffsets(shape, base, step);
 }
 
 } // namespace studio::core::schema

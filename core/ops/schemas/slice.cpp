@@ -1,26 +1,16 @@
 // Schemas of the ops that select parts of a tensor: StridedSlice (TensorFlow's full mask
 // semantics), Slice, GatherV2 and Split / SplitV, all folding int values when the parts are known.
 #include "core/ops/schemas/common.h"
+#include "core/ops/strided_slice.h"
 
 #include <algorithm>
-#include <bit>
 
 namespace studio::core::schema {
 
 namespace {
 
-bool bit(std::int64_t mask, std::size_t k) { return k < 63 && ((mask >> k) & 1) != 0; }
-
-// One input dimension of a strided slice after the spec is matched to the input's rank.
-struct DenseDim {
-    std::int64_t begin = 0, end = 0, stride = 1; // kUnknownValue when not known statically
-    bool beginMasked = true, endMasked = true, shrink = false;
-};
-
-// The spec (one entry per begin / end / strides value) is expanded to one entry per input
-// dimension the way TensorFlow's ValidateStridedSliceOp does: the ellipsis stands for every
-// dimension the other entries do not name, new axes name none, and a spec without an ellipsis
-// behaves as if one followed its last entry. Unknown bounds give unknown sizes, never a guess.
+// The spec is resolved by core/ops/strided_slice (shared with the executors); unknown bounds give
+// unknown sizes, never a guess.
 std::vector<TensorType> stridedSlice(const InferContext& ctx)
 {
     const auto& x = ctx.input(0);
@@ -38,103 +28,13 @@ std::vector<TensorType> stridedSlice(const InferContext& ctx)
     const auto begin = spec(1), end = spec(2), strides = spec(3);
     if (!begin || !end || !strides || !hasRank(x))
         return {unknownRank(dtype)};
-    if (begin->size() != end->size() || begin->size() != strides->size())
-        ctx.fail("begin, end and strides have different lengths");
-    if (begin->size() > 62)
-        ctx.fail("more slice entries than the 64-bit masks can describe");
-    const auto beginMask = ctx.intAttr("begin_mask", 0), endMask = ctx.intAttr("end_mask", 0);
-    const auto newAxisMask = ctx.intAttr("new_axis_mask", 0), shrinkMask = ctx.intAttr("shrink_axis_mask", 0);
-    auto ellipsisMask = ctx.intAttr("ellipsis_mask", 0);
-    if (std::popcount(static_cast<std::uint64_t>(ellipsisMask)) > 1)
-        ctx.fail("more than one ellipsis in the slice spec");
-    std::size_t entries = begin->size();
-    if (ellipsisMask == 0)
-        ellipsisMask = std::int64_t{1} << entries++;
-
-    const std::size_t rank = rankOf(x);
-    std::vector<DenseDim> dense(rank);
-    constexpr std::int64_t kNewAxis = -1;
-    Dims outputFrom; // per output dimension: a dense dimension or kNewAxis
-    std::size_t full = 0;
-    for (std::size_t k = 0; k < entries; ++k) {
-        if (bit(ellipsisMask, k)) {
-            std::int64_t newAxesAfter = 0;
-            for (std::size_t j = k + 1; j < entries; ++j)
-                newAxesAfter += bit(newAxisMask, j) && !bit(ellipsisMask, j) ? 1 : 0;
-            const std::int64_t next = std::min(static_cast<std::int64_t>(rank) - static_cast<std::int64_t>(entries - k) + 1
-                    + newAxesAfter, static_cast<std::int64_t>(rank));
-            for (; static_cast<std::int64_t>(full) < next; ++full)
-                outputFrom.push_back(static_cast<std::int64_t>(full)); // whole dimension (masked both ends)
-        } else if (bit(newAxisMask, k)) {
-            outputFrom.push_back(kNewAxis);
-        } else {
-            if (full >= rank)
-                ctx.fail("the slice spec names more dimensions than the input " + shapeText(x.shape) + " has");
-            dense[full] = {(*begin)[k], (*end)[k], (*strides)[k], bit(beginMask, k), bit(endMask, k), bit(shrinkMask, k)};
-            if (!dense[full].shrink)
-                outputFrom.push_back(static_cast<std::int64_t>(full));
-            ++full;
-        }
-    }
-
-    Dims size(rank), step(rank);
-    std::int64_t base = 0;
-    bool exact = true; // every bound known: the values can be sliced too
-    const auto xStrides = stridesOf(x.shape.dims);
-    for (std::size_t i = 0; i < rank; ++i) {
-        const auto& d = dense[i];
-        const std::int64_t dim = x.shape.dims[i];
-        if (d.stride == 0)
-            ctx.fail("strides[" + std::to_string(i) + "] is 0");
-        const bool beginKnown = d.beginMasked || d.begin != kUnknownValue;
-        const bool endKnown = d.endMasked || d.end != kUnknownValue;
-        if (d.shrink) {
-            size[i] = 1;
-            if (d.stride != kUnknownValue && d.stride < 0)
-                ctx.fail("only stride 1 allowed on a shrunk (indexed) dimension");
-            // TensorFlow ignores the begin mask on a shrunk dimension: the index is begin itself.
-            if (dim < 0 || d.begin == kUnknownValue) {
-                exact = false;
-                continue;
-            }
-            const std::int64_t first = d.begin < 0 ? dim + d.begin : d.begin;
-            if (first < 0 || first >= dim)
-                ctx.fail("index " + std::to_string(d.begin) + " is out of range for dimension " + std::to_string(i) + " of "
-                    + shapeText(x.shape));
-            step[i] = xStrides[i];
-            base += first * xStrides[i];
-            continue;
-        }
-        if (dim < 0 || d.stride == kUnknownValue || !beginKnown || !endKnown) {
-            size[i] = -1;
-            exact = false;
-            continue;
-        }
-        // Masked ends take the whole range in the stride's direction; others count from the
-        // back when negative and are clamped, so that out-of-range bounds select less, not fail.
-        const std::int64_t lo = d.stride > 0 ? 0 : -1, hi = d.stride > 0 ? dim : dim - 1;
-        const auto canonical = [&](std::int64_t v, bool masked, bool isEnd) {
-            if (masked)
-                return (d.stride > 0) == isEnd ? hi : lo;
-            return std::clamp(v < 0 ? dim + v : v, lo, hi);
-        };
-        const std::int64_t first = canonical(d.begin, d.beginMasked, false);
-        const std::int64_t last = canonical(d.end, d.endMasked, true);
-        const std::int64_t interval = last - first;
-        size[i] = interval == 0 || (interval < 0) != (d.stride < 0)
-            ? 0
-            : interval / d.stride + (interval % d.stride != 0 ? 1 : 0);
-        step[i] = d.stride * xStrides[i];
-        base += first * xStrides[i];
-    }
-
-    Dims dims;
-    for (const auto from : outputFrom)
-        dims.push_back(from == kNewAxis ? 1 : size[static_cast<std::size_t>(from)]);
-    auto t = ranked(dtype, dims);
+    StridedSliceSpec sliceSpec{*begin, *end, *strides, ctx.intAttr("begin_mask", 0), ctx.intAttr("end_mask", 0),
+        ctx.intAttr("ellipsis_mask", 0), ctx.intAttr("new_axis_mask", 0), ctx.intAttr("shrink_axis_mask", 0)};
+    const auto plan = planStridedSlice(x.shape.dims, sliceSpec, [&](const std::string& what) { ctx.fail(what); });
+    auto t = ranked(dtype, plan.outputShape);
     // Shrunk and new axes have size 1, so the dense walk already yields the output's order.
-    if (exact && x.intValues && elementCount(size))
-        attachValues(t, *pickValues(x, walk(size, base, step)));
+    if (plan.exact && x.intValues && elementCount(plan.size))
+        attachValues(t, *pickValues(x, walk(plan.size, plan.base, plan.step)));
     return {t};
 }
 
