@@ -122,6 +122,8 @@ int cmdCheck(const std::vector<std::string>& args)
         return 0;
     }
     const auto report = studio::conv::checkOps(model);
+    for (const auto& m : report.malformed)
+        std::cerr << "warning: " << args[0] << ": " << m << "\n";
     if (report.ok()) {
         std::cout << args[0] << ": " << studio::conv::describe(report) << "\n";
         return 0;

@@ -187,6 +187,8 @@ ConvertResult convert(const ConvertOptions& o, const ConvertHooks& hooks)
     // op check
     if (model.kind == core::ModelKind::GraphModel) {
         auto report = checkOps(model, o.stripDebugOps);
+        for (const auto& m : report.malformed)
+            r.warnings.push_back(model.sourcePath + ": " + m);
         if (!report.ok()) {
             if (route.opCheck && !o.skipOpCheck)
                 fail(model.sourcePath, describe(report));

@@ -2,6 +2,7 @@
 #include "converter/op_check.h"
 
 #include "core/ops/op_table.h"
+#include "core/ops/shape_inference.h"
 
 #include <map>
 
@@ -38,6 +39,10 @@ OpCheckReport checkOps(const core::Model& model, bool stripDebugOps)
             visit(n, f.name + "/");
     for (auto& [op, nodes] : bad)
         r.unsupported.push_back({op, std::move(nodes), reasonFor(op)});
+    // The same schemas the lowering and the executors use: static shapes, leniently, so that an
+    // op without a schema or a loop only leaves shapes unknown.
+    if (model.kind == core::ModelKind::GraphModel)
+        r.malformed = core::inferShapes(model).inconsistencies;
     return r;
 }
 

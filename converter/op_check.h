@@ -17,6 +17,10 @@ struct UnsupportedOp {
 struct OpCheckReport {
     std::size_t checkedNodes = 0;
     std::vector<UnsupportedOp> unsupported; // sorted by op name
+    // Nodes the op schemas find inconsistent with their inputs (a MatMul whose inner dimensions
+    // differ, a Reshape to a size that does not fit): TF.js supports the op but will fail on the
+    // node at run time. Reported beside the op check; they do not fail it.
+    std::vector<std::string> malformed;
     bool ok() const { return unsupported.empty(); }
 };
 

@@ -72,6 +72,7 @@ public:
                 if (m_options.strict)
                     rethrowWithFile(e);
                 m_result.problems.emplace_back(e.what());
+                m_result.inconsistencies.emplace_back(e.what());
                 m_result.outputs[k] = std::vector<TensorType>(static_cast<std::size_t>(std::max(0, schema->outputCount(node))));
             }
         }

@@ -25,7 +25,10 @@ struct InferOptions {
 struct InferResult {
     // Per top-level node (same order as model.graph.nodes): one TensorType per output.
     std::vector<std::vector<TensorType>> outputs;
-    std::vector<std::string> problems; // "node 'x' (Foo): no schema" when not strict
+    std::vector<std::string> problems;
+    // The subset of problems where a schema found the node inconsistent with its inputs (as
+    // opposed to an op without a schema): what the op check reports as malformed nodes.
+    std::vector<std::string> inconsistencies; // "node 'x' (Foo): no schema" when not strict
 
     // The type of "node:k"; null when unknown.
     const TensorType* find(const Graph& graph, const GraphIndex& index, const std::string& tensor) const;

@@ -6,6 +6,7 @@
 
 #include <QtTest>
 
+#include <algorithm>
 #include <filesystem>
 
 using namespace studio;
@@ -36,6 +37,8 @@ private slots:
             const auto r = conv::checkOps(model);
             QVERIFY2(r.ok(), qPrintable(QString(rel) + ": " + QString::fromStdString(conv::describe(r))));
             QCOMPARE(r.checkedNodes, model.graph.nodes.size());
+            QVERIFY2(r.malformed.empty(),
+                qPrintable(QString(rel) + ": " + QString::fromStdString(r.malformed.empty() ? "" : r.malformed.front())));
             ++checked;
         }
         QCOMPARE(checked, 5);
@@ -63,6 +66,24 @@ private slots:
         QVERIFY2(text.startsWith("Unsupported Ops in the model: MyCustomOp"), qPrintable(text));
         QVERIFY(text.contains(QString::fromStdString(model.graph.nodes[3].name)));
         QVERIFY(text.contains("freezing should have inlined"));
+    }
+
+    // The op check reads the op schemas too: a node TF.js supports but whose inputs cannot fit
+    // (here a Reshape to a size that does not match) is reported by name, beside the op check.
+    void malformedNodesNamed()
+    {
+        auto model = core::readTfjsModel(fs::path(STUDIO_MODELS_DIR) / "tfjs-graph-blazeface-front-float32/blazeface-front.json");
+        const auto reshape = std::find_if(model.graph.nodes.begin(), model.graph.nodes.end(),
+            [](const core::Node& n) { return n.op == "Reshape"; });
+        QVERIFY(reshape != model.graph.nodes.end());
+        // Read the Reshape's own target as its data too: a 1-D int tensor cannot take the model's shape.
+        const std::string target = reshape->inputs.at(1);
+        reshape->inputs[0] = target;
+        const auto r = conv::checkOps(model);
+        QVERIFY(r.ok()); // every op is supported
+        QCOMPARE(r.malformed.size(), std::size_t(1));
+        QVERIFY2(QString::fromStdString(r.malformed[0]).contains(QString::fromStdString("'" + reshape->name + "'")),
+            r.malformed[0].c_str());
     }
 };
 
