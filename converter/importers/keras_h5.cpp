@@ -9,6 +9,7 @@
 #include "core/tfjs/quantize.h"
 
 #include <cstring>
+#include <map>
 #include <memory>
 #include <mutex>
 
@@ -178,6 +179,15 @@ public:
         for (const auto& child : m_file.childNames(weights.id()))
             if (m_file.isGroup(weights.id(), child))
                 walk(weights.id(), child, group);
+        // A weight's group is its layer's name (for top-level layers; a nested model's group
+        // holds its layers' weights, which are not matched here).
+        std::map<std::string, const core::Layer*> topLevel;
+        for (const auto& layer : m.layers)
+            if (layer.path == layer.name)
+                topLevel.emplace(layer.name, &layer);
+        for (const auto& w : group.weights)
+            if (const auto it = topLevel.find(w.layer); it != topLevel.end())
+                core::checkKernelShape(*it->second, w.name, w.shape, m_file.label());
         return m;
     }
 

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/io/atomic_dir.h"
 #include "core/tfjs/decode.h"
+#include "core/tfjs/json_limits.h"
 #include "core/tfjs/json_writer.h"
 #include "core/tfjs/model_json_writer.h"
 #include "core/tfjs/shard_writer.h"
@@ -13,7 +14,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <regex>
+#include <fstream>
+#include <set>
 
 namespace studio::core {
 
@@ -21,13 +23,46 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// An existing output folder is replaced whole, so it may only hold a previous model.
-const ReplaceableContents kPreviousModel{
-    [](const std::string& name) {
-        static const std::regex kShard(R"(group\d+-shard\d+of\d+(\.bin)?|.*\.bin)");
-        return name == "model.json" || std::regex_match(name, kShard);
-    },
-    "a TF.js model"};
+// The files of the previous model in an existing output folder: its model.json and the shards
+// its manifest lists, nothing else (a user's backup.bin beside them is not ours to delete).
+// A model.json that is not a TF.js model.json makes the folder not ours at all.
+std::set<std::string> previousModelFiles(const fs::path& target)
+{
+    std::set<std::string> ours;
+    const fs::path json = target / "model.json";
+    std::error_code ec;
+    if (!fs::is_regular_file(json, ec))
+        return ours; // then every file in the folder is someone else's
+    auto refuse = [&](const std::string& why) {
+        fail(json.string(), why + "; it is not a TF.js model.json written here, so the folder is not replaced"
+                "; choose an empty or new folder");
+    };
+    std::ifstream in(json, std::ios::binary);
+    if (!in)
+        refuse("cannot be read");
+    nlohmann::ordered_json doc;
+    try {
+        doc = parseJsonLimited(in, json.filename().string());
+    } catch (const Error& e) {
+        refuse(std::string("cannot be parsed (") + e.what() + ")");
+    }
+    if (!doc.is_object() || !doc.contains("weightsManifest") || !doc["weightsManifest"].is_array())
+        refuse("has no weightsManifest list");
+    for (const auto& group : doc["weightsManifest"]) {
+        if (!group.is_object() || !group.contains("paths") || !group["paths"].is_array())
+            refuse("has a weightsManifest entry without a paths list");
+        for (const auto& p : group["paths"]) {
+            if (!p.is_string())
+                refuse("has a shard path that is not a string");
+            ours.insert(p.get<std::string>()); // a path with a folder in it never names an entry
+        }
+    }
+    ours.insert("model.json");
+    return ours;
+}
+
+const ReplaceableContents kPreviousModel{previousModelFiles,
+    "the previous TF.js model (model.json and the shards its weightsManifest lists)"};
 
 // Buffers reused from weight to weight: they grow to the largest weight once.
 struct Scratch {
@@ -112,6 +147,7 @@ WriteReport writeTfjsModel(const Model& model, const fs::path& outDir, const Wri
     }
     AtomicDir dir(outDir, kPreviousModel); // removes its temporary folder unless committed
     const fs::path& target = dir.target();
+    testCrashPoint("staging-created");
 
     WriteReport report;
     std::uint64_t total = 0, done = 0;
@@ -138,8 +174,10 @@ WriteReport writeTfjsModel(const Model& model, const fs::path& outDir, const Wri
             report.shardFiles.push_back(target / f);
         report.weightBytes += g.bytes;
     }
+    testCrashPoint("shards-written");
     const std::string convertedBy = options.convertedBy.empty() ? "tfjs-studio v" STUDIO_VERSION : options.convertedBy;
     writeFileSynced(dir.staging() / "model.json", dumpPythonJson(modelJsonDocument(model, groups, quantizations, convertedBy)));
+    testCrashPoint("model-json-written");
     report.modelJson = target / "model.json";
     // Swap the finished folder into place; the old one (a previous model only) goes.
     dir.commit();

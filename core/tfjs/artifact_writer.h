@@ -31,9 +31,10 @@ struct WriteReport {
 
 // Writes model.json + shards into outDir atomically: everything goes to a temporary
 // folder beside outDir, synced to disk, which then replaces it. An existing outDir may hold
-// only a previous model (model.json, .bin shards), else the write is refused before it
-// starts. On any error, and on cancel (studio::Cancelled), nothing is left behind and an
-// existing outDir is untouched.
+// only a previous model (a TF.js model.json and the shards its weightsManifest lists), else
+// the write is refused before it starts. On any error, and on cancel (studio::Cancelled),
+// nothing is left behind and an existing outDir is untouched; what a killed earlier write left
+// beside outDir is removed.
 WriteReport writeTfjsModel(const Model& model, const std::filesystem::path& outDir, const WriteOptions& options);
 
 } // namespace studio::core

@@ -6,6 +6,7 @@
 
 #include <deque>
 #include <map>
+#include <set>
 
 namespace studio::core {
 
@@ -84,6 +85,36 @@ std::string layerName(const Json& l)
     return config->value("name", std::string());
 }
 
+// The file an error is about: `where` is "<file>" or "<file>: <part>".
+std::string fileOf(const std::string& where)
+{
+    const auto colon = where.find(": ");
+    return colon == std::string::npos ? where : where.substr(0, colon);
+}
+
+// A layer's size parameters must be positive integers: a negative or zero units, filters or
+// kernel size would size the executors' buffers and loops from garbage.
+void checkSizes(const Layer& layer, const std::string& file)
+{
+    auto positive = [](const Json& v) { return v.is_number_integer() && v.get<std::int64_t>() > 0; };
+    for (const char* key : {"units", "filters"}) {
+        const auto it = layer.config.find(key);
+        if (it != layer.config.end() && !it->is_null() && !positive(*it))
+            fail(Location::atLayer(file, layer.name),
+                std::string(key) + " must be a positive integer, got " + it->dump() + " (" + layer.className + ")");
+    }
+    const auto kernel = layer.config.find("kernel_size");
+    if (kernel != layer.config.end() && !kernel->is_null()) {
+        bool ok = kernel->is_array() ? !kernel->empty() : positive(*kernel);
+        if (kernel->is_array())
+            for (const auto& d : *kernel)
+                ok = ok && positive(d);
+        if (!ok)
+            fail(Location::atLayer(file, layer.name),
+                "kernel_size must be positive integers, got " + kernel->dump() + " (" + layer.className + ")");
+    }
+}
+
 // `depth` is config's nesting in the topology: nested models recurse once per model.
 void walkLayers(const Json& config, const std::string& prefix, KerasView& view, bool top, int depth,
     const std::string& where)
@@ -94,21 +125,48 @@ void walkLayers(const Json& config, const std::string& prefix, KerasView& view, 
         return;
     // A Keras 2.0 Sequential config is the list itself; a layer's keys are two levels below the list.
     const int layerKeyDepth = (layers == &config ? depth : depth + 1) + 2;
+    const std::string file = fileOf(where);
     std::string previous;
+    std::set<std::string> known; // this model's layers, which its inbound nodes may name
+    for (const auto& l : *layers)
+        if (l.is_object())
+            known.insert(layerName(l));
+    std::size_t index = 0;
     for (const auto& l : *layers) {
+        const std::string label = l.is_object() && !layerName(l).empty() ? layerName(l)
+            : (prefix.empty() ? "" : prefix + "/") + "#" + std::to_string(index);
+        ++index;
         if (!l.is_object())
-            continue;
+            fail(Location::atLayer(file, label), "layer must be a JSON object, got " + std::string(l.type_name()));
+        if (!l.contains("class_name") || !l["class_name"].is_string() || l["class_name"].get_ref<const std::string&>().empty())
+            fail(Location::atLayer(file, label), "layer has no class_name");
         Layer layer;
-        layer.className = l.value("class_name", "");
-        layer.config = l.value("config", Json::object());
+        layer.className = l["class_name"].get<std::string>();
+        if (l.contains("config")) {
+            const Json& c = l["config"];
+            // A Keras 2.0 Sequential nested as a layer keeps its layer list as the config.
+            if (!c.is_object() && !(c.is_array() && isNestedModel(layer.className)))
+                fail(Location::atLayer(file, label), "config must be a JSON object, got " + std::string(c.type_name()));
+            layer.config = c;
+        } else {
+            layer.config = Json::object();
+        }
         layer.name = l.contains("name") && l["name"].is_string() ? l["name"].get<std::string>()
-                                                                  : layer.config.value("name", std::string());
+            : layer.config.is_object()                            ? layer.config.value("name", std::string())
+                                                                  : std::string();
         layer.path = prefix.empty() ? layer.name : prefix + "/" + layer.name;
-        if (l.contains("inbound_nodes"))
+        if (layer.config.is_object())
+            checkSizes(layer, file);
+        if (l.contains("inbound_nodes")) {
             collectInbound(l["inbound_nodes"], layer.inboundLayers, layerKeyDepth, where);
-        else if (!previous.empty())
+            for (const auto& in : layer.inboundLayers)
+                if (!known.count(in))
+                    fail(Location::atLayer(file, layer.path.empty() ? label : layer.path),
+                        "inbound layer '" + in + "' does not exist in the model");
+        } else if (!previous.empty()) {
             layer.inboundLayers.push_back(previous); // Sequential: the previous layer
-        if (top && layer.className == "InputLayer") {
+        }
+        if (top && layer.className == "InputLayer" && layer.config.is_object()) {
             TensorSpec t;
             t.key = t.name = layer.name;
             t.shape = shapeFromConfig(layer.config);
@@ -236,8 +294,61 @@ KerasView kerasLayerView(const Json& topology, const std::string& where)
     if (!model->is_object() || !model->contains("class_name"))
         fail(where, "Keras topology has no class_name");
     view.modelClass = model->value("class_name", "");
-    walkLayers(model->value("config", Json()), "", view, true, model == &topology ? 2 : 3, where);
+    const Json config = model->value("config", Json());
+    if (!config.is_null() && !config.is_object() && !config.is_array())
+        fail(where, "Keras model config must be a JSON object, got " + std::string(config.type_name()));
+    walkLayers(config, "", view, true, model == &topology ? 2 : 3, where);
     return view;
+}
+
+void checkKernelShape(const Layer& layer, const std::string& weightName, const std::vector<std::int64_t>& shape,
+    const std::string& file)
+{
+    std::string base = weightName;
+    if (base.size() > 2 && base.compare(base.size() - 2, 2, ":0") == 0)
+        base.resize(base.size() - 2);
+    if (const auto slash = base.rfind('/'); slash != std::string::npos)
+        base = base.substr(slash + 1);
+    if (base != "kernel" || !layer.config.is_object())
+        return;
+    auto shapeText = [&] {
+        std::string t = "[";
+        for (std::size_t i = 0; i < shape.size(); ++i)
+            t += (i ? ", " : "") + std::to_string(shape[i]);
+        return t + "]";
+    };
+    auto refuse = [&](const std::string& expected) {
+        fail(Location::atLayer(file, layer.name), "weight '" + weightName + "' has shape " + shapeText() + ", but the "
+                + layer.className + " config says " + expected + " (swapped or transposed kernel?)");
+    };
+    if (layer.className == "Dense") {
+        const auto units = layer.config.find("units");
+        if (units == layer.config.end() || !units->is_number_integer())
+            return;
+        const auto u = units->get<std::int64_t>();
+        if (shape.size() != 2 || shape[1] != u)
+            refuse("[in, " + std::to_string(u) + "] (units " + std::to_string(u) + ")");
+    } else if (layer.className == "Conv2D") {
+        const auto filters = layer.config.find("filters");
+        const auto kernel = layer.config.find("kernel_size");
+        if (filters == layer.config.end() || !filters->is_number_integer() || kernel == layer.config.end())
+            return;
+        std::int64_t kh = 0, kw = 0;
+        if (kernel->is_number_integer()) {
+            kh = kw = kernel->get<std::int64_t>();
+        } else if (kernel->is_array() && kernel->size() == 2 && (*kernel)[0].is_number_integer()
+                   && (*kernel)[1].is_number_integer()) {
+            kh = (*kernel)[0].get<std::int64_t>();
+            kw = (*kernel)[1].get<std::int64_t>();
+        } else {
+            return;
+        }
+        const auto f = filters->get<std::int64_t>();
+        if (shape.size() != 4 || shape[0] != kh || shape[1] != kw || shape[3] != f)
+            refuse("[" + std::to_string(kh) + ", " + std::to_string(kw) + ", in, " + std::to_string(f)
+                + "] (kernel_size [" + std::to_string(kh) + ", " + std::to_string(kw) + "], filters "
+                + std::to_string(f) + ")");
+    }
 }
 
 } // namespace studio::core

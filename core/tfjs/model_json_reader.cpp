@@ -8,6 +8,7 @@
 #include "core/tfjs/manifest.h"
 
 #include <fstream>
+#include <map>
 #include <set>
 
 namespace studio::core {
@@ -80,6 +81,27 @@ void graphInterface(Model& m, const std::string& file)
     }
 }
 
+// Kernels against their layers' configs. The manifest names a layer's weights
+// "<layer>/kernel" ("<model>/<layer>/kernel" when nested); a name matching no layer is not checked.
+void checkKernelShapes(const Model& m, const std::string& file)
+{
+    std::map<std::string, const Layer*> byName;
+    for (const auto& layer : m.layers)
+        if (layer.className == "Dense" || layer.className == "Conv2D")
+            byName.emplace(layer.name, &layer);
+    for (const auto& g : m.weightGroups)
+        for (const auto& w : g.weights) {
+            const auto slash = w.name.rfind('/');
+            if (slash == std::string::npos || w.name.compare(slash + 1, std::string::npos, "kernel") != 0)
+                continue;
+            const auto start = w.name.rfind('/', slash - 1);
+            const std::string layer = w.name.substr(start == std::string::npos ? 0 : start + 1,
+                slash - (start == std::string::npos ? 0 : start + 1));
+            if (const auto it = byName.find(layer); it != byName.end())
+                checkKernelShape(*it->second, w.name, w.shape, file);
+        }
+}
+
 Model readTfjsModelUnchecked(const fs::path& input)
 {
     fs::path path = input;
@@ -109,15 +131,23 @@ Model readTfjsModelUnchecked(const fs::path& input)
         m.meta.keyOrder.push_back(key);
 
     const Json topology = doc.value("modelTopology", Json());
-    if (doc.contains("format") && doc["format"].is_string())
-        m.meta.formatKey = doc["format"].get<std::string>();
+    if (doc.contains("format")) {
+        // Decides how everything else is read and written back: only the two TF.js formats.
+        const Json& format = doc["format"];
+        Location at;
+        at.file = file;
+        at.field = "format";
+        if (!format.is_string())
+            fail(at, "must be \"layers-model\" or \"graph-model\", got " + format.dump());
+        m.meta.formatKey = format.get<std::string>();
+        if (*m.meta.formatKey != "graph-model" && *m.meta.formatKey != "layers-model")
+            fail(at, "unknown format '" + *m.meta.formatKey + "' (expected layers-model or graph-model)");
+    }
     if (m.meta.formatKey == "graph-model" || (topology.is_object() && topology.contains("node")))
         m.kind = ModelKind::GraphModel;
     else if (m.meta.formatKey == "layers-model" || (topology.is_object()
                  && (topology.contains("class_name") || topology.contains("model_config"))))
         m.kind = ModelKind::LayersModel;
-    else if (m.meta.formatKey && *m.meta.formatKey != "graph-model" && *m.meta.formatKey != "layers-model")
-        fail(file, "unknown format '" + *m.meta.formatKey + "' (expected layers-model or graph-model)");
     else
         m.kind = ModelKind::WeightsOnly;
     m.meta.format = m.kind == ModelKind::GraphModel ? "tfjs_graph_model"
@@ -169,6 +199,8 @@ Model readTfjsModelUnchecked(const fs::path& input)
     if (!doc.contains("weightsManifest"))
         fail(file, "has no weightsManifest");
     m.weightGroups = parseManifest(doc["weightsManifest"], baseDir, file);
+    if (m.kind == ModelKind::LayersModel)
+        checkKernelShapes(m, file);
     return m;
 }
 

@@ -114,6 +114,50 @@ void writeModelConfig(const fs::path& p, const std::string& config)
     H5Pclose(fapl);
 }
 
+// A Keras 2 .h5 of a Sequential with the one layer `layer` (its config JSON), whose weights
+// model_weights/<name>/<name>/<weight> are zeros of the given shapes: crafted shape defects.
+void writeOneLayerModel(const fs::path& p, const Json& layer,
+    const std::vector<std::pair<std::string, std::vector<hsize_t>>>& weights)
+{
+    const std::string name = layer["config"]["name"].get<std::string>();
+    const Json config = {{"class_name", "Sequential"}, {"config", {{"name", "s"}, {"layers", Json::array({layer})}}}};
+    const hid_t f = H5Fcreate(p.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    writeStrings(f, "model_config", {config.dump()});
+    writeStrings(f, "keras_version", {"2.2.4"});
+    writeStrings(f, "backend", {"tensorflow"});
+    const hid_t mw = H5Gcreate2(f, "model_weights", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    writeStrings(mw, "layer_names", {name});
+    const hid_t g = H5Gcreate2(mw, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    std::vector<std::string> names;
+    const hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    for (const auto& [weight, dims] : weights) {
+        names.push_back(name + "/" + weight);
+        hsize_t n = 1;
+        for (auto d : dims)
+            n *= d;
+        const std::vector<float> zeros(n, 0.0f);
+        const hid_t space = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
+        const hid_t ds = H5Dcreate2(g, names.back().c_str(), H5T_IEEE_F32LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+        H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, zeros.data());
+        H5Dclose(ds);
+        H5Sclose(space);
+    }
+    writeStrings(g, "weight_names", names);
+    H5Pclose(lcpl);
+    H5Gclose(g);
+    H5Gclose(mw);
+    H5Fclose(f);
+}
+
+Json denseLayer(int units) { return {{"class_name", "Dense"}, {"config", {{"name", "dense"}, {"units", units}, {"batch_input_shape", {nullptr, 4}}}}}; }
+
+Json convLayer(int filters, int kh, int kw)
+{
+    return {{"class_name", "Conv2D"},
+        {"config", {{"name", "conv"}, {"filters", filters}, {"kernel_size", {kh, kw}}, {"batch_input_shape", {nullptr, 5, 5, 1}}}}};
+}
+
 } // namespace
 
 class TestKerasH5 : public QObject {
@@ -312,6 +356,41 @@ private slots:
         const fs::path out = scratch("deep-out");
         QVERIFY(!errorOf([&] { convert(p, out); }).isEmpty());
         QVERIFY(!fs::exists(out));
+    }
+    // A kernel stored swapped or transposed against its layer's config is refused at read,
+    // naming the file and the layer (the executors size their loops from the config).
+    void kernelShapeAgainstConfig()
+    {
+        const fs::path dir = scratch("kernel-shapes");
+        fs::create_directories(dir);
+        const fs::path ok = dir / "ok.h5", dense = dir / "dense.h5", conv = dir / "conv.h5";
+        writeOneLayerModel(ok, denseLayer(3), {{"kernel:0", {4, 3}}, {"bias:0", {3}}});
+        QVERIFY2(errorOf([&] { conv::readKerasH5(ok); }).isEmpty(), qPrintable(errorOf([&] { conv::readKerasH5(ok); })));
+        writeOneLayerModel(dense, denseLayer(3), {{"kernel:0", {3, 4}}, {"bias:0", {3}}});
+        QString e = errorOf([&] { conv::readKerasH5(dense); });
+        QVERIFY2(e.contains("dense.h5") && e.contains("layer 'dense'") && e.contains("[3, 4]") && e.contains("units 3"),
+            qPrintable(e));
+        writeOneLayerModel(ok, convLayer(2, 3, 3), {{"kernel:0", {3, 3, 1, 2}}, {"bias:0", {2}}});
+        QVERIFY(errorOf([&] { conv::readKerasH5(ok); }).isEmpty());
+        writeOneLayerModel(conv, convLayer(2, 3, 3), {{"kernel:0", {2, 1, 3, 3}}, {"bias:0", {2}}});
+        e = errorOf([&] { conv::readKerasH5(conv); });
+        QVERIFY2(e.contains("conv.h5") && e.contains("layer 'conv'") && e.contains("[2, 1, 3, 3]") && e.contains("filters 2"),
+            qPrintable(e));
+    }
+
+    // units: -5 (or zero filters) is refused at read, naming the layer.
+    void nonPositiveUnitsRefused()
+    {
+        const fs::path dir = scratch("units");
+        fs::create_directories(dir);
+        const fs::path p = dir / "units.h5";
+        writeOneLayerModel(p, denseLayer(-5), {{"kernel:0", {4, 5}}, {"bias:0", {5}}});
+        QString e = errorOf([&] { conv::readKerasH5(p); });
+        QVERIFY2(e.contains("units.h5") && e.contains("layer 'dense'") && e.contains("units must be a positive integer, got -5"),
+            qPrintable(e));
+        writeOneLayerModel(p, convLayer(0, 3, 3), {{"kernel:0", {3, 3, 1, 1}}, {"bias:0", {1}}});
+        e = errorOf([&] { conv::readKerasH5(p); });
+        QVERIFY2(e.contains("layer 'conv'") && e.contains("filters must be a positive integer, got 0"), qPrintable(e));
     }
 };
 

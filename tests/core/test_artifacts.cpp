@@ -124,6 +124,50 @@ void writeWithDeepValue(const fs::path& modelJson, const Json& doc, const std::s
     writeText(modelJson, text);
 }
 
+// A small functional layers model (input -> Conv2D 3x3x1x2 -> Flatten -> Dense 8x3) in `dir`,
+// its model.json changed by `mutate` first: the base reads, each mutation is one defect.
+fs::path craftedLayersModel(const QString& name, const std::function<void(Json&)>& mutate)
+{
+    const fs::path dir = scratch(name);
+    fs::create_directories(dir);
+    auto inbound = [](const char* from) { return Json::parse(std::string(R"([[[")") + from + R"(", 0, 0, {}]]])"); };
+    Json layers = Json::array();
+    layers.push_back({{"class_name", "InputLayer"}, {"name", "input_1"}, {"inbound_nodes", Json::array()},
+        {"config", {{"name", "input_1"}, {"batch_input_shape", {nullptr, 4, 4, 1}}, {"dtype", "float32"}}}});
+    layers.push_back({{"class_name", "Conv2D"}, {"name", "conv"}, {"inbound_nodes", inbound("input_1")},
+        {"config", {{"name", "conv"}, {"filters", 2}, {"kernel_size", {3, 3}}, {"strides", {1, 1}}, {"padding", "valid"}}}});
+    layers.push_back({{"class_name", "Flatten"}, {"name", "flat"}, {"inbound_nodes", inbound("conv")},
+        {"config", {{"name", "flat"}}}});
+    layers.push_back({{"class_name", "Dense"}, {"name", "dense"}, {"inbound_nodes", inbound("flat")},
+        {"config", {{"name", "dense"}, {"units", 3}, {"activation", "linear"}, {"use_bias", true}}}});
+    Json doc = {{"format", "layers-model"}, {"generatedBy", "keras v2.2.4"}, {"convertedBy", nullptr},
+        {"modelTopology", {{"keras_version", "2.2.4"}, {"backend", "tensorflow"},
+            {"model_config", {{"class_name", "Model"}, {"config", {{"name", "m"}, {"layers", layers},
+                {"input_layers", Json::parse(R"([["input_1", 0, 0]])")},
+                {"output_layers", Json::parse(R"([["dense", 0, 0]])")}}}}}}}};
+    Json weights = Json::array();
+    auto weight = [&](const char* n, std::vector<int> shape) { weights.push_back({{"name", n}, {"shape", shape}, {"dtype", "float32"}}); };
+    weight("conv/kernel", {3, 3, 1, 2});
+    weight("conv/bias", {2});
+    weight("dense/kernel", {8, 3});
+    weight("dense/bias", {3});
+    doc["weightsManifest"] = Json::array({{{"paths", {"weights.bin"}}, {"weights", weights}}});
+    mutate(doc);
+    writeText(dir / "model.json", doc.dump());
+    writeText(dir / "weights.bin", std::string((18 + 2 + 24 + 3) * 4, '\0'));
+    return dir;
+}
+
+// The error reading the crafted model with `mutate` applied (empty: it reads).
+QString craftedError(const QString& name, const std::function<void(Json&)>& mutate)
+{
+    const fs::path dir = craftedLayersModel(name, mutate);
+    return errorOf([&] { readTfjsModel(dir / "model.json"); });
+}
+
+// The crafted model's layer list.
+Json& craftedLayers(Json& doc) { return doc["modelTopology"]["model_config"]["config"]["layers"]; }
+
 } // namespace
 
 class TestArtifacts : public QObject {
@@ -723,7 +767,8 @@ private slots:
         const fs::path out = scratch("replace");
         fs::create_directories(out);
         writeText(out / "group1-shard1of2.bin", "stale");
-        writeText(out / "model.json", "{}");
+        // The previous model's own manifest says which shards are its (test_atomic_write has the rest).
+        writeText(out / "model.json", R"({"weightsManifest": [{"paths": ["group1-shard1of2.bin"], "weights": []}]})");
         writeTfjsModel(m, out, {});
         QVERIFY(!fs::exists(out / "group1-shard1of2.bin")); // no stale shard survives
         QVERIFY(fs::exists(out / "group1-shard1of1.bin"));
@@ -939,6 +984,70 @@ private slots:
         writeText(dir / "model.json", "\xEF\xBB\xBF{\n  \"format\": }");
         const QString e = errorOf([&] { readTfjsModel(dir / "model.json"); });
         QVERIFY2(e.contains("invalid JSON at line 2, column 13"), qPrintable(e));
+    }
+
+    // --- model.json values the writer and executors rely on, refused at read ---
+
+    void craftedLayersModelReads()
+    {
+        const QString e = craftedError("crafted-ok", [](Json&) {});
+        QVERIFY2(e.isEmpty(), qPrintable(e));
+        QVERIFY(craftedError("crafted-no-format", [](Json& d) { d.erase("format"); }).isEmpty());
+    }
+
+    void badFormatValueRefused()
+    {
+        QString e = craftedError("format-number", [](Json& d) { d["format"] = 7; });
+        QVERIFY2(e.startsWith("model.json: format:") && e.contains("got 7"), qPrintable(e));
+        e = craftedError("format-word", [](Json& d) { d["format"] = "keras-model"; });
+        QVERIFY2(e.startsWith("model.json: format:") && e.contains("unknown format 'keras-model'"), qPrintable(e));
+        // An unknown word is refused even when the topology alone would say what the model is.
+        e = craftedError("format-graph-word", [](Json& d) { d["format"] = "graph"; d["modelTopology"] = {{"node", Json::array()}}; });
+        QVERIFY2(e.contains("unknown format 'graph'"), qPrintable(e));
+    }
+
+    void badLayerConfigStringRefused()
+    {
+        QString e = craftedError("config-string", [](Json& d) { craftedLayers(d)[3]["config"] = "dense"; });
+        QVERIFY2(e.startsWith("model.json: layer 'dense': config must be a JSON object"), qPrintable(e));
+        e = craftedError("model-config-string", [](Json& d) { d["modelTopology"]["model_config"]["config"] = "m"; });
+        QVERIFY2(e.contains("Keras model config must be a JSON object"), qPrintable(e));
+    }
+
+    void badLayerWithoutClassNameRefused()
+    {
+        const QString e = craftedError("no-class-name", [](Json& d) { craftedLayers(d)[2].erase("class_name"); });
+        QVERIFY2(e.startsWith("model.json: layer 'flat': layer has no class_name"), qPrintable(e));
+    }
+
+    void badInboundLayerRefused()
+    {
+        const QString e = craftedError("unknown-inbound",
+            [](Json& d) { craftedLayers(d)[3]["inbound_nodes"] = Json::parse(R"([[["flatten_99", 0, 0, {}]]])"); });
+        QVERIFY2(e.startsWith("model.json: layer 'dense': inbound layer 'flatten_99' does not exist"), qPrintable(e));
+    }
+
+    void badKernelShapeSwappedRefused()
+    {
+        QString e = craftedError("dense-swapped",
+            [](Json& d) { d["weightsManifest"][0]["weights"][2]["shape"] = {3, 8}; });
+        QVERIFY2(e.startsWith("model.json: layer 'dense': weight 'dense/kernel' has shape [3, 8]") && e.contains("units 3"),
+            qPrintable(e));
+        e = craftedError("conv-swapped", [](Json& d) { d["weightsManifest"][0]["weights"][0]["shape"] = {3, 3, 2, 1}; });
+        QVERIFY2(e.startsWith("model.json: layer 'conv': weight 'conv/kernel' has shape [3, 3, 2, 1]"), qPrintable(e));
+        e = craftedError("conv-kernel-size", [](Json& d) { craftedLayers(d)[1]["config"]["kernel_size"] = {2, 4}; });
+        QVERIFY2(e.startsWith("model.json: layer 'conv': weight 'conv/kernel'") && e.contains("kernel_size [2, 4]"),
+            qPrintable(e));
+    }
+
+    void badNonPositiveSizesRefused()
+    {
+        QString e = craftedError("units-negative", [](Json& d) { craftedLayers(d)[3]["config"]["units"] = -5; });
+        QVERIFY2(e.startsWith("model.json: layer 'dense': units must be a positive integer, got -5"), qPrintable(e));
+        e = craftedError("filters-zero", [](Json& d) { craftedLayers(d)[1]["config"]["filters"] = 0; });
+        QVERIFY2(e.startsWith("model.json: layer 'conv': filters must be a positive integer, got 0"), qPrintable(e));
+        e = craftedError("kernel-negative", [](Json& d) { craftedLayers(d)[1]["config"]["kernel_size"] = {3, -1}; });
+        QVERIFY2(e.startsWith("model.json: layer 'conv': kernel_size must be positive integers"), qPrintable(e));
     }
 };
 
