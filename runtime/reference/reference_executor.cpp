@@ -158,6 +158,7 @@ RunResult ReferenceSession::run(const std::map<std::string, Tensor>& inputs, con
     for (std::size_t k = 0; k < m_nodes.size(); ++k)
         if (!m_constants[k].empty())
             ready[k] = &m_constants[k];
+    std::vector<const Tensor*> fed(m_nodes.size(), nullptr);
     for (const auto k : m_placeholders) {
         const auto& name = m_nodes[k].name;
         auto it = inputs.find(name);
@@ -165,10 +166,15 @@ RunResult ReferenceSession::run(const std::map<std::string, Tensor>& inputs, con
             it = inputs.find(name + ":0");
         if (it == inputs.end())
             fail("reference executor", "input '" + name + "' was not given");
-        values[k].push_back(it->second);
-        ready[k] = &values[k];
+        fed[k] = &it->second; // read in place: inputs are never copied per run
     }
     auto valueOf = [&](const Ref& r, const core::Node& reader) -> const Tensor* {
+        if (fed[r.node]) {
+            if (r.output != 0)
+                fail(Location::atNode("", reader.name), "reads output " + std::to_string(r.output) + " of placeholder '"
+                        + m_nodes[r.node].name + "', which has 1");
+            return fed[r.node];
+        }
         const auto* v = ready[r.node];
         if (!v)
             fail(Location::atNode("", reader.name), "input '" + m_nodes[r.node].name + "' has no value");
@@ -204,7 +210,7 @@ RunResult ReferenceSession::run(const std::map<std::string, Tensor>& inputs, con
     }
     result.deviceMs = msSince(runStart);
     for (const auto& o : m_outputs) {
-        if (!ready[o.node])
+        if (!ready[o.node] && !fed[o.node])
             fail("reference executor", "output '" + m_nodes[o.node].name + "' was not computed");
         result.outputs.emplace_back(*valueOf(o, m_nodes[o.node]));
     }

@@ -341,8 +341,8 @@ private slots:
 
     void layersModelListsLayers()
     {
-        if (!QFile::exists(kLayersModel))
-            QSKIP("shared layers model not present");
+        // The shared models are part of the test setup: missing ones fail, never skip.
+        QVERIFY2(QFile::exists(kLayersModel), qPrintable(kLayersModel + " is missing (../shared/models)"));
         MainWindow w;
         w.setInteractive(false);
         QVERIFY(w.openModel(kLayersModel));
@@ -359,8 +359,7 @@ private slots:
     // and modelLoaded says when the model is in the panels.
     void opensAsynchronouslyAndSignalsModelLoaded()
     {
-        if (!QFile::exists(kKerasH5))
-            QSKIP("shared Keras model not present");
+        QVERIFY2(QFile::exists(kKerasH5), qPrintable(kKerasH5 + " is missing (../shared/models)"));
         MainWindow w;
         w.setInteractive(false);
         const QString shots = qEnvironmentVariable("STUDIO_UI_SHOTS");
@@ -400,8 +399,7 @@ private slots:
     // A second open while one runs: the older result is dropped, only the newest shows.
     void newestAsyncOpenWins()
     {
-        if (!QFile::exists(kKerasH5))
-            QSKIP("shared Keras model not present");
+        QVERIFY2(QFile::exists(kKerasH5), qPrintable(kKerasH5 + " is missing (../shared/models)"));
         MainWindow w;
         w.setInteractive(false);
         QSignalSpy loaded(&w, &MainWindow::modelLoaded);
@@ -438,8 +436,7 @@ private slots:
     // worker's late result must not replace it.
     void blockingOpenSupersedesARunningLoad()
     {
-        if (!QFile::exists(kXceptionH5))
-            QSKIP("shared Keras model not present");
+        QVERIFY2(QFile::exists(kXceptionH5), "a shared model this test needs is missing (../shared/models)");
         MainWindow w;
         w.setInteractive(false);
         QSignalSpy loaded(&w, &MainWindow::modelLoaded);
@@ -458,8 +455,7 @@ private slots:
     // per-layer option, and an output folder named after the file.
     void kerasH5ShowsLayersAndWhereItsWeightsAre()
     {
-        if (!QFile::exists(kKerasH5))
-            QSKIP("shared Keras model not present");
+        QVERIFY2(QFile::exists(kKerasH5), qPrintable(kKerasH5 + " is missing (../shared/models)"));
         MainWindow w;
         w.setInteractive(false);
         QVERIFY(w.openModel(kKerasH5));
@@ -493,8 +489,7 @@ private slots:
     // Dots inside a Keras file name stay; generic names take the folder's name.
     void defaultOutputFolderForH5Files()
     {
-        if (!QFile::exists(kXceptionH5) || !QFile::exists(kWeightsOnlyH5))
-            QSKIP("shared Keras models not present");
+        QVERIFY2(QFile::exists(kXceptionH5) && QFile::exists(kWeightsOnlyH5), "a shared model this test needs is missing (../shared/models)");
         MainWindow w;
         w.setInteractive(false);
         QVERIFY(w.openModel(kXceptionH5));
@@ -511,8 +506,7 @@ private slots:
 
     void kerasConversionSplitsWeightsByLayer()
     {
-        if (!QFile::exists(kKerasH5))
-            QSKIP("shared Keras model not present");
+        QVERIFY2(QFile::exists(kKerasH5), qPrintable(kKerasH5 + " is missing (../shared/models)"));
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
         MainWindow w;
@@ -552,8 +546,7 @@ private slots:
     // the converter's warning as a warning line.
     void weightsOnlyH5WarnsInTheLog()
     {
-        if (!QFile::exists(kWeightsOnlyH5))
-            QSKIP("shared weights-only file not present");
+        QVERIFY2(QFile::exists(kWeightsOnlyH5), "a shared model this test needs is missing (../shared/models)");
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
         MainWindow w;
@@ -660,8 +653,8 @@ private slots:
 
     void cancelStopsTheConversion()
     {
-        if (!QFile::exists(kLayersModel))
-            QSKIP("shared layers model not present");
+        // The shared models are part of the test setup: missing ones fail, never skip.
+        QVERIFY2(QFile::exists(kLayersModel), qPrintable(kLayersModel + " is missing (../shared/models)"));
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
         const QString out = dir.filePath(QStringLiteral("out"));
@@ -833,8 +826,7 @@ private slots:
 
     void benchmarkOfAnUnsupportedOpReportsTheError()
     {
-        if (!QFile::exists(kGoldenGraphModel + QStringLiteral("/model.json")))
-            QSKIP("shared golden graph model not present");
+        QVERIFY2(QFile::exists(kGoldenGraphModel + QStringLiteral("/model.json")), "a shared model this test needs is missing (../shared/models)");
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
         QFile source(kGoldenGraphModel + QStringLiteral("/model.json"));
@@ -870,8 +862,8 @@ private slots:
 
     void layersModelIsLoweredForTheBenchmark()
     {
-        if (!QFile::exists(kLayersModel))
-            QSKIP("shared layers model not present");
+        // The shared models are part of the test setup: missing ones fail, never skip.
+        QVERIFY2(QFile::exists(kLayersModel), qPrintable(kLayersModel + " is missing (../shared/models)"));
         MainWindow w;
         w.setInteractive(false);
         QVERIFY(w.openModel(kLayersModel));
@@ -920,8 +912,7 @@ private slots:
 
     void weightsOnlyModelCannotBeBenchmarked()
     {
-        if (!QFile::exists(kWeightsOnlyH5))
-            QSKIP("shared weights-only model not present");
+        QVERIFY2(QFile::exists(kWeightsOnlyH5), "a shared model this test needs is missing (../shared/models)");
         MainWindow w;
         w.setInteractive(false);
         QVERIFY(w.openModel(kWeightsOnlyH5));
