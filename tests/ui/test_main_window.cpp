@@ -671,8 +671,9 @@ private slots:
         QVERIFY(cancel && cancel->isEnabled());
         QTest::mouseClick(cancel, Qt::LeftButton);
         QVERIFY(finished.count() == 1 || finished.wait(60000));
-        if (finished.first().first().toBool())
-            QSKIP("the conversion finished before the cancel reached it");
+        // Cancel is clicked before thousands of shard writes, each of which polls the token: a
+        // conversion that still finishes did not honour it.
+        QVERIFY2(!finished.first().first().toBool(), "the conversion finished although Cancel was clicked at once");
         QVERIFY2(logText(w).contains(QStringLiteral("Conversion cancelled")), qPrintable(logText(w)));
         QVERIFY(!QDir(out).exists()); // nothing half-written
         QVERIFY(QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden).isEmpty());
