@@ -10,6 +10,8 @@ packages=(
   libvulkan-dev glslc mesa-vulkan-drivers
   graphviz libgraphviz-dev
   xvfb xauth fonts-dejavu-core
+  clang-14 libclang-rt-14-dev
+  dpkg-dev file desktop-file-utils appstream lintian
 )
 
 missing=()
