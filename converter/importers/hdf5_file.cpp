@@ -113,6 +113,14 @@ bool File::isGroup(hid_t parent, const std::string& name) const
     return info.type == H5O_TYPE_GROUP;
 }
 
+std::uint64_t File::objectAddress(hid_t object) const
+{
+    H5O_info_t info;
+    if (H5Oget_info2(object, &info, H5O_INFO_BASIC) < 0)
+        fail("cannot identify an object of the file (damaged file?)");
+    return static_cast<std::uint64_t>(info.addr);
+}
+
 bool File::hasAttribute(hid_t object, const std::string& name) const
 {
     return H5Aexists(object, name.c_str()) > 0;

@@ -72,6 +72,8 @@ public:
     // Names of the children of a group in name order (what h5py iterates).
     std::vector<std::string> childNames(hid_t group) const;
     bool isGroup(hid_t parent, const std::string& name) const;
+    // The object's identity in the file (hard links to one group share it), for cycle detection.
+    std::uint64_t objectAddress(hid_t object) const;
     // Whether a link (group, dataset, ...) exists at the path; false when a group on the way is missing.
     bool hasLink(hid_t parent, const std::string& path) const;
 

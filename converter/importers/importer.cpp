@@ -101,7 +101,7 @@ public:
     core::Model read(const fs::path& path, const ImportOptions& options) const override
     {
         options.cancel.check();
-        return readKerasH5(path);
+        return readKerasH5(path, options);
     }
 };
 

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/ir/model.h"
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -21,6 +22,7 @@ struct ImportOptions {
     std::string savedModelTags = "serve";  // --saved_model_tags
     std::string signatureName;             // --signature_name (empty: the format's default)
     std::vector<std::string> outputNodeNames; // --output_node_names (frozen GraphDefs)
+    std::uint64_t maxMemoryBytes = 0;      // --max-memory: the model's memory budget (0: the default)
     CancelToken cancel;                    // polled between units of work; throws studio::Cancelled
     std::function<void(double)> progress;  // 0..1
 };

@@ -2,12 +2,16 @@
 // tensorflowjs_converter reads them (FORMATS.md section 4).
 #pragma once
 
+#include "converter/importers/importer.h"
 #include "core/ir/model.h"
 
 #include <filesystem>
 
 namespace studio::conv {
 
-core::Model readKerasH5(const std::filesystem::path& path);
+// libhdf5 reads the file in a child process (tfjs-studio-h5-reader) with CPU-time and
+// address-space limits; a crash, hang or limit there is an error naming the file. Uses
+// options.maxMemoryBytes (the weights' budget) and options.cancel.
+core::Model readKerasH5(const std::filesystem::path& path, const ImportOptions& options = {});
 
 } // namespace studio::conv

@@ -3,6 +3,7 @@
 #include "converter/convert.h"
 #include "converter/importers/importer.h"
 #include "converter/importers/keras_h5.h"
+#include "converter/importers/keras_h5_contents.h"
 #include "core/error.h"
 #include "core/tfjs/artifacts.h"
 
@@ -310,6 +311,88 @@ private slots:
         writeUnwrittenWeight(small, {2, 3}, false);
         const auto m = conv::readKerasH5(small);
         QCOMPARE(m.weightGroups[0].weights[0].byteLength, std::uint64_t(24));
+    }
+
+    // A group hard-linked to its parent: the walk used to recurse forever (1.7 GB after 60 s).
+    // Now the cycle is named, and so is an absurdly deep (acyclic) nesting.
+    void groupCycleRefused()
+    {
+        const fs::path p = scratch("cycle.h5");
+        writeOneLayerModel(p, denseLayer(2), {{"kernel:0", {4, 2}}});
+        const hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+        QVERIFY(f >= 0);
+        // model_weights/a/b -> model_weights/a: a group with no weight_names, so it is searched.
+        const hid_t a = H5Gcreate2(f, "/model_weights/a", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        QVERIFY(H5Lcreate_hard(a, ".", a, "b", H5P_DEFAULT, H5P_DEFAULT) >= 0);
+        H5Gclose(a);
+        H5Fclose(f);
+        const auto e = errorOf([&] { conv::readKerasH5(p); });
+        QVERIFY2(e.contains("cycle.h5") && e.contains("'/model_weights/a/b'") && e.contains("cycle"), qPrintable(e));
+
+        const fs::path deep = scratch("deep-groups.h5");
+        writeOneLayerModel(deep, denseLayer(2), {{"kernel:0", {4, 2}}});
+        const hid_t d = H5Fopen(deep.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+        std::string path = "/model_weights";
+        for (int i = 0; i < 80; ++i) {
+            path += "/g";
+            H5Gclose(H5Gcreate2(d, path.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+        }
+        H5Fclose(d);
+        const auto e2 = errorOf([&] { conv::readKerasH5(deep); });
+        QVERIFY2(e2.contains("deep-groups.h5") && e2.contains("nested more than 64 groups"), qPrintable(e2));
+    }
+
+    // libhdf5 crashes on some damaged files; it runs in a child process, so the crash becomes an
+    // error naming the file and this process carries on (and can read the next file).
+    void readerCrashIsAnError()
+    {
+        const fs::path model = kModels / "pair-tfkeras224-mnist-bn-layers-and-graph/keras/tiny_mnist.h5";
+        qputenv("STUDIO_TEST_H5_READER_CRASH", "1");
+        const auto e = errorOf([&] { conv::importModel(model); });
+        qunsetenv("STUDIO_TEST_H5_READER_CRASH");
+        QVERIFY2(e.contains("tiny_mnist.h5") && e.contains("HDF5 library crashed") && e.contains("Aborted")
+                && e.contains("the file is damaged"), qPrintable(e));
+        const auto m = conv::importModel(model);
+        QVERIFY(!m.weightGroups.at(0).weights.empty());
+    }
+
+    // --max-memory: the weights' bytes are checked against the budget while they arrive.
+    void memoryBudget()
+    {
+        const fs::path model = kModels / "pair-tfkeras224-mnist-bn-layers-and-graph/keras/tiny_mnist.h5";
+        conv::ImportOptions small;
+        small.maxMemoryBytes = 4096;
+        const auto e = errorOf([&] { conv::importModel(model, small); });
+        QVERIFY2(e.contains("tiny_mnist.h5") && e.contains("memory budget of 4096 bytes") && e.contains("--max-memory"),
+            qPrintable(e));
+        conv::ImportOptions enough;
+        enough.maxMemoryBytes = 64 << 20;
+        QVERIFY(!conv::importModel(model, enough).weightGroups.at(0).weights.empty());
+    }
+
+    // The parent checks the reader's reply like a file: sizes against the bytes behind them.
+    void replyValidated()
+    {
+        auto stream = [](const std::string& header, std::size_t payload) {
+            std::vector<std::uint8_t> s(conv::kH5StreamMagic, conv::kH5StreamMagic + sizeof conv::kH5StreamMagic - 1);
+            for (int i = 0; i < 8; ++i)
+                s.push_back(static_cast<std::uint8_t>(static_cast<std::uint64_t>(header.size()) >> (8 * i)));
+            s.insert(s.end(), header.begin(), header.end());
+            s.resize(s.size() + payload, 0);
+            return s;
+        };
+        const std::string w = R"({"weights":[{"layer":"d","name":"d/kernel:0","path":"/d","dims":[1048576,1048576],"kind":"float","size":4,"bytes":4398046511104}]})";
+        auto e = errorOf([&] { conv::decodeH5Stream(stream(w, 16), "x.h5"); });
+        QVERIFY2(e.contains("x.h5") && e.contains("runs past the end"), qPrintable(e));
+        const std::string lie = R"({"weights":[{"layer":"d","name":"d/kernel:0","path":"/d","dims":[2,2],"kind":"float","size":4,"bytes":8}]})";
+        e = errorOf([&] { conv::decodeH5Stream(stream(lie, 8), "x.h5"); });
+        QVERIFY2(e.contains("8 bytes for shape [2,2]"), qPrintable(e));
+        const std::string ok = R"({"weights":[{"layer":"d","name":"d/kernel:0","path":"/d","dims":[2,2],"kind":"float","size":4,"bytes":16}]})";
+        QCOMPARE(conv::decodeH5Stream(stream(ok, 16), "x.h5").weights.size(), std::size_t(1));
+        e = errorOf([&] { conv::decodeH5Stream(stream(ok, 20), "x.h5"); });
+        QVERIFY2(e.contains("4 bytes after the last weight"), qPrintable(e));
+        e = errorOf([&] { conv::decodeH5Stream({1, 2, 3}, "x.h5"); });
+        QVERIFY2(e.contains("x.h5") && e.contains("no header"), qPrintable(e));
     }
 
     void unsupportedPair()

@@ -1,0 +1,122 @@
+// tfjs-studio-h5-reader: the only process that lets libhdf5 read a model file.
+//
+// libhdf5 crashes or spins on some damaged files, and we cannot fix it, so the studio and the
+// CLI never call it themselves: they start this program with CPU-time and address-space limits,
+// read the Keras contents stream from its stdout (keras_h5_contents.h) and parse that with their
+// own limits. Errors go to stderr as one JSON object; the exit status says which happened.
+//
+//   tfjs-studio-h5-reader [--cpu-seconds N] [--address-space BYTES] FILE
+#include "converter/importers/keras_h5_extract.h"
+#include "core/error.h"
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <new>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+constexpr int kExitError = 1; // a clear error is on stderr
+constexpr int kExitUsage = 2;
+
+void limit(int resource, rlim_t value)
+{
+    rlimit r{value, value};
+    setrlimit(resource, &r);
+}
+
+void reportError(const std::string& message, const studio::Location& where)
+{
+    nlohmann::json j = {{"error", message}, {"file", where.file}, {"node", where.node}, {"weight", where.weight},
+        {"layer", where.layer}, {"field", where.field}};
+    const std::string text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::fwrite(text.data(), 1, text.size(), stderr);
+    std::fflush(stderr);
+}
+
+bool isPipe(int fd)
+{
+    struct stat st;
+    return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+bool sanitizedBuild()
+{
+#if defined(__SANITIZE_ADDRESS__)
+    return true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    return true;
+#else
+    return false;
+#endif
+#else
+    return false;
+#endif
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    unsigned long long cpuSeconds = 0;
+    unsigned long long addressSpace = 0;
+    const char* file = nullptr;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if ((a == "--cpu-seconds" || a == "--address-space") && i + 1 < argc) {
+            char* end = nullptr;
+            const unsigned long long v = std::strtoull(argv[++i], &end, 10);
+            if (!end || *end) {
+                std::fprintf(stderr, "tfjs-studio-h5-reader: bad value for %s\n", a.c_str());
+                return kExitUsage;
+            }
+            (a == "--cpu-seconds" ? cpuSeconds : addressSpace) = v;
+        } else if (!file && !a.empty() && a[0] != '-') {
+            file = argv[i];
+        } else {
+            std::fprintf(stderr, "usage: tfjs-studio-h5-reader [--cpu-seconds N] [--address-space BYTES] FILE\n");
+            return kExitUsage;
+        }
+    }
+    if (!file) {
+        std::fprintf(stderr, "usage: tfjs-studio-h5-reader [--cpu-seconds N] [--address-space BYTES] FILE\n");
+        return kExitUsage;
+    }
+    // The limits go on before the file is opened. No core files: a crash here is expected on
+    // damaged input and is reported by the parent. AddressSanitizer reserves terabytes of
+    // address space for its shadow memory, so sanitizer builds rely on the parent's reply cap.
+    limit(RLIMIT_CORE, 0);
+    if (isPipe(1) && isPipe(2))
+        limit(RLIMIT_FSIZE, 0); // it writes no files (run by hand, its output may go to one)
+    if (cpuSeconds)
+        limit(RLIMIT_CPU, static_cast<rlim_t>(cpuSeconds));
+    if (addressSpace && !sanitizedBuild())
+        limit(RLIMIT_AS, static_cast<rlim_t>(addressSpace));
+    // Test hook: the studio's tests need a reader that crashes the way libhdf5 does on some
+    // damaged files (SIGSEGV in H5HG_read), on demand.
+    if (const char* crash = std::getenv("STUDIO_TEST_H5_READER_CRASH"); crash && std::strcmp(crash, "1") == 0) {
+        std::fflush(nullptr);
+        std::abort();
+    }
+    try {
+        studio::conv::extractKerasH5(file, stdout);
+        return 0;
+    } catch (const studio::Error& e) {
+        reportError(e.what(), e.where());
+    } catch (const std::bad_alloc&) {
+        reportError(std::filesystem::path(file).filename().string() + ": reading the file needed more memory than the reader's limit of "
+                + std::to_string(addressSpace) + " bytes (damaged file, or raise --max-memory)", {});
+    } catch (const std::exception& e) {
+        reportError(std::filesystem::path(file).filename().string() + ": " + e.what(), {});
+    }
+    return kExitError;
+}

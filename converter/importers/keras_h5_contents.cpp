@@ -1,0 +1,298 @@
+// The Keras .h5 contents stream (child -> parent) and the layers model built from it.
+#include "converter/importers/keras_h5_contents.h"
+
+#include "converter/importers/limits.h"
+#include "core/error.h"
+#include "core/tfjs/json_limits.h"
+#include "core/tfjs/keras_topology.h"
+#include "core/tfjs/quantize.h"
+
+#include <cstring>
+#include <map>
+
+namespace studio::conv {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::ordered_json;
+
+namespace {
+
+const char* kindName(H5ElementKind k)
+{
+    switch (k) {
+    case H5ElementKind::Float: return "float";
+    case H5ElementKind::SignedInt: return "int";
+    case H5ElementKind::UnsignedInt: return "uint";
+    case H5ElementKind::Bool: return "bool";
+    case H5ElementKind::Other: break;
+    }
+    return "other";
+}
+
+H5ElementKind kindFromName(const std::string& s)
+{
+    if (s == "float") return H5ElementKind::Float;
+    if (s == "int") return H5ElementKind::SignedInt;
+    if (s == "uint") return H5ElementKind::UnsignedInt;
+    if (s == "bool") return H5ElementKind::Bool;
+    return H5ElementKind::Other;
+}
+
+// Keras class names that TF.js knows under another name (converter: rename everywhere).
+// Recursion is bounded: the config was parsed with parseJsonLimited's depth limit.
+void renameClasses(Json& j)
+{
+    if (j.is_object()) {
+        for (auto& [key, value] : j.items()) {
+            if (key == "class_name" && value.is_string()) {
+                const auto& s = value.get_ref<const std::string&>();
+                if (s == "BatchNormalizationV1")
+                    value = "BatchNormalization";
+                else if (s == "UnifiedGRU")
+                    value = "GRU";
+                else if (s == "UnifiedLSTM")
+                    value = "LSTM";
+            } else {
+                renameClasses(value);
+            }
+        }
+    } else if (j.is_array()) {
+        for (auto& e : j)
+            renameClasses(e);
+    }
+}
+
+Json parseConfig(const std::string& label, const std::string& attr, const std::string& text)
+{
+    Location where;
+    where.file = label;
+    where.field = "attribute '" + attr + "'";
+    return core::parseJsonLimited(text, where);
+}
+
+// Converts a dataset's elements to what TF.js can load, as the converter narrows them:
+// float64/float16 -> float32, int64/int16/int8/uint8/uint16 -> int32, bool stays bool.
+// float32, int32 and bool keep pointing into the stream buffer.
+void convertElements(const std::string& label, const H5Weight& in, core::Weight& w)
+{
+    const auto widened = checkedMul(in.byteSize / std::max<std::uint32_t>(in.typeSize, 1),
+        in.kind == H5ElementKind::Bool ? 1 : 4);
+    if (!widened || *widened > kMaxDecodedTensorBytes)
+        fail(label, "weight '" + w.name + "' (dataset '" + in.fullPath + "' " + shapeText(in.dims)
+                + ") would take more than " + std::to_string(kMaxDecodedTensorBytes)
+                + " bytes as a TensorFlow.js weight (damaged file?)");
+    const auto count = static_cast<std::size_t>(in.byteSize / std::max<std::uint32_t>(in.typeSize, 1));
+    const std::uint8_t* raw = in.source->bytes().data() + in.offset;
+    auto keep = [&](core::DType dtype) {
+        w.dtype = dtype;
+        w.source = in.source;
+        w.offset = in.offset;
+        w.byteLength = in.byteSize;
+    };
+    auto at = [raw](std::size_t i, auto zero) {
+        decltype(zero) v;
+        std::memcpy(&v, raw + i * sizeof v, sizeof v);
+        return v;
+    };
+    auto convert = [&](core::DType dtype, auto read) {
+        std::vector<std::uint8_t> out(count * 4);
+        for (std::size_t i = 0; i < count; ++i) {
+            const auto v = read(i);
+            static_assert(sizeof v == 4);
+            std::memcpy(out.data() + 4 * i, &v, 4);
+        }
+        w.dtype = dtype;
+        w.byteLength = out.size();
+        w.offset = 0;
+        w.source = std::make_shared<core::MemorySource>(std::move(out));
+    };
+    auto toFloat = [&](auto read) { convert(core::DType::Float32, [&](std::size_t i) { return static_cast<float>(read(i)); }); };
+    auto toInt32 = [&](auto read) { convert(core::DType::Int32, [&](std::size_t i) { return static_cast<std::int32_t>(read(i)); }); };
+    const auto size = in.typeSize;
+    switch (in.kind) {
+    case H5ElementKind::Float:
+        if (size == 4)
+            return keep(core::DType::Float32);
+        if (size == 8)
+            return toFloat([&](std::size_t i) { return at(i, 0.0); });
+        if (size == 2)
+            return toFloat([&](std::size_t i) { return core::halfToFloat(at(i, std::uint16_t{})); });
+        break;
+    case H5ElementKind::SignedInt:
+        if (size == 4)
+            return keep(core::DType::Int32);
+        if (size == 8)
+            return toInt32([&](std::size_t i) { return at(i, std::int64_t{}); });
+        if (size == 2)
+            return toInt32([&](std::size_t i) { return at(i, std::int16_t{}); });
+        if (size == 1)
+            return toInt32([&](std::size_t i) { return at(i, std::int8_t{}); });
+        break;
+    case H5ElementKind::UnsignedInt:
+        if (size == 8)
+            return toInt32([&](std::size_t i) { return at(i, std::uint64_t{}); });
+        if (size == 4)
+            return toInt32([&](std::size_t i) { return at(i, std::uint32_t{}); });
+        if (size == 2)
+            return toInt32([&](std::size_t i) { return at(i, std::uint16_t{}); });
+        if (size == 1)
+            return toInt32([&](std::size_t i) { return at(i, std::uint8_t{}); });
+        break;
+    case H5ElementKind::Bool:
+        if (size == 1)
+            return keep(core::DType::Bool);
+        break;
+    case H5ElementKind::Other:
+        break;
+    }
+    fail(label, "weight '" + w.name + "': element type (" + std::string(kindName(in.kind)) + ", " + std::to_string(size)
+            + " bytes) is not supported by TensorFlow.js");
+}
+
+} // namespace
+
+std::string encodeH5Header(const KerasH5Contents& c)
+{
+    Json h = Json::object();
+    auto opt = [&](const char* key, const std::optional<std::string>& v) {
+        h[key] = v ? Json(*v) : Json(nullptr);
+    };
+    opt("keras_version", c.kerasVersion);
+    opt("backend", c.backend);
+    opt("model_config", c.modelConfig);
+    opt("training_config", c.trainingConfig);
+    h["weights_only"] = c.weightsOnly;
+    Json weights = Json::array();
+    for (const auto& w : c.weights)
+        weights.push_back({{"layer", w.layer}, {"name", w.listedName}, {"path", w.fullPath}, {"dims", w.dims},
+            {"kind", kindName(w.kind)}, {"size", w.typeSize}, {"bytes", w.byteSize}});
+    h["weights"] = std::move(weights);
+    // Strings from the file may hold invalid UTF-8; keep their bytes as they are.
+    return h.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+KerasH5Contents decodeH5Stream(std::vector<std::uint8_t> stream, const std::string& label)
+{
+    // What the child sent is checked as strictly as a file: it comes from a process that read
+    // a stranger's file with a library that can be made to misbehave.
+    auto bad = [&](const std::string& what) -> void {
+        fail(label, "the HDF5 reader sent an invalid reply (" + what + ")");
+    };
+    const std::size_t magic = sizeof kH5StreamMagic - 1;
+    if (stream.size() < magic + 8 || std::memcmp(stream.data(), kH5StreamMagic, magic) != 0)
+        bad("no header");
+    std::uint64_t headerSize = 0;
+    for (int i = 7; i >= 0; --i)
+        headerSize = (headerSize << 8) | stream[magic + static_cast<std::size_t>(i)];
+    const std::uint64_t start = magic + 8;
+    if (headerSize > stream.size() - start)
+        bad("header of " + std::to_string(headerSize) + " bytes in a reply of " + std::to_string(stream.size()));
+    const std::string_view text(reinterpret_cast<const char*>(stream.data() + start), headerSize);
+    const Json h = core::parseJsonLimited(text, label + " (HDF5 reader reply)");
+    if (!h.is_object() || !h.contains("weights") || !h["weights"].is_array())
+        bad("header without a weight list");
+    KerasH5Contents c;
+    auto opt = [&](const char* key) -> std::optional<std::string> {
+        if (!h.contains(key) || h[key].is_null())
+            return std::nullopt;
+        if (!h[key].is_string())
+            bad(std::string(key) + " is not a string");
+        return h[key].get<std::string>();
+    };
+    c.kerasVersion = opt("keras_version");
+    c.backend = opt("backend");
+    c.modelConfig = opt("model_config");
+    c.trainingConfig = opt("training_config");
+    c.weightsOnly = h.value("weights_only", false);
+    auto source = std::make_shared<core::MemorySource>(std::move(stream));
+    const std::uint64_t total = source->size();
+    std::uint64_t offset = start + headerSize;
+    for (const auto& e : h["weights"]) {
+        H5Weight w;
+        if (!e.is_object() || !e.contains("dims") || !e["dims"].is_array() || !e.contains("bytes")
+            || !e["bytes"].is_number_unsigned() || !e.contains("size") || !e["size"].is_number_unsigned())
+            bad("malformed weight entry");
+        w.layer = e.value("layer", "");
+        w.listedName = e.value("name", "");
+        w.fullPath = e.value("path", "");
+        for (const auto& d : e["dims"]) {
+            if (!d.is_number_integer() || d.get<std::int64_t>() < 0)
+                bad("weight '" + w.listedName + "' has a bad dimension");
+            w.dims.push_back(d.get<std::int64_t>());
+        }
+        w.kind = kindFromName(e.value("kind", ""));
+        w.typeSize = e["size"].get<std::uint32_t>();
+        w.byteSize = e["bytes"].get<std::uint64_t>();
+        const auto count = checkedElementCount(w.dims);
+        const auto expected = count ? checkedMul(*count, w.typeSize) : std::nullopt;
+        if (!expected || *expected != w.byteSize)
+            bad("weight '" + w.listedName + "': " + std::to_string(w.byteSize) + " bytes for shape " + shapeText(w.dims));
+        if (w.byteSize > total - offset)
+            bad("weight '" + w.listedName + "' runs past the end of the reply");
+        w.source = source;
+        w.offset = offset;
+        offset += w.byteSize;
+        c.weights.push_back(std::move(w));
+    }
+    if (offset != total)
+        bad(std::to_string(total - offset) + " bytes after the last weight");
+    return c;
+}
+
+core::Model buildKerasModel(const KerasH5Contents& c, const fs::path& path)
+{
+    const std::string label = path.filename().string();
+    core::Model m;
+    m.sourcePath = path.string();
+    m.kind = core::ModelKind::LayersModel;
+    m.meta.format = "keras";
+    if (c.kerasVersion)
+        m.meta.generatedBy = "keras v" + *c.kerasVersion;
+    else
+        m.meta.generatedByNull = true;
+
+    auto& group = m.weightGroups.emplace_back();
+    for (const auto& in : c.weights) {
+        core::Weight w;
+        w.name = in.listedName;
+        if (w.name.size() > 2 && w.name.compare(w.name.size() - 2, 2, ":0") == 0)
+            w.name.resize(w.name.size() - 2);
+        w.shape = in.dims;
+        w.layer = in.layer;
+        convertElements(label, in, w);
+        group.weights.push_back(std::move(w));
+    }
+    if (c.weightsOnly) {
+        m.kind = core::ModelKind::WeightsOnly;
+        m.meta.modelTopology = nullptr;
+        return m;
+    }
+    if (!c.modelConfig)
+        fail(label, "has no model_config attribute and no layer_names: not a Keras model file");
+    Json topology = Json::object();
+    if (c.kerasVersion)
+        topology["keras_version"] = *c.kerasVersion;
+    if (c.backend)
+        topology["backend"] = *c.backend;
+    topology["model_config"] = parseConfig(label, "model_config", *c.modelConfig);
+    if (c.trainingConfig)
+        topology["training_config"] = parseConfig(label, "training_config", *c.trainingConfig);
+    renameClasses(topology);
+    m.meta.modelTopology = topology;
+    auto view = core::kerasLayerView(topology, label);
+    m.layers = std::move(view.layers);
+    m.inputs = std::move(view.inputs);
+    m.outputs = std::move(view.outputs);
+    // A weight's group is its layer's name (for top-level layers; a nested model's group
+    // holds its layers' weights, which are not matched here).
+    std::map<std::string, const core::Layer*> topLevel;
+    for (const auto& layer : m.layers)
+        if (layer.path == layer.name)
+            topLevel.emplace(layer.name, &layer);
+    for (const auto& w : group.weights)
+        if (const auto it = topLevel.find(w.layer); it != topLevel.end())
+            core::checkKernelShape(*it->second, w.name, w.shape, label);
+    return m;
+}
+
+} // namespace studio::conv
