@@ -11,6 +11,7 @@
 #include "ui/panels/convert_panel.h"
 #include "ui/panels/log_panel.h"
 #include "ui/panels/node_panel.h"
+#include "tests/support/damaged_files.h"
 
 #include <QChart>
 #include <QChartView>
@@ -430,6 +431,35 @@ private slots:
         QVERIFY(!w.isLoading());
         QCOMPARE(w.modelPath(), kSample);
         QCOMPARE(nodeTable(w)->model()->rowCount(), kSampleNodes);
+    }
+
+    // libhdf5 crashes on some damaged files (this one: SIGSEGV inside the library). It runs in
+    // the reader child process, so the crash is an error message here: the studio stays up and
+    // the open model stays open.
+    void importerCrashKeepsThePreviousModel()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const auto crasher = studio::test::writeHdf5Crasher(dir.path().toStdString(), STUDIO_MODELS_DIR);
+        QVERIFY2(!crasher.empty(), "hyper.h5 in ../shared/models is missing or changed");
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openModel(kSample));
+        QSignalSpy errors(&w, &MainWindow::errorReported);
+        QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+        w.openModelAsync(QString::fromStdString(crasher.string()));
+        QVERIFY(errors.wait(30000));
+        QCOMPARE(errors.count(), 1);
+        const QString detail = errors.first().at(1).toString();
+        QVERIFY2(detail.contains(QStringLiteral("crashes-libhdf5.h5")) && detail.contains(QStringLiteral("HDF5 library crashed"))
+                && detail.contains(QStringLiteral("the file is damaged")), qPrintable(detail));
+        QCOMPARE(loaded.count(), 0);
+        QVERIFY(!w.isLoading());
+        QCOMPARE(w.modelPath(), kSample);
+        QCOMPARE(nodeTable(w)->model()->rowCount(), kSampleNodes);
+        // The studio goes on opening files, .h5 included.
+        QVERIFY(w.openModel(kKerasH5));
+        QCOMPARE(w.modelPath(), kKerasH5);
     }
 
     // openModel while a worker still reads an older request: the blocking open wins, and the
