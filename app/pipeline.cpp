@@ -31,17 +31,21 @@ fs::path bundledSampleModel()
     return candidates[2];
 }
 
-int runPipeline(const fs::path& modelPath, const fs::path& outDir, std::ostream& out, std::ostream& err)
+int runPipeline(const fs::path& modelPath, const fs::path& outDir, std::ostream& out, std::ostream& err,
+    std::uint64_t maxMemoryBytes)
 {
     try {
         out << "== inspect ==\n";
-        const core::Model model = conv::importModel(modelPath);
+        conv::ImportOptions io;
+        io.maxMemoryBytes = maxMemoryBytes;
+        const core::Model model = conv::importModel(modelPath, io);
         out << conv::toText(conv::inspect(model));
 
         out << "\n== convert (uint8 quantization, default 4 MiB shards) ==\n";
         conv::ConvertOptions options;
         options.inputPath = modelPath.string();
         options.outputPath = outDir.string();
+        options.maxMemoryBytes = maxMemoryBytes;
         options.quantization.add(core::DType::UInt8, {});
         const auto result = conv::convert(options);
         std::uint64_t sourceBytes = 0;
@@ -52,13 +56,14 @@ int runPipeline(const fs::path& modelPath, const fs::path& outDir, std::ostream&
             << " shard file(s); " << result.written.quantizedWeights << " weights quantized\n";
         out << "weight bytes: " << sourceBytes << " -> " << result.written.weightBytes << " ("
             << (sourceBytes ? 100 * result.written.weightBytes / sourceBytes : 0) << "%)\n";
-        const auto converted = conv::importModel(result.written.modelJson);
+        const auto converted = conv::importModel(result.written.modelJson, io);
         out << "re-read: " << converted.weightCount() << " weights, format " << converted.meta.format << "\n";
 
         rt::BenchmarkOptions bo;
         bo.warmupRuns = 3;
         bo.timedRuns = 20;
         bo.profileRuns = 3;
+        bo.compile.maxMemoryBytes = maxMemoryBytes;
         const auto& registry = rt::BackendRegistry::instance();
         out << "\n== benchmark: inference on the '" << registry.defaultName() << "' backend ==\n";
         const auto t0 = std::chrono::steady_clock::now();

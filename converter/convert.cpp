@@ -155,6 +155,7 @@ ConvertResult convert(const ConvertOptions& o, const ConvertHooks& hooks)
     io.signatureName = o.signatureName;
     io.outputNodeNames = o.outputNodeNames;
     io.cancel = hooks.cancel;
+    io.maxMemoryBytes = o.maxMemoryBytes;
     core::Model model = importModel(o.inputPath, io);
     if (model.kind == core::ModelKind::WeightsOnly) {
         // The reference converter writes a weights-only HDF5 file with a null topology; a bare

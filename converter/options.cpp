@@ -161,6 +161,7 @@ Converts a model to the TensorFlow.js format, with tensorflowjs_converter's flag
   --use_structured_outputs_names=BOOL
   --experiments=BOOL
   --metadata=KEY:FILE,...   JSON files stored in userDefinedMetadata
+  --max-memory=SIZE         tfjs-studio: the model's memory budget (512M, 4G; default: half the RAM)
 Patterns are shell wildcards on weight names ('*' also matches '/').
 Boolean flags: alone = true, or followed by true/false (yes/no, 1/0).
 )" + supported + ".\n";

@@ -16,6 +16,7 @@ struct ConvertOptions {
     std::string inputFormat;  // empty: detect from the input
     std::string outputFormat; // empty: inferred as the reference converter does
     std::uint64_t shardSize = 4194304;
+    std::uint64_t maxMemoryBytes = 0; // --max-memory (a tfjs-studio option, not the reference converter's); 0: default
     bool shardSizeGiven = false;
     core::QuantizationPlan quantization;
     std::optional<int> quantizationBytes; // deprecated --quantization_bytes

@@ -44,6 +44,10 @@ struct CompileOptions {
     // Concrete shapes for placeholders with unknown dimensions, by placeholder name.
     std::map<std::string, std::vector<std::int64_t>> inputShapes;
     std::optional<int> device; // backend-specific device index (--device N)
+    // --max-memory: no single tensor of the model (an input, a constant, an intermediate value)
+    // may need more bytes; checked against the statically inferred shapes before any run.
+    // 0: core::defaultMemoryBudget().
+    std::uint64_t maxMemoryBytes = 0;
     CancelToken cancel;
 };
 

@@ -45,7 +45,7 @@ BenchmarkResult benchmark(const core::Model& graph, const BenchmarkOptions& o)
     };
 
     o.cancel.check();
-    const auto inputs = makeInputs(graph, o.seed, o.dim);
+    const auto inputs = makeInputs(graph, o.seed, o.dim, o.compile.maxMemoryBytes);
     auto& registry = BackendRegistry::instance();
     const Backend& backend = registry.get(o.backend.empty() ? registry.defaultName() : o.backend);
     CompileOptions compileOptions = o.compile;

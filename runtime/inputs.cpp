@@ -2,6 +2,7 @@
 #include "runtime/inputs.h"
 
 #include "core/error.h"
+#include "core/io/memory_budget.h"
 
 #include <cmath>
 #include <limits>
@@ -30,7 +31,7 @@ private:
 
 // The most bytes all generated inputs may take together. Shapes come from the model file: a
 // Placeholder of 100000x100000 would otherwise make a benchmark allocate 40 GB before it starts.
-constexpr std::uint64_t kMaxInputBytes = std::uint64_t{1} << 30;
+constexpr std::uint64_t kDefaultMaxInputBytes = std::uint64_t{1} << 30;
 
 // The product of the dimensions, or nullopt when it does not fit in 64 bits.
 std::optional<std::uint64_t> checkedElementCount(const std::vector<std::int64_t>& dims)
@@ -57,8 +58,10 @@ std::string shapeText(const std::vector<std::int64_t>& dims)
 
 } // namespace
 
-std::map<std::string, Tensor> makeInputs(const core::Model& model, std::uint32_t seed, std::int64_t dim)
+std::map<std::string, Tensor> makeInputs(const core::Model& model, std::uint32_t seed, std::int64_t dim,
+    std::uint64_t maxBytes)
 {
+    const std::uint64_t kMaxInputBytes = maxBytes ? maxBytes : kDefaultMaxInputBytes;
     // Every shape is sized first, so that a model whose inputs are too big together is refused
     // before any of them is allocated.
     std::vector<std::vector<std::int64_t>> shapes;
@@ -81,7 +84,7 @@ std::map<std::string, Tensor> makeInputs(const core::Model& model, std::uint32_t
             fail(where, "shape " + shapeText(shape) + " has "
                     + (elements ? std::to_string(*elements) : std::string("more than 2^64")) + " elements; generated inputs"
                     + (totalBytes ? " (with the inputs before it)" : "") + " may take at most "
-                    + std::to_string(kMaxInputBytes >> 20) + " MiB");
+                    + core::byteSizeText(kMaxInputBytes) + (maxBytes ? " (the memory budget, --max-memory)" : ""));
         totalBytes += *elements * 4;
         shapes.push_back(std::move(shape));
     }

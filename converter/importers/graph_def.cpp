@@ -5,6 +5,7 @@
 
 #include "converter/importers/limits.h"
 #include "core/error.h"
+#include "core/io/memory_budget.h"
 #include "core/tfjs/artifacts.h"
 #include "core/tfjs/graph_json.h"
 #include "core/tfjs/quantize.h"
@@ -93,16 +94,20 @@ auto splat(const List& list, std::int64_t k) -> decltype(list.Get(0))
 // What the Consts of one file may decode to in all. A typed value list widens at most 4x (a
 // 1-byte varint in int_val becomes an int32), so a real file decodes to at most four times its
 // size plus splat fills; kMaxDecodedTensorBytes is the allowance for those fills.
+// The memory budget (--max-memory) caps that further.
 struct DecodeBudget {
     std::uint64_t left = 0;
+    bool memoryBudget = false; // the memory budget is the tighter limit
 };
 
-DecodeBudget decodeBudgetFor(const fs::path& path)
+DecodeBudget decodeBudgetFor(const fs::path& path, std::uint64_t maxMemoryBytes)
 {
     std::error_code ec;
     const auto size = fs::file_size(path, ec);
     const auto fromFile = ec ? std::optional<std::uint64_t>(0) : checkedMul(size, 4);
-    return {checkedAdd(fromFile.value_or(0), kMaxDecodedTensorBytes).value_or(kMaxDecodedTensorBytes)};
+    const auto left = checkedAdd(fromFile.value_or(0), kMaxDecodedTensorBytes).value_or(kMaxDecodedTensorBytes);
+    const auto memory = core::memoryBudgetOr(maxMemoryBytes);
+    return {std::min(left, memory), memory < left};
 }
 
 // The bytes a Const decodes to, refused over the limits before anything is allocated.
@@ -133,6 +138,9 @@ std::uint64_t checkDecodedBytes(const tensorflow::TensorProto& t, std::uint64_t 
     if (*bytes > kMaxDecodedTensorBytes)
         fail(where, declared + " decodes to " + std::to_string(*bytes) + " bytes, over the limit of "
                 + std::to_string(kMaxDecodedTensorBytes) + " bytes for one tensor (damaged file?)");
+    if (*bytes > budget.left && budget.memoryBudget)
+        fail(where, declared + " decodes to " + std::to_string(*bytes) + " bytes; with the constants before it "
+                + "that is over the memory budget (raise it with --max-memory if the file is trusted)");
     if (*bytes > budget.left)
         fail(where, declared + " decodes to " + std::to_string(*bytes) + " bytes; with the constants before it "
                 + "that is more than this file can hold (damaged file?)");
@@ -385,7 +393,7 @@ std::vector<core::TensorSpec> sinkOutputs(const core::Graph& graph)
 
 } // namespace
 
-core::Model readFrozenGraphDef(const fs::path& path)
+core::Model readFrozenGraphDef(const fs::path& path, std::uint64_t maxMemoryBytes)
 {
     const std::string label = path.filename().string();
     tensorflow::GraphDef graph = parseGraphDef(path);
@@ -394,7 +402,7 @@ core::Model readFrozenGraphDef(const fs::path& path)
     m.kind = core::ModelKind::GraphModel;
     m.meta.format = "tf_frozen_model";
     auto& group = m.weightGroups.emplace_back();
-    DecodeBudget budget = decodeBudgetFor(path);
+    DecodeBudget budget = decodeBudgetFor(path, maxMemoryBytes);
     for (auto& node : *graph.mutable_node()) {
         if (node.op() != "Const")
             continue;

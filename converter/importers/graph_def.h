@@ -4,6 +4,7 @@
 
 #include "core/ir/model.h"
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -11,7 +12,8 @@ namespace studio::conv {
 
 // A frozen GraphDef: every Const's value becomes a weight (one group, node order), as the
 // converter writes graph-model weights; the values are cleared from the node attributes.
-core::Model readFrozenGraphDef(const std::filesystem::path& path);
+// maxMemoryBytes: --max-memory, what all constants may decode to (0: the default budget).
+core::Model readFrozenGraphDef(const std::filesystem::path& path, std::uint64_t maxMemoryBytes = 0);
 
 // The pre-1.0 TF.js layout: the graph from tensorflowjs_model.pb, the weights from the bare
 // weights_manifest.json beside it. `path` is the folder or either file.

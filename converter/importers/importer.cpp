@@ -118,7 +118,7 @@ public:
     core::Model read(const fs::path& path, const ImportOptions& options) const override
     {
         options.cancel.check();
-        return readFrozenGraphDef(path);
+        return readFrozenGraphDef(path, options.maxMemoryBytes);
     }
 };
 

@@ -3,6 +3,7 @@
 #include "runtime/reference/reference_executor.h"
 
 #include "core/error.h"
+#include "core/io/memory_budget.h"
 #include "core/ops/shape_inference.h"
 #include "core/tfjs/decode.h"
 #include "runtime/reference/kernels.h"
@@ -11,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <limits>
 #include <set>
 
 namespace studio::rt {
@@ -132,12 +134,34 @@ ReferenceSession::ReferenceSession(const core::Model& model, const CompileOption
     for (const auto& [name, dims] : options.inputShapes)
         inferOptions.inputShapes[name] = core::Shape{dims, false};
     const auto inferred = core::inferShapes(model, inferOptions);
+    const std::uint64_t budget = core::memoryBudgetOr(options.maxMemoryBytes);
     m_expected.resize(m_nodes.size());
     for (std::size_t k = 0; k < m_nodes.size(); ++k)
         for (const auto& t : inferred.outputs[k]) {
             const bool known = !t.shape.unknownRank
                 && std::all_of(t.shape.dims.begin(), t.shape.dims.end(), [](std::int64_t d) { return d >= 0; });
             m_expected[k].push_back(known ? std::optional(t.shape.dims) : std::nullopt);
+            // A shape that came from the file (a batch dimension of 100000) must not make a run
+            // allocate what the machine cannot hold: refused now, naming the node.
+            if (known) {
+                std::uint64_t bytes = 4; // every value type we compute in takes at most 4 bytes
+                bool overflow = false;
+                for (const auto d : t.shape.dims) {
+                    if (d != 0 && bytes > std::numeric_limits<std::uint64_t>::max() / static_cast<std::uint64_t>(d))
+                        overflow = true;
+                    else
+                        bytes *= static_cast<std::uint64_t>(d);
+                }
+                if (overflow || bytes > budget) {
+                    std::string shape;
+                    for (const auto d : t.shape.dims)
+                        shape += (shape.empty() ? "" : ",") + std::to_string(d);
+                    fail(Location::atNode(model.sourcePath, m_nodes[k].name),
+                        "its output of shape [" + shape + "] needs " + (overflow ? std::string("more than 2^64") : std::to_string(bytes))
+                            + " bytes, over the memory budget of " + core::byteSizeText(budget)
+                            + " (raise it with --max-memory if the model is trusted)");
+                }
+            }
         }
     for (const auto k : index.topologicalOrder(needed, model.sourcePath)) {
         const auto& n = m_nodes[k];

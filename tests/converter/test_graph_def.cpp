@@ -246,6 +246,35 @@ private slots:
         QVERIFY2(e.contains("node 'c'") && e.contains("[16777216]") && e.contains("16844324864 bytes"), qPrintable(e));
     }
 
+    // --max-memory: a splat constant of 2^28 floats (1 GiB) in a 20-byte message is within what
+    // one tensor may be, but not within a 64 MiB budget; refused before the allocation.
+    void memoryBudgetForConstants()
+    {
+        const auto splat = oneConst("splat.pb", [](tensorflow::TensorProto& t) {
+            t.set_dtype(tensorflow::DT_FLOAT);
+            t.mutable_tensor_shape()->add_dim()->set_size(std::int64_t{1} << 28);
+            t.add_float_val(1.0f);
+        });
+        QVERIFY(fs::file_size(splat) < 64);
+        try {
+            conv::readFrozenGraphDef(splat, std::uint64_t{64} << 20);
+            QFAIL("a constant over the memory budget was accepted");
+        } catch (const Error& e) {
+            const QString m = QString::fromUtf8(e.what());
+            QVERIFY2(m.contains("splat.pb") && m.contains("node 'c'") && m.contains("[268435456]")
+                    && m.contains("1073741824 bytes") && m.contains("--max-memory"), e.what());
+        }
+        // Through the importer interface, as the CLI passes it.
+        conv::ImportOptions o;
+        o.maxMemoryBytes = std::uint64_t{64} << 20;
+        try {
+            conv::importModel(splat, o);
+            QFAIL("importModel ignored the memory budget");
+        } catch (const Error& e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains("--max-memory"), e.what());
+        }
+    }
+
     void badProtobuf()
     {
         const fs::path p = scratch("broken.pb");

@@ -171,7 +171,10 @@ private slots:
         };
         QString e = errorOf([&] { rt::makeInputs(withInput("images", {100000, 100000})); });
         QVERIFY2(e.startsWith("input 'images': shape [100000,100000] has 10000000000 elements")
-                && e.contains("1024 MiB"), qPrintable(e));
+                && e.contains("1.00 GiB"), qPrintable(e));
+        // --max-memory sets the limit instead.
+        e = errorOf([&] { rt::makeInputs(withInput("small", {2, 3}), 1234, 1, 16); });
+        QVERIFY2(e.contains("input 'small'") && e.contains("16 B (the memory budget, --max-memory)"), qPrintable(e));
         const std::int64_t big = std::int64_t{1} << 40;
         e = errorOf([&] { rt::makeInputs(withInput("x", {big, big, big})); });
         QVERIFY2(e.contains("[1099511627776,1099511627776,1099511627776] has more than 2^64 elements"), qPrintable(e));

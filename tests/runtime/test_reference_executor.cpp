@@ -422,6 +422,34 @@ private slots:
             QVERIFY2(QString(e.what()).contains("does not implement: Erfinv"), e.what());
         }
     }
+    // --max-memory: a tensor whose inferred shape needs more than the budget is refused at load,
+    // naming the node, before any run allocates it.
+    void memoryBudgetPerTensor()
+    {
+        core::Model m;
+        m.kind = core::ModelKind::GraphModel;
+        m.sourcePath = "toy.json";
+        auto in = node("Placeholder", {{"dtype", core::AttrValue::ofType(1)}}); // DT_FLOAT
+        in.name = "x";
+        auto op = node("Relu");
+        op.name = "y";
+        op.inputs = {"x"};
+        m.graph.nodes = {in, op};
+        m.outputs = {{"y", "y:0", std::nullopt, std::nullopt}};
+        rt::CompileOptions o;
+        o.maxMemoryBytes = 1024;
+        o.inputShapes["x"] = {1, 200}; // 800 bytes: fits
+        QVERIFY(rt::compile(m, "reference", o) != nullptr);
+        o.inputShapes["x"] = {1, 300}; // 1200 bytes
+        try {
+            (void)rt::compile(m, "reference", o);
+            QFAIL("a tensor over the budget was accepted");
+        } catch (const Error& e) {
+            QVERIFY2(QString(e.what()).contains("toy.json: node 'x'") && QString(e.what()).contains("[1,300] needs 1200 bytes")
+                    && QString(e.what()).contains("--max-memory"), e.what());
+        }
+    }
+
     // Kernels with several outputs, read by other nodes and by the model's outputs ("s:1").
     void multiOutputKernels()
     {
