@@ -1,379 +1,779 @@
-// Keras layer semantics (TF.js layers) expressed as TensorFlow ops, one layer at a time.
-#include "converter/passes/lower_layers.h"
+// Keras layer semantics (TF.js layers) expressed as TensorFlow ops, one layer at a time: the
+// driver, the helpers every family uses, and the core layers (dense, activations, reshapes,
+// merges, normalization, embedding). Convolutions live in lower_layers_conv.cpp, recurrent
+// layers and wrappers in lower_layers_rnn.cpp.
+#include "converter/passes/lower_layers_impl.h"
 
-#include "core/error.h"
-#include "core/ops/shape_inference.h"
 #include "core/tfjs/decode.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <map>
 
 namespace studio::conv {
 
-using Json = nlohmann::ordered_json;
 using core::AttrValue;
+
+namespace lowering {
 
 namespace {
 
-using Dims = std::vector<std::int64_t>; // a weight's shape
-
-AttrValue ints(std::vector<std::int64_t> v)
+std::string dimsText(const Dims& d)
 {
-    AttrValue a;
-    a.kind = AttrValue::Kind::List;
-    a.list.i = std::move(v);
-    return a;
+    std::string s = "[";
+    for (std::size_t k = 0; k < d.size(); ++k)
+        s += (k ? ", " : "") + (d[k] < 0 ? std::string("?") : std::to_string(d[k]));
+    return s + "]";
 }
 
-AttrValue typeAttr(int tf)
+// Layers that compute nothing at inference.
+bool isIdentityLayer(const std::string& cls)
 {
-    return AttrValue::ofType(tf);
+    static const std::set<std::string> kIdentity{"Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+        "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization"};
+    return kIdentity.count(cls) > 0;
 }
-
-std::pair<std::int64_t, std::int64_t> pair(const Json& v, const std::string& where)
-{
-    if (v.is_number_integer())
-        return {v.get<std::int64_t>(), v.get<std::int64_t>()};
-    if (v.is_array() && v.size() == 2 && v[0].is_number() && v[1].is_number())
-        return {v[0].get<std::int64_t>(), v[1].get<std::int64_t>()};
-    fail(where, "expected a number or a pair of numbers, got " + v.dump());
-}
-
-class Lowering {
-public:
-    explicit Lowering(const core::Model& src) : m_src(src)
-    {
-        for (const auto& g : src.weightGroups)
-            for (const auto& w : g.weights)
-                m_weights[w.name] = &w;
-        m_out.kind = core::ModelKind::GraphModel;
-        m_out.sourcePath = src.sourcePath;
-        m_out.meta.format = "lowered " + src.meta.format;
-        m_out.weightGroups.emplace_back();
-    }
-
-    core::Model run()
-    {
-        if (m_src.kind != core::ModelKind::LayersModel || m_src.layers.empty())
-            fail(m_src.sourcePath, "not a layers model with a topology");
-        for (const auto& layer : m_src.layers) {
-            if (layer.path != layer.name)
-                fail(m_src.sourcePath, "layer '" + layer.path + "': nested models are not lowered yet");
-            try {
-                lower(layer);
-            } catch (const nlohmann::json::exception& e) {
-                fail(where(layer), std::string("unexpected config: ") + e.what());
-            }
-            inferTypes(layer);
-        }
-        for (const auto& spec : m_src.outputs) {
-            const auto it = m_tensor.find(spec.name);
-            if (it == m_tensor.end())
-                fail(m_src.sourcePath, "output layer '" + spec.name + "' was not lowered");
-            core::TensorSpec out = spec;
-            out.name = it->second + ":0";
-            const auto& type = typeOf(it->second);
-            out.tfDtype = core::tfDataTypeOf(type.dtype.value_or(core::DType::Float32));
-            out.shape = type.shape;
-            m_out.outputs.push_back(out);
-        }
-        return std::move(m_out);
-    }
-
-private:
-    std::string where(const core::Layer& l) const
-    {
-        return m_src.sourcePath + ": layer '" + l.name + "' (" + l.className + ")";
-    }
-
-    const core::Weight& weight(const core::Layer& l, const std::string& var)
-    {
-        const auto it = m_weights.find(l.name + "/" + var);
-        if (it == m_weights.end())
-            fail(where(l), "weight '" + l.name + "/" + var + "' is missing from the manifest");
-        return *it->second;
-    }
-
-    // A Const node for an existing weight (same bytes, same source).
-    std::string constFor(const core::Weight& w)
-    {
-        if (auto it = m_constOf.find(w.name); it != m_constOf.end())
-            return it->second;
-        core::Weight copy = w;
-        addConst(copy);
-        m_constOf[w.name] = w.name;
-        return w.name;
-    }
-
-    template <typename T>
-    std::string valuesConst(const std::string& name, core::DType dtype, Dims shape, const std::vector<T>& values)
-    {
-        core::Weight w;
-        w.name = name;
-        w.dtype = dtype;
-        w.shape = std::move(shape);
-        std::vector<std::uint8_t> bytes(values.size() * sizeof(T));
-        std::memcpy(bytes.data(), values.data(), bytes.size());
-        w.byteLength = bytes.size();
-        w.source = std::make_shared<core::MemorySource>(std::move(bytes));
-        addConst(w);
-        return name;
-    }
-    std::string floatConst(const std::string& name, Dims shape, const std::vector<float>& values)
-    {
-        return valuesConst(name, core::DType::Float32, std::move(shape), values);
-    }
-    std::string intConst(const std::string& name, Dims shape, const std::vector<std::int32_t>& values)
-    {
-        return valuesConst(name, core::DType::Int32, std::move(shape), values);
-    }
-
-    void addConst(core::Weight w)
-    {
-        core::Node n;
-        n.name = w.name;
-        n.op = "Const";
-        core::AttrValue value;
-        value.kind = AttrValue::Kind::Tensor;
-        value.tensor.dtype = core::tfDataTypeOf(w.dtype);
-        value.tensor.hasShape = true;
-        value.tensor.shape.dims = w.shape;
-        n.attrs.emplace_back("value", value);
-        n.attrs.emplace_back("dtype", typeAttr(core::tfDataTypeOf(w.dtype)));
-        m_out.graph.nodes.push_back(n);
-        m_out.weightGroups[0].weights.push_back(std::move(w));
-    }
-
-    std::string node(const std::string& name, const std::string& op, std::vector<std::string> inputs, core::AttrMap attrs = {})
-    {
-        core::Node n;
-        n.name = name;
-        n.op = op;
-        n.inputs = std::move(inputs);
-        n.attrs = std::move(attrs);
-        n.attrs.emplace_back("T", typeAttr(1));
-        m_out.graph.nodes.push_back(n);
-        return name;
-    }
-
-    // Appends the Keras activation as ops; returns the tensor that carries the result.
-    std::string activation(const core::Layer& l, const std::string& x, const std::string& name)
-    {
-        const std::string a = l.config.value("activation", std::string("linear"));
-        static const std::map<std::string, std::string> kOps{
-            {"relu", "Relu"}, {"relu6", "Relu6"}, {"sigmoid", "Sigmoid"}, {"tanh", "Tanh"}, {"softmax", "Softmax"}};
-        if (a == "linear")
-            return x;
-        const auto it = kOps.find(a);
-        if (it == kOps.end())
-            fail(where(l), "activation '" + a + "' is not lowered yet");
-        return node(l.name + "/" + name, it->second, {x});
-    }
-
-    const std::string& input(const core::Layer& l, std::size_t k = 0)
-    {
-        if (l.inboundLayers.size() <= k)
-            fail(where(l), "has no input " + std::to_string(k));
-        const auto it = m_tensor.find(l.inboundLayers[k]);
-        if (it == m_tensor.end())
-            fail(where(l), "reads layer '" + l.inboundLayers[k] + "', which comes later or does not exist");
-        return it->second;
-    }
-    // Shapes come from the op schemas, the one shape logic executors use too: after each layer
-    // the ops built so far are inferred again (strict), so a layer that cannot be valid fails
-    // here, naming the layer and the node. Re-inferring the whole graph per layer is quadratic,
-    // which for Keras models of a few hundred layers costs milliseconds.
-    void inferTypes(const core::Layer& l)
-    {
-        try {
-            m_types = core::inferShapes(m_out, {{}, true});
-        } catch (const Error& e) {
-            Location at = e.where();
-            at.file = m_src.sourcePath;
-            at.layer = l.name;
-            throw Error(where(l) + ": " + e.what(), at);
-        }
-        m_index = core::GraphIndex(m_out.graph);
-    }
-
-    const core::TensorType& typeOf(const std::string& tensor) const
-    {
-        const auto* t = m_types.find(m_out.graph, m_index, tensor);
-        if (!t)
-            fail(m_src.sourcePath, "no inferred type for '" + tensor + "'");
-        return *t;
-    }
-
-    // The static shape of a layer's input k (-1 for unknown dimensions, e.g. the batch).
-    const std::vector<std::int64_t>& inputShape(const core::Layer& l, std::size_t k = 0)
-    {
-        const auto& t = typeOf(input(l, k));
-        if (t.shape.unknownRank)
-            fail(where(l), "the rank of input " + std::to_string(k) + " is unknown");
-        return t.shape.dims;
-    }
-
-    void set(const core::Layer& l, const std::string& tensor) { m_tensor[l.name] = tensor; }
-
-    void lower(const core::Layer& l)
-    {
-        const auto& c = l.config;
-        const std::string& cls = l.className;
-        if (cls == "InputLayer") {
-            Dims s;
-            const Json& dims = c.contains("batch_input_shape") ? c["batch_input_shape"] : c.value("batch_shape", Json::array());
-            for (const auto& d : dims)
-                s.push_back(d.is_number_integer() ? d.get<std::int64_t>() : -1);
-            core::AttrMap attrs{{"dtype", typeAttr(1)}, {"shape", AttrValue::ofShape(core::Shape{s, false})}};
-            core::Node n;
-            n.name = l.name;
-            n.op = "Placeholder";
-            n.attrs = attrs;
-            m_out.graph.nodes.push_back(n);
-            core::TensorSpec spec{l.name, l.name + ":0", 1, core::Shape{s, false}};
-            m_out.inputs.push_back(spec);
-            set(l, l.name);
-            return;
-        }
-        if (l.inboundLayers.empty())
-            fail(where(l), "has no inbound layer (a Sequential model without an InputLayer is not lowered yet)");
-        const auto& in = inputShape(l);
-        if (cls == "Conv2D" || cls == "DepthwiseConv2D") {
-            if (c.value("data_format", std::string("channels_last")) != "channels_last")
-                fail(where(l), "only channels_last is lowered");
-            const bool depthwise = cls == "DepthwiseConv2D";
-            const auto& kernel = weight(l, depthwise ? "depthwise_kernel" : "kernel");
-            const auto [sh, sw] = pair(c.value("strides", Json::array({1, 1})), where(l));
-            const auto [dh, dw] = pair(c.value("dilation_rate", Json::array({1, 1})), where(l));
-            const bool same = c.value("padding", std::string("valid")) == "same";
-            core::AttrMap attrs{{"strides", ints({1, sh, sw, 1})}, {"dilations", ints({1, dh, dw, 1})},
-                {"padding", AttrValue::ofString(same ? "SAME" : "VALID")},
-                {"data_format", AttrValue::ofString("NHWC")}};
-            std::string y = node(l.name + (depthwise ? "/depthwise" : "/Conv2D"), depthwise ? "DepthwiseConv2dNative" : "Conv2D",
-                {input(l), constFor(kernel)}, attrs);
-            if (c.value("use_bias", true))
-                y = node(l.name + "/BiasAdd", "BiasAdd", {y, constFor(weight(l, "bias"))});
-            set(l, activation(l, y, "activation"));
-        } else if (cls == "BatchNormalization") {
-            // Inference: y = x * gamma / sqrt(var + eps) + (beta - mean * gamma / sqrt(var + eps)).
-            // axis is a number, or a one-element list in tf.keras 2.2+.
-            const Json axisJson = c.value("axis", Json(-1));
-            const Json& axisValue = axisJson.is_array() && axisJson.size() == 1 ? axisJson[0] : axisJson;
-            if (!axisValue.is_number_integer())
-                fail(where(l), "axis " + axisJson.dump() + " is not lowered");
-            const auto axis = axisValue.get<int>();
-            if (axis != -1 && axis != static_cast<int>(in.size()) - 1)
-                fail(where(l), "only the last axis is lowered");
-            const double eps = c.value("epsilon", 0.001);
-            const auto mean = core::decodeFloat32(weight(l, "moving_mean"));
-            const auto var = core::decodeFloat32(weight(l, "moving_variance"));
-            std::vector<float> gamma(mean.size(), 1.0f), beta(mean.size(), 0.0f);
-            if (c.value("scale", true))
-                gamma = core::decodeFloat32(weight(l, "gamma"));
-            if (c.value("center", true))
-                beta = core::decodeFloat32(weight(l, "beta"));
-            std::vector<float> scale(mean.size()), offset(mean.size());
-            for (std::size_t k = 0; k < mean.size(); ++k) {
-                scale[k] = gamma[k] / std::sqrt(var[k] + static_cast<float>(eps));
-                offset[k] = beta[k] - mean[k] * scale[k];
-            }
-            const Dims cs{static_cast<std::int64_t>(mean.size())};
-            std::string y = node(l.name + "/mul", "Mul", {input(l), floatConst(l.name + "/scale", cs, scale)});
-            set(l, node(l.name + "/add", "Add", {y, floatConst(l.name + "/offset", cs, offset)}));
-        } else if (cls == "ReLU") {
-            const Json mv = c.value("max_value", Json());
-            if (c.value("negative_slope", 0.0) != 0.0 || c.value("threshold", 0.0) != 0.0)
-                fail(where(l), "negative_slope and threshold are not lowered yet");
-            std::string op = "Relu";
-            if (mv.is_number()) {
-                if (mv.get<double>() != 6.0)
-                    fail(where(l), "max_value other than 6 is not lowered yet");
-                op = "Relu6";
-            }
-            set(l, node(l.name + "/" + op, op, {input(l)}));
-        } else if (cls == "Activation") {
-            set(l, activation(l, input(l), "activation"));
-        } else if (cls == "Dense") {
-            if (in.size() != 2)
-                fail(where(l), "only 2-D inputs are lowered");
-            const auto& kernel = weight(l, "kernel");
-            std::string y = node(l.name + "/MatMul", "MatMul", {input(l), constFor(kernel)});
-            if (c.value("use_bias", true))
-                y = node(l.name + "/BiasAdd", "BiasAdd", {y, constFor(weight(l, "bias"))});
-            set(l, activation(l, y, "activation"));
-        } else if (cls == "ZeroPadding2D") {
-            const Json& p = c.value("padding", Json::array({1, 1}));
-            std::int64_t t, b, le, r;
-            if (p.is_array() && p.size() == 2 && p[0].is_array()) {
-                std::tie(t, b) = pair(p[0], where(l));
-                std::tie(le, r) = pair(p[1], where(l));
-            } else {
-                std::tie(t, le) = pair(p, where(l));
-                b = t;
-                r = le;
-            }
-            const auto paddings = intConst(l.name + "/paddings", {4, 2},
-                {0, 0, static_cast<std::int32_t>(t), static_cast<std::int32_t>(b), static_cast<std::int32_t>(le),
-                    static_cast<std::int32_t>(r), 0, 0});
-            set(l, node(l.name + "/Pad", "Pad", {input(l), paddings}));
-        } else if (cls == "MaxPooling2D" || cls == "AveragePooling2D") {
-            const auto [ph, pw] = pair(c.value("pool_size", Json::array({2, 2})), where(l));
-            const Json stridesJson = c.value("strides", Json());
-            const auto [sh, sw] = stridesJson.is_null() ? std::pair{ph, pw} : pair(stridesJson, where(l));
-            const bool same = c.value("padding", std::string("valid")) == "same";
-            core::AttrMap attrs{{"ksize", ints({1, ph, pw, 1})}, {"strides", ints({1, sh, sw, 1})},
-                {"padding", AttrValue::ofString(same ? "SAME" : "VALID")}, {"data_format", AttrValue::ofString("NHWC")}};
-            const std::string op = cls == "MaxPooling2D" ? "MaxPool" : "AvgPool";
-            set(l, node(l.name + "/" + op, op, {input(l)}, attrs));
-        } else if (cls == "GlobalAveragePooling2D" || cls == "Flatten") {
-            // Both become a reshape to [batch, n]; the pooling first averages the whole window.
-            std::string x = input(l);
-            std::int64_t n = 1;
-            if (cls == "GlobalAveragePooling2D") {
-                if (in.size() != 4 || in[1] < 0 || in[2] < 0)
-                    fail(where(l), "needs a known spatial size");
-                core::AttrMap attrs{{"ksize", ints({1, in[1], in[2], 1})}, {"strides", ints({1, 1, 1, 1})},
-                    {"padding", AttrValue::ofString("VALID")}, {"data_format", AttrValue::ofString("NHWC")}};
-                x = node(l.name + "/AvgPool", "AvgPool", {x}, attrs);
-                n = in[3];
-                if (n < 0)
-                    fail(where(l), "needs a known channel count");
-            } else {
-                for (std::size_t k = 1; k < in.size(); ++k) {
-                    if (in[k] < 0)
-                        fail(where(l), "needs a known input shape");
-                    n *= in[k];
-                }
-            }
-            const auto shape = intConst(l.name + "/shape", {2}, {-1, static_cast<std::int32_t>(n)});
-            set(l, node(l.name + "/Reshape", "Reshape", {x, shape}));
-        } else if (cls == "Add") {
-            std::string y = input(l, 0);
-            for (std::size_t k = 1; k < l.inboundLayers.size(); ++k)
-                y = node(l.name + "/add" + (k > 1 ? "_" + std::to_string(k) : ""), "AddV2", {y, input(l, k)});
-            set(l, y);
-        } else if (cls == "Dropout" || cls == "SpatialDropout2D" || cls == "GaussianNoise") {
-            set(l, input(l)); // identity at inference
-        } else {
-            fail(where(l), "layer class " + cls + " is not lowered yet");
-        }
-    }
-
-    const core::Model& m_src;
-    core::Model m_out;
-    std::map<std::string, const core::Weight*> m_weights;
-    std::map<std::string, std::string> m_constOf;
-    std::map<std::string, std::string> m_tensor; // layer -> tensor name of its output
-    core::InferResult m_types; // of m_out's nodes, after the last lowered layer
-    core::GraphIndex m_index;  // of m_out's nodes, for m_types.find
-};
 
 } // namespace
 
+std::vector<std::int64_t> intsOf(const Json& v, std::size_t n, const std::string& what, const Lowering& low, const core::Layer& l)
+{
+    if (v.is_number_integer())
+        return std::vector<std::int64_t>(n, v.get<std::int64_t>());
+    if (v.is_array() && v.size() == n) {
+        std::vector<std::int64_t> out;
+        for (const auto& x : v) {
+            if (!x.is_number_integer())
+                low.bad(l, what + " must hold integers, got " + v.dump());
+            out.push_back(x.get<std::int64_t>());
+        }
+        return out;
+    }
+    low.bad(l, what + " must be an integer or a list of " + std::to_string(n) + ", got " + v.dump());
+}
+
+Lowering::Lowering(const core::Model& src) : m_src(src)
+{
+    for (const auto& g : src.weightGroups)
+        for (const auto& w : g.weights)
+            m_weights[w.name] = &w;
+    m_out.kind = core::ModelKind::GraphModel;
+    m_out.sourcePath = src.sourcePath;
+    m_out.meta.format = "lowered " + src.meta.format;
+    m_out.weightGroups.emplace_back();
+}
+
+core::Model Lowering::run()
+{
+    if (m_src.kind != core::ModelKind::LayersModel || m_src.layers.empty())
+        fail(m_src.sourcePath, "not a layers model with a topology");
+    for (const auto& layer : m_src.layers) {
+        if (layer.path != layer.name)
+            fail(m_src.sourcePath, "layer '" + layer.path + "': nested models are not lowered yet");
+        try {
+            std::vector<std::string> inputs;
+            for (const auto& name : layer.inboundLayers) {
+                const auto it = m_tensor.find(name);
+                if (it == m_tensor.end())
+                    bad(layer, "reads layer '" + name + "', which comes later or does not exist");
+                inputs.push_back(it->second);
+            }
+            // Keras masks (Embedding mask_zero, Masking) change what recurrent layers compute;
+            // they are not modelled, so a layer that would consume one is refused.
+            const bool masked = std::any_of(layer.inboundLayers.begin(), layer.inboundLayers.end(),
+                [&](const std::string& n) { return m_masked.count(n) > 0; });
+            static const std::set<std::string> kMaskUsers{"SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed",
+                "GlobalAveragePooling1D"};
+            if (masked && kMaskUsers.count(layer.className))
+                bad(layer, "reads a masked sequence (Embedding mask_zero or Masking); masking is not lowered yet");
+            if ((layer.className == "Embedding" && layer.config.value("mask_zero", Json(false)) == Json(true))
+                || layer.className == "Masking" || (masked && (isIdentityLayer(layer.className) || layer.className == "Activation")))
+                m_masked.insert(layer.name);
+            m_tensor[layer.name] = lowerLayer(layer, inputs);
+        } catch (const nlohmann::json::exception& e) {
+            bad(layer, std::string("unexpected config: ") + e.what());
+        }
+        inferTypes(layer);
+    }
+    for (const auto& spec : m_src.outputs) {
+        const auto it = m_tensor.find(spec.name);
+        if (it == m_tensor.end())
+            fail(m_src.sourcePath, "output layer '" + spec.name + "' was not lowered");
+        core::TensorSpec out = spec;
+        out.name = it->second.find(':') == std::string::npos ? it->second + ":0" : it->second;
+        const auto* type = findType(it->second);
+        if (!type)
+            fail(m_src.sourcePath, "no inferred type for '" + it->second + "'");
+        out.tfDtype = core::tfDataTypeOf(type->dtype.value_or(core::DType::Float32));
+        out.shape = type->shape;
+        m_out.outputs.push_back(out);
+    }
+    return std::move(m_out);
+}
+
+std::string Lowering::where(const core::Layer& l) const
+{
+    return m_src.sourcePath + ": layer '" + l.name + "' (" + l.className + ")";
+}
+
+void Lowering::bad(const core::Layer& l, const std::string& what) const
+{
+    throw Error(where(l) + ": " + what, Location::atLayer(m_src.sourcePath, l.name));
+}
+
+namespace {
+const core::Weight* findScoped(const std::map<std::string, const core::Weight*>& weights, const WeightScope& scope,
+    const std::string& var, std::vector<std::string>& matches)
+{
+    if (scope.part.empty()) {
+        const auto it = weights.find(scope.prefix + "/" + var);
+        if (it != weights.end())
+            return it->second;
+    }
+    // tf.keras names cell weights one level down ("lstm/lstm_cell/kernel"), wrappers two
+    // ("bidirectional/forward_lstm/lstm_cell/kernel").
+    const std::string head = scope.prefix + "/", tail = "/" + var;
+    const core::Weight* found = nullptr;
+    for (auto it = weights.lower_bound(head); it != weights.end() && it->first.compare(0, head.size(), head) == 0; ++it) {
+        const std::string& n = it->first;
+        if (n.size() < head.size() + tail.size() - 1 || n.compare(n.size() - tail.size(), tail.size(), tail) != 0) {
+            if (n != head + var)
+                continue;
+        }
+        if (!scope.part.empty() && n.substr(head.size()).find(scope.part) == std::string::npos)
+            continue;
+        matches.push_back(n);
+        found = it->second;
+    }
+    return matches.size() == 1 ? found : nullptr;
+}
+} // namespace
+
+const core::Weight& Lowering::weight(const core::Layer& l, const std::string& var, const Dims& expected)
+{
+    const auto sit = m_scopes.find(l.name);
+    const WeightScope scope = sit != m_scopes.end() ? sit->second : WeightScope{l.name, {}};
+    std::vector<std::string> matches;
+    const core::Weight* w = findScoped(m_weights, scope, var, matches);
+    if (!w && matches.size() > 1)
+        bad(l, "weight '" + var + "' is ambiguous: " + matches[0] + ", " + matches[1]);
+    if (!w)
+        bad(l, "weight '" + scope.prefix + "/" + (scope.part.empty() ? "" : "*" + scope.part + "*/") + var
+                + "' is missing from the manifest");
+    if (!expected.empty() && w->shape != expected)
+        bad(l, "weight '" + w->name + "' has shape " + dimsText(w->shape) + ", the layer's config needs " + dimsText(expected));
+    return *w;
+}
+
+std::vector<float> Lowering::values(const core::Layer& l, const std::string& var, const Dims& expected)
+{
+    const auto& w = weight(l, var, expected);
+    if (w.dtype != core::DType::Float32)
+        bad(l, "weight '" + w.name + "' is not float32");
+    return core::decodeFloat32(w);
+}
+
+std::string Lowering::unique(const std::string& name)
+{
+    if (m_names.insert(name).second)
+        return name;
+    for (int k = 1;; ++k) {
+        const std::string n = name + "_" + std::to_string(k);
+        if (m_names.insert(n).second)
+            return n;
+    }
+}
+
+std::string Lowering::constFor(const core::Weight& w)
+{
+    if (auto it = m_constOf.find(w.name); it != m_constOf.end())
+        return it->second;
+    core::Weight copy = w;
+    copy.name = unique(w.name);
+    const std::string name = copy.name;
+    addConst(std::move(copy));
+    m_constOf[w.name] = name;
+    return name;
+}
+
+std::string Lowering::constReshaped(const core::Weight& w, const Dims& shape)
+{
+    core::Weight copy = w;
+    copy.name = unique(w.name + "/reshaped");
+    copy.shape = shape;
+    if (copy.elementCount() != w.elementCount())
+        fail(m_src.sourcePath, "weight '" + w.name + "' cannot be viewed as " + dimsText(shape));
+    const std::string name = copy.name;
+    addConst(std::move(copy));
+    return name;
+}
+
+namespace {
+template <typename T>
+core::Weight valuesWeight(const std::string& name, core::DType dtype, Dims shape, const std::vector<T>& values)
+{
+    core::Weight w;
+    w.name = name;
+    w.dtype = dtype;
+    w.shape = std::move(shape);
+    std::vector<std::uint8_t> bytes(values.size() * sizeof(T));
+    if (!bytes.empty())
+        std::memcpy(bytes.data(), values.data(), bytes.size());
+    w.byteLength = bytes.size();
+    w.source = std::make_shared<core::MemorySource>(std::move(bytes));
+    return w;
+}
+} // namespace
+
+std::string Lowering::floatConst(const std::string& name, Dims shape, const std::vector<float>& values)
+{
+    auto w = valuesWeight(unique(name), core::DType::Float32, std::move(shape), values);
+    const std::string n = w.name;
+    addConst(std::move(w));
+    return n;
+}
+
+std::string Lowering::scalar(const std::string& name, float v)
+{
+    std::uint32_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    if (const auto it = m_scalars.find(bits); it != m_scalars.end())
+        return it->second;
+    return m_scalars[bits] = floatConst(name, {}, {v});
+}
+
+std::string Lowering::intConst(const std::string& name, Dims shape, const std::vector<std::int32_t>& values)
+{
+    auto w = valuesWeight(unique(name), core::DType::Int32, std::move(shape), values);
+    const std::string n = w.name;
+    addConst(std::move(w));
+    return n;
+}
+
+void Lowering::addConst(core::Weight w)
+{
+    core::Node n;
+    n.name = w.name;
+    m_names.insert(w.name);
+    n.op = "Const";
+    AttrValue value;
+    value.kind = AttrValue::Kind::Tensor;
+    value.tensor.dtype = core::tfDataTypeOf(w.dtype);
+    value.tensor.hasShape = true;
+    value.tensor.shape.dims = w.shape;
+    n.attrs.emplace_back("value", value);
+    n.attrs.emplace_back("dtype", AttrValue::ofType(core::tfDataTypeOf(w.dtype)));
+    m_out.graph.nodes.push_back(n);
+    m_out.weightGroups[0].weights.push_back(std::move(w));
+}
+
+std::string Lowering::node(const std::string& name, const std::string& op, std::vector<std::string> inputs, core::AttrMap attrs)
+{
+    core::Node n;
+    n.name = unique(name);
+    n.op = op;
+    n.inputs = std::move(inputs);
+    n.attrs = std::move(attrs);
+    if (!core::findAttr(n.attrs, "T"))
+        n.attrs.emplace_back("T", AttrValue::ofType(1));
+    m_out.graph.nodes.push_back(n);
+    return n.name;
+}
+
+// Shapes come from the op schemas, the one shape logic executors use too: after each layer
+// the ops built so far are inferred again (strict), so a layer that cannot be valid fails
+// here, naming the layer and the node. Re-inferring the whole graph per layer is quadratic,
+// which for Keras models of a few hundred layers costs milliseconds.
+void Lowering::inferTypes(const core::Layer& l)
+{
+    try {
+        m_types = core::inferShapes(m_out, {{}, true});
+    } catch (const Error& e) {
+        Location at = e.where();
+        at.file = m_src.sourcePath;
+        at.layer = l.name;
+        throw Error(where(l) + ": " + e.what(), at);
+    }
+    m_index = core::GraphIndex(m_out.graph);
+    m_typedNodes = m_out.graph.nodes.size();
+}
+
+const core::TensorType* Lowering::findType(const std::string& tensor) const
+{
+    return m_types.find(m_out.graph, m_index, tensor);
+}
+
+Dims Lowering::shapeOf(const core::Layer& l, const std::string& tensor)
+{
+    const auto nodeName = tensor.substr(0, tensor.find(':'));
+    if (!m_index.find(nodeName) || m_typedNodes != m_out.graph.nodes.size())
+        inferTypes(l);
+    const auto* t = findType(tensor);
+    if (!t)
+        bad(l, "no inferred type for '" + tensor + "'");
+    if (t->shape.unknownRank)
+        bad(l, "the rank of '" + tensor + "' is unknown");
+    return t->shape.dims;
+}
+
+Dims Lowering::staticShape(const core::Layer& l, const std::string& tensor)
+{
+    Dims d = shapeOf(l, tensor);
+    for (std::size_t k = 1; k < d.size(); ++k)
+        if (d[k] < 0)
+            bad(l, "needs a static input shape, got " + dimsText(d));
+    return d;
+}
+
+std::string Lowering::activationName(const core::Layer& l, const Json& config, const char* key, const char* fallback)
+{
+    if (!config.contains(key) || config[key].is_null())
+        return fallback;
+    if (!config[key].is_string())
+        bad(l, std::string(key) + " " + config[key].dump() + " is not an activation name");
+    return config[key].get<std::string>();
+}
+
+std::string Lowering::activation(const core::Layer& l, const std::string& x, const std::string& a, const std::string& tag)
+{
+    static const std::map<std::string, std::string> kOps{{"relu", "Relu"}, {"relu6", "Relu6"}, {"sigmoid", "Sigmoid"},
+        {"tanh", "Tanh"}, {"softmax", "Softmax"}, {"elu", "Elu"}, {"selu", "Selu"}, {"softplus", "Softplus"},
+        {"softsign", "Softsign"}, {"exponential", "Exp"}};
+    const std::string base = l.name + "/" + tag;
+    if (a == "linear")
+        return x;
+    if (a == "hard_sigmoid") {
+        // Keras 2 and TF.js: clip(0.2 * x + 0.5, 0, 1).
+        auto y = node(base + "/mul", "Mul", {x, scalar(base + "/slope", 0.2f)});
+        y = node(base + "/add", "AddV2", {y, scalar(base + "/shift", 0.5f)});
+        y = node(base + "/min", "Minimum", {y, scalar(base + "/one", 1.0f)});
+        return node(base + "/max", "Maximum", {y, scalar(base + "/zero", 0.0f)});
+    }
+    if (a == "swish" || a == "silu")
+        return node(base + "/mul", "Mul", {x, node(base + "/Sigmoid", "Sigmoid", {x})});
+    const auto it = kOps.find(a);
+    if (it == kOps.end())
+        bad(l, "activation '" + a + "' is not supported");
+    return node(base + "/" + it->second, it->second, {x});
+}
+
+std::string Lowering::reshape(const core::Layer& l, const std::string& x, const Dims& dims, const std::string& tag)
+{
+    std::vector<std::int32_t> target{-1};
+    for (auto d : dims)
+        target.push_back(static_cast<std::int32_t>(d));
+    const auto shape = intConst(l.name + "/" + tag + "/shape", {static_cast<std::int64_t>(target.size())}, target);
+    return node(l.name + "/" + tag, "Reshape", {x, shape});
+}
+
+std::string Lowering::transpose(const core::Layer& l, const std::string& x, const std::vector<std::int32_t>& perm, const std::string& tag)
+{
+    const auto p = intConst(l.name + "/" + tag + "/perm", {static_cast<std::int64_t>(perm.size())}, perm);
+    return node(l.name + "/" + tag, "Transpose", {x, p});
+}
+
+std::string Lowering::gather(const core::Layer& l, const std::string& x, const std::vector<std::int32_t>& indices, int axis, const std::string& tag)
+{
+    const auto idx = intConst(l.name + "/" + tag + "/indices", {static_cast<std::int64_t>(indices.size())}, indices);
+    const auto ax = intConst(l.name + "/" + tag + "/axis", {}, {axis});
+    return node(l.name + "/" + tag, "GatherV2", {x, idx, ax},
+        {{"Tparams", AttrValue::ofType(1)}, {"Tindices", AttrValue::ofType(3)}, {"Taxis", AttrValue::ofType(3)},
+            {"batch_dims", AttrValue::ofInt(0)}});
+}
+
+std::string Lowering::sliceAxis(const core::Layer& l, const std::string& x, int axis, std::int64_t begin, std::int64_t end, const std::string& tag)
+{
+    const std::size_t rank = shapeOf(l, x).size();
+    std::vector<std::int32_t> b(rank, 0), e(rank, 0), s(rank, 1);
+    b[static_cast<std::size_t>(axis)] = static_cast<std::int32_t>(begin);
+    e[static_cast<std::size_t>(axis)] = static_cast<std::int32_t>(end);
+    const std::int64_t mask = ((std::int64_t{1} << rank) - 1) & ~(std::int64_t{1} << axis);
+    const Dims r{static_cast<std::int64_t>(rank)};
+    return node(l.name + "/" + tag, "StridedSlice",
+        {x, intConst(l.name + "/" + tag + "/begin", r, b), intConst(l.name + "/" + tag + "/end", r, e),
+            intConst(l.name + "/" + tag + "/strides", r, s)},
+        {{"Index", AttrValue::ofType(3)}, {"begin_mask", AttrValue::ofInt(mask)}, {"end_mask", AttrValue::ofInt(mask)},
+            {"ellipsis_mask", AttrValue::ofInt(0)}, {"new_axis_mask", AttrValue::ofInt(0)},
+            {"shrink_axis_mask", AttrValue::ofInt(0)}});
+}
+
+std::string Lowering::matMul(const core::Layer& l, const std::string& a, const std::string& b, const std::string& tag)
+{
+    return node(l.name + "/" + tag, "MatMul", {a, b},
+        {{"transpose_a", AttrValue::ofBool(false)}, {"transpose_b", AttrValue::ofBool(false)}});
+}
+
+std::string Lowering::lowerLayer(const core::Layer& l, const std::vector<std::string>& in)
+{
+    const auto& c = l.config;
+    if (l.className == "InputLayer") {
+        Dims s;
+        const Json& dims = c.contains("batch_input_shape") ? c["batch_input_shape"] : c.value("batch_shape", Json::array());
+        for (const auto& d : dims)
+            s.push_back(d.is_number_integer() ? d.get<std::int64_t>() : -1);
+        core::Node n;
+        n.name = unique(l.name);
+        n.op = "Placeholder";
+        n.attrs = {{"dtype", AttrValue::ofType(1)}, {"shape", AttrValue::ofShape(core::Shape{s, false})}};
+        m_out.graph.nodes.push_back(n);
+        m_out.inputs.push_back(core::TensorSpec{l.name, n.name + ":0", 1, core::Shape{s, false}});
+        return n.name;
+    }
+    std::vector<std::string> inputs = in;
+    if (inputs.empty()) {
+        // Sequential without an InputLayer: the first layer's batch_input_shape is the input.
+        const bool isModelInput = std::any_of(m_src.inputs.begin(), m_src.inputs.end(),
+            [&](const core::TensorSpec& t) { return t.key == l.name; });
+        if (!isModelInput || !(c.contains("batch_input_shape") || c.contains("batch_shape")))
+            bad(l, "has no inbound layer and no batch_input_shape");
+        core::Layer input;
+        input.name = l.name;
+        input.className = "InputLayer";
+        input.config = Json::object();
+        input.config["batch_input_shape"] = c.contains("batch_input_shape") ? c["batch_input_shape"] : c["batch_shape"];
+        const auto placeholder = lowerLayer(input, {});
+        m_out.inputs.back().name = placeholder + ":0";
+        inferTypes(l);
+        inputs.push_back(placeholder);
+    }
+    std::string out;
+    if (lowerCoreLayer(l, inputs, out) || lowerConvLayer(l, inputs, out) || lowerRecurrentLayer(l, inputs, out))
+        return out;
+    bad(l, "layer class " + l.className + " is not lowered yet");
+}
+
+bool Lowering::lowerCoreLayer(const core::Layer& l, const std::vector<std::string>& in, std::string& out)
+{
+    const auto& c = l.config;
+    const std::string& cls = l.className;
+    const std::string& x = in[0];
+    const std::string base = l.name + "/";
+    auto one = [&] {
+        if (in.size() != 1)
+            bad(l, "takes one input, has " + std::to_string(in.size()));
+    };
+    if (isIdentityLayer(cls)) {
+        one();
+        out = x;
+        return true;
+    }
+    if (cls == "Activation") {
+        one();
+        out = activation(l, x, activationName(l, c), "activation");
+    } else if (cls == "Dense") {
+        one();
+        const Dims s = shapeOf(l, x);
+        if (s.size() < 2 || s.back() < 0)
+            bad(l, "needs a known last input dimension, got " + dimsText(s));
+        const std::int64_t units = c.at("units").get<std::int64_t>();
+        const auto& kernel = weight(l, "kernel", {s.back(), units});
+        std::string y = x;
+        // TF.js applies Dense to the last axis of any rank: fold the others into rows.
+        const bool flat = s.size() == 2;
+        Dims outer;
+        if (!flat) {
+            outer = staticShape(l, x);
+            outer = Dims(outer.begin() + 1, outer.end() - 1);
+            y = reshape(l, y, {s.back()}, "flatten");
+        }
+        y = matMul(l, y, constFor(kernel), "MatMul");
+        if (c.value("use_bias", true))
+            y = node(base + "BiasAdd", "BiasAdd", {y, constFor(weight(l, "bias", {units}))});
+        if (!flat) {
+            outer.push_back(units);
+            y = reshape(l, y, outer, "unflatten");
+        }
+        out = activation(l, y);
+    } else if (cls == "Flatten") {
+        one();
+        const Dims s = staticShape(l, x);
+        std::int64_t n = 1;
+        for (std::size_t k = 1; k < s.size(); ++k)
+            n *= s[k];
+        // channels_first: Keras (and TF.js) move the channels last before flattening.
+        std::string y = x;
+        if (c.value("data_format", std::string("channels_last")) == "channels_first" && s.size() > 2) {
+            std::vector<std::int32_t> perm{0};
+            for (std::size_t k = 2; k < s.size(); ++k)
+                perm.push_back(static_cast<std::int32_t>(k));
+            perm.push_back(1);
+            y = transpose(l, y, perm, "Transpose");
+        }
+        out = reshape(l, y, {n}, "Reshape");
+    } else if (cls == "Reshape") {
+        one();
+        const Dims s = staticShape(l, x);
+        std::int64_t total = 1;
+        for (std::size_t k = 1; k < s.size(); ++k)
+            total *= s[k];
+        Dims target;
+        std::int64_t known = 1;
+        int unknownAt = -1;
+        for (const auto& d : c.at("target_shape")) {
+            const auto v = d.is_number_integer() ? d.get<std::int64_t>() : -1;
+            if (v < 0) {
+                if (unknownAt >= 0)
+                    bad(l, "target_shape " + c["target_shape"].dump() + " has more than one unknown dimension");
+                unknownAt = static_cast<int>(target.size());
+            } else {
+                known *= v;
+            }
+            target.push_back(v);
+        }
+        if (unknownAt >= 0 && known > 0)
+            target[static_cast<std::size_t>(unknownAt)] = total / known;
+        std::int64_t n = 1;
+        for (auto v : target)
+            n *= v;
+        if (n != total)
+            bad(l, "target_shape " + c["target_shape"].dump() + " does not hold the " + std::to_string(total)
+                    + " elements of the input " + dimsText(s));
+        out = reshape(l, x, target, "Reshape");
+    } else if (cls == "Permute") {
+        one();
+        const Dims s = shapeOf(l, x);
+        std::vector<std::int32_t> perm{0};
+        std::vector<bool> seen(s.size(), false);
+        for (const auto& d : c.at("dims")) {
+            const auto v = d.get<std::int64_t>();
+            if (v < 1 || v >= static_cast<std::int64_t>(s.size()) || seen[static_cast<std::size_t>(v)])
+                bad(l, "dims " + c["dims"].dump() + " is not a permutation of 1.." + std::to_string(s.size() - 1));
+            seen[static_cast<std::size_t>(v)] = true;
+            perm.push_back(static_cast<std::int32_t>(v));
+        }
+        if (perm.size() != s.size())
+            bad(l, "dims " + c["dims"].dump() + " does not match the input rank " + std::to_string(s.size()));
+        out = transpose(l, x, perm, "Transpose");
+    } else if (cls == "RepeatVector") {
+        one();
+        const auto n = c.at("n").get<std::int64_t>();
+        if (n <= 0 || n > kMaxIndexTable)
+            bad(l, "n must be in [1, " + std::to_string(kMaxIndexTable) + "], got " + std::to_string(n));
+        if (shapeOf(l, x).size() != 2)
+            bad(l, "needs a 2-D input");
+        const auto e = node(base + "ExpandDims", "ExpandDims", {x, intConst(base + "ExpandDims/dim", {}, {1})});
+        out = gather(l, e, std::vector<std::int32_t>(static_cast<std::size_t>(n), 0), 1, "Tile");
+    } else if (cls == "Embedding") {
+        one();
+        const auto inputDim = c.at("input_dim").get<std::int64_t>(), outputDim = c.at("output_dim").get<std::int64_t>();
+        const auto& table = weight(l, "embeddings", {inputDim, outputDim});
+        // The ids arrive as float32 (the model input's dtype); TF.js casts them to int32.
+        const auto ids = node(base + "Cast", "Cast", {x}, {{"SrcT", AttrValue::ofType(1)}, {"DstT", AttrValue::ofType(3)}});
+        out = node(base + "GatherV2", "GatherV2", {constFor(table), ids, intConst(base + "axis", {}, {0})},
+            {{"Tparams", AttrValue::ofType(1)}, {"Tindices", AttrValue::ofType(3)}, {"Taxis", AttrValue::ofType(3)},
+                {"batch_dims", AttrValue::ofInt(0)}});
+    } else if (cls == "Softmax") {
+        one();
+        const Json axis = c.value("axis", Json(-1));
+        const auto rank = static_cast<std::int64_t>(shapeOf(l, x).size());
+        if (!axis.is_number_integer() || (axis.get<std::int64_t>() != -1 && axis.get<std::int64_t>() != rank - 1))
+            bad(l, "softmax over axis " + axis.dump() + " is not supported (only the last axis)");
+        out = node(base + "Softmax", "Softmax", {x});
+    } else if (cls == "ReLU") {
+        one();
+        const Json mv = c.value("max_value", Json());
+        const double slope = c.value("negative_slope", 0.0), threshold = c.value("threshold", 0.0);
+        if (threshold != 0.0)
+            bad(l, "threshold " + std::to_string(threshold) + " is not supported");
+        std::string y = node(base + "Relu", "Relu", {x});
+        if (mv.is_number())
+            y = node(base + "Minimum", "Minimum", {y, scalar(base + "max_value", mv.get<float>())});
+        if (slope != 0.0) {
+            const auto neg = node(base + "Minimum_neg", "Minimum", {x, scalar(base + "zero", 0.0f)});
+            y = node(base + "add", "AddV2", {y, node(base + "mul", "Mul", {neg, scalar(base + "negative_slope", static_cast<float>(slope))})});
+        }
+        out = y;
+    } else if (cls == "LeakyReLU") {
+        one();
+        out = node(base + "LeakyRelu", "LeakyRelu", {x}, {{"alpha", AttrValue::ofFloat(c.value("alpha", 0.3))}});
+    } else if (cls == "ELU") {
+        one();
+        const double alpha = c.value("alpha", 1.0);
+        const auto e = node(base + "Elu", "Elu", {x});
+        if (alpha == 1.0) {
+            out = e;
+        } else {
+            // alpha * (exp(x) - 1) below zero: scale the negative part of Elu.
+            const auto pos = node(base + "Relu", "Relu", {x});
+            const auto neg = node(base + "Minimum", "Minimum", {e, scalar(base + "zero", 0.0f)});
+            out = node(base + "add", "AddV2", {pos, node(base + "mul", "Mul", {neg, scalar(base + "alpha", static_cast<float>(alpha))})});
+        }
+    } else if (cls == "ThresholdedReLU") {
+        one();
+        // x where x > theta, else 0: the step is Sign(Relu(x - theta)).
+        const double theta = c.value("theta", 1.0);
+        const auto d = node(base + "sub", "Sub", {x, scalar(base + "theta", static_cast<float>(theta))});
+        const auto step = node(base + "Sign", "Sign", {node(base + "Relu", "Relu", {d})});
+        out = node(base + "mul", "Mul", {x, step});
+    } else if (cls == "PReLU") {
+        one();
+        const Dims s = staticShape(l, x);
+        if (c.contains("shared_axes") && !c["shared_axes"].is_null())
+            bad(l, "shared_axes is not supported yet");
+        const auto alpha = constFor(weight(l, "alpha", Dims(s.begin() + 1, s.end())));
+        const auto pos = node(base + "Relu", "Relu", {x});
+        const auto neg = node(base + "Minimum", "Minimum", {x, scalar(base + "zero", 0.0f)});
+        out = node(base + "add", "AddV2", {pos, node(base + "mul", "Mul", {neg, alpha})});
+    } else if (cls == "BatchNormalization" || cls == "LayerNormalization") {
+        one();
+        const Dims s = shapeOf(l, x);
+        const auto rank = static_cast<std::int64_t>(s.size());
+        // axis: a number, or a list (tf.keras 2.2+ stores BatchNormalization's as one element).
+        std::vector<std::int64_t> axes;
+        const Json axisJson = c.value("axis", Json(-1));
+        for (const auto& a : axisJson.is_array() ? axisJson : Json::array({axisJson})) {
+            if (!a.is_number_integer())
+                bad(l, "axis " + axisJson.dump() + " is not supported");
+            auto v = a.get<std::int64_t>();
+            if (v < 0)
+                v += rank;
+            if (v < 1 || v >= rank)
+                bad(l, "axis " + axisJson.dump() + " is outside the input's non-batch axes " + dimsText(s));
+            axes.push_back(v);
+        }
+        std::sort(axes.begin(), axes.end());
+        // Per-channel values broadcast against the input (rank - 1 dims, batch left out).
+        Dims bshape(static_cast<std::size_t>(rank - 1), 1), wshape;
+        for (auto a : axes) {
+            if (s[static_cast<std::size_t>(a)] < 0)
+                bad(l, "needs a known size on axis " + std::to_string(a));
+            bshape[static_cast<std::size_t>(a - 1)] = s[static_cast<std::size_t>(a)];
+            wshape.push_back(s[static_cast<std::size_t>(a)]);
+        }
+        const double eps = c.value("epsilon", 0.001);
+        const bool center = c.value("center", true), scale = c.value("scale", true);
+        if (cls == "BatchNormalization") {
+            if (axes.size() != 1)
+                bad(l, "normalizes one axis, got " + axisJson.dump());
+            // Inference: y = x * gamma / sqrt(var + eps) + (beta - mean * gamma / sqrt(var + eps)).
+            const auto mean = values(l, "moving_mean", wshape);
+            const auto var = values(l, "moving_variance", wshape);
+            std::vector<float> gamma(mean.size(), 1.0f), beta(mean.size(), 0.0f);
+            if (scale)
+                gamma = values(l, "gamma", wshape);
+            if (center)
+                beta = values(l, "beta", wshape);
+            std::vector<float> mul(mean.size()), add(mean.size());
+            for (std::size_t k = 0; k < mean.size(); ++k) {
+                mul[k] = static_cast<float>(static_cast<double>(gamma[k]) / std::sqrt(static_cast<double>(var[k]) + eps));
+                add[k] = static_cast<float>(static_cast<double>(beta[k]) - static_cast<double>(mean[k]) * static_cast<double>(mul[k]));
+            }
+            const Dims cs = axes.back() == rank - 1 ? wshape : bshape;
+            const auto y = node(base + "mul", "Mul", {x, floatConst(base + "scale", cs, mul)});
+            out = node(base + "add", "AddV2", {y, floatConst(base + "offset", cs, add)});
+        } else {
+            std::vector<std::int32_t> ax(axes.begin(), axes.end());
+            const auto axesConst = intConst(base + "axes", {static_cast<std::int64_t>(ax.size())}, ax);
+            const core::AttrMap keep{{"keep_dims", AttrValue::ofBool(true)}, {"Tidx", AttrValue::ofType(3)}};
+            const auto mean = node(base + "mean", "Mean", {x, axesConst}, keep);
+            const auto var = node(base + "variance", "Mean", {node(base + "SquaredDifference", "SquaredDifference", {x, mean}), axesConst}, keep);
+            const auto inv = node(base + "Rsqrt", "Rsqrt", {node(base + "add_eps", "AddV2", {var, scalar(base + "epsilon", static_cast<float>(eps))})});
+            std::string y = node(base + "mul", "Mul", {node(base + "sub", "Sub", {x, mean}), inv});
+            if (scale)
+                y = node(base + "mul_gamma", "Mul", {y, constReshaped(weight(l, "gamma", wshape), bshape)});
+            if (center)
+                y = node(base + "add_beta", "AddV2", {y, constReshaped(weight(l, "beta", wshape), bshape)});
+            out = y;
+        }
+    } else if (cls == "Rescaling") {
+        one();
+        const Json sc = c.value("scale", Json(1.0)), off = c.value("offset", Json(0.0));
+        if (!sc.is_number() || !off.is_number())
+            bad(l, "only scalar scale and offset are supported, got " + sc.dump() + " and " + off.dump());
+        const auto y = node(base + "mul", "Mul", {x, scalar(base + "scale", sc.get<float>())});
+        out = node(base + "add", "AddV2", {y, scalar(base + "offset", off.get<float>())});
+    } else if (cls == "Resizing") {
+        one();
+        // Keras' semantics (half-pixel centers, as tf.image.resize). TF.js 4.22 cannot run this
+        // layer inside a model (its call() passes the input list to resizeBilinear), and would
+        // resize with align_corners; there is nothing to agree with there.
+        if (shapeOf(l, x).size() != 4)
+            bad(l, "needs a 4-D (batch, height, width, channels) input");
+        const auto h = c.at("height").get<std::int64_t>(), w = c.at("width").get<std::int64_t>();
+        if (h <= 0 || w <= 0 || h > kMaxIndexTable || w > kMaxIndexTable)
+            bad(l, "height and width must be positive, got " + std::to_string(h) + " x " + std::to_string(w));
+        const auto interpolation = c.value("interpolation", std::string("bilinear"));
+        if (interpolation != "bilinear" && interpolation != "nearest")
+            bad(l, "interpolation '" + interpolation + "' is not supported (bilinear, nearest)");
+        if (c.value("crop_to_aspect_ratio", false))
+            bad(l, "crop_to_aspect_ratio is not supported");
+        const std::string op = interpolation == "bilinear" ? "ResizeBilinear" : "ResizeNearestNeighbor";
+        out = node(base + op, op, {x, intConst(base + "size", {2}, {static_cast<std::int32_t>(h), static_cast<std::int32_t>(w)})},
+            {{"align_corners", AttrValue::ofBool(false)}, {"half_pixel_centers", AttrValue::ofBool(true)}});
+    } else if (cls == "Add" || cls == "Multiply" || cls == "Maximum" || cls == "Minimum" || cls == "Average") {
+        if (in.size() < 2)
+            bad(l, "merges at least two inputs, has " + std::to_string(in.size()));
+        static const std::map<std::string, std::string> kOps{
+            {"Add", "AddV2"}, {"Multiply", "Mul"}, {"Maximum", "Maximum"}, {"Minimum", "Minimum"}, {"Average", "AddV2"}};
+        const std::string& op = kOps.at(cls);
+        std::string y = in[0];
+        for (std::size_t k = 1; k < in.size(); ++k)
+            y = node(base + op, op, {y, in[k]});
+        if (cls == "Average")
+            y = node(base + "truediv", "RealDiv", {y, scalar(base + "count", static_cast<float>(in.size()))});
+        out = y;
+    } else if (cls == "Subtract") {
+        if (in.size() != 2)
+            bad(l, "subtracts exactly two inputs, has " + std::to_string(in.size()));
+        out = node(base + "Sub", "Sub", {in[0], in[1]});
+    } else if (cls == "Concatenate") {
+        if (in.size() < 2)
+            bad(l, "concatenates at least two inputs, has " + std::to_string(in.size()));
+        const auto axis = c.value("axis", std::int64_t{-1});
+        const auto rank = static_cast<std::int64_t>(shapeOf(l, in[0]).size());
+        if (axis == 0 || axis == -rank || axis < -rank || axis >= rank)
+            bad(l, "axis " + std::to_string(axis) + " is not a non-batch axis of rank " + std::to_string(rank));
+        auto inputs = in;
+        inputs.push_back(intConst(base + "axis", {}, {static_cast<std::int32_t>(axis)}));
+        out = node(base + "concat", "ConcatV2", inputs,
+            {{"N", AttrValue::ofInt(static_cast<std::int64_t>(in.size()))}, {"Tidx", AttrValue::ofType(3)}});
+    } else if (cls == "Dot") {
+        if (in.size() != 2)
+            bad(l, "takes exactly two inputs, has " + std::to_string(in.size()));
+        const Dims sa = shapeOf(l, in[0]), sb = shapeOf(l, in[1]);
+        if (sa.size() != sb.size() || (sa.size() != 2 && sa.size() != 3))
+            bad(l, "only 2-D x 2-D and 3-D x 3-D inputs are supported, got " + dimsText(sa) + " and " + dimsText(sb));
+        const auto rank = static_cast<std::int64_t>(sa.size());
+        auto axes = intsOf(c.at("axes"), 2, "axes", *this, l);
+        for (auto& a : axes) {
+            if (a < 0)
+                a += rank;
+            if (a < 1 || a >= rank)
+                bad(l, "axes " + c["axes"].dump() + " must name non-batch axes");
+        }
+        std::string a = in[0], b = in[1];
+        if (c.value("normalize", false)) {
+            // l2_normalize along the contracted axis: x / sqrt(max(sum(x^2), 1e-12)).
+            auto norm = [&](const std::string& t, std::int64_t axis, const std::string& tag) {
+                const auto sq = node(base + tag + "/Square", "Square", {t});
+                const auto sum = node(base + tag + "/Sum", "Sum", {sq, intConst(base + tag + "/axis", {1}, {static_cast<std::int32_t>(axis)})},
+                    {{"keep_dims", AttrValue::ofBool(true)}, {"Tidx", AttrValue::ofType(3)}});
+                const auto mx = node(base + tag + "/Maximum", "Maximum", {sum, scalar(base + tag + "/epsilon", 1e-12f)});
+                return node(base + tag + "/mul", "Mul", {t, node(base + tag + "/Rsqrt", "Rsqrt", {mx})});
+            };
+            a = norm(a, axes[0], "l2_normalize");
+            b = norm(b, axes[1], "l2_normalize_1");
+        }
+        if (rank == 2) {
+            const auto prod = node(base + "mul", "Mul", {a, b});
+            out = node(base + "Sum", "Sum", {prod, intConst(base + "axis", {1}, {1})},
+                {{"keep_dims", AttrValue::ofBool(true)}, {"Tidx", AttrValue::ofType(3)}});
+        } else {
+            // [b, i, k] . [b, k, j] with the contracted axis moved into place by adj_x / adj_y.
+            out = node(base + "MatMul", "BatchMatMulV2", {a, b},
+                {{"adj_x", AttrValue::ofBool(axes[0] == 1)}, {"adj_y", AttrValue::ofBool(axes[1] == 2)}});
+        }
+    } else {
+        return false;
+    }
+    return true;
+}
+
+} // namespace lowering
+
 core::Model lowerLayersModel(const core::Model& layers)
 {
-    return Lowering(layers).run();
+    return lowering::Lowering(layers).run();
 }
 
 } // namespace studio::conv

@@ -1,7 +1,10 @@
-// Reductions over axes given as an input tensor: Mean (float32) and Prod (float32, int32), with
+// Reductions over axes given as an input tensor: Mean, Sum, Max, Min (float32) and Prod (float32, int32), with
 // keep_dims and negative axes. Accumulated in double and rounded once, so long reductions stay
 // exact to float32 (TF.js's cpu backend also accumulates in JavaScript doubles).
 #include "runtime/reference/kernels.h"
+
+#include <algorithm>
+#include <limits>
 
 namespace studio::rt::ref {
 
@@ -80,5 +83,37 @@ Tensor prod(const core::Node& node, const std::vector<const Tensor*>& in)
         values[o] = static_cast<std::int32_t>(p[o]);
     return Tensor::ints(r.shape, std::move(values));
 }
+
+Tensor reduceSum(const core::Node& node, const std::vector<const Tensor*>& in)
+{
+    const Tensor& x = floatInput(node, in, 0);
+    const auto r = plan(node, in);
+    std::vector<double> acc(r.outputs, 0.0);
+    for (std::size_t i = 0; i < x.f.size(); ++i)
+        acc[r.target[i]] += static_cast<double>(x.f[i]);
+    Tensor y = Tensor::floats(r.shape);
+    for (std::size_t o = 0; o < r.outputs; ++o)
+        y.f[o] = static_cast<float>(acc[o]);
+    return y;
+}
+
+namespace {
+Tensor extreme(const core::Node& node, const std::vector<const Tensor*>& in, bool isMax)
+{
+    const Tensor& x = floatInput(node, in, 0);
+    const auto r = plan(node, in);
+    if (x.f.empty() && r.outputs > 0)
+        fail(node, "reduces an empty tensor");
+    std::vector<float> acc(r.outputs, isMax ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity());
+    for (std::size_t i = 0; i < x.f.size(); ++i) {
+        float& a = acc[r.target[i]];
+        a = isMax ? std::max(a, x.f[i]) : std::min(a, x.f[i]);
+    }
+    return Tensor::floats(r.shape, std::move(acc));
+}
+} // namespace
+
+Tensor reduceMax(const core::Node& node, const std::vector<const Tensor*>& in) { return extreme(node, in, true); }
+Tensor reduceMin(const core::Node& node, const std::vector<const Tensor*>& in) { return extreme(node, in, false); }
 
 } // namespace studio::rt::ref

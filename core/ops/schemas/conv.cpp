@@ -1,5 +1,6 @@
-// Schemas of the sliding-window ops: convolutions (plain, depthwise, fused, transposed) and pooling,
-// with TensorFlow's SAME / VALID / EXPLICIT padding, strides, dilations and NHWC / NCHW layouts.
+// Schemas of the sliding-window ops: convolutions (plain, depthwise, fused, transposed, 3-D) and
+// pooling (2-D, 3-D), with TensorFlow's SAME / VALID / EXPLICIT padding, strides, dilations and
+// NHWC / NCHW (NDHWC) layouts.
 #include "core/ops/schemas/common.h"
 
 namespace studio::core::schema {
@@ -141,13 +142,18 @@ std::vector<TensorType> conv2dBackpropInput(const InferContext& ctx)
     const auto& dy = ctx.input(2);
     const Dims filter = hasRank(w) ? w.shape.dims : Dims(4, -1);
     Dims out(4, -1);
-    if (const auto v = knownValues(ctx, 0)) {
+    // input_sizes computed in the graph (a dynamic batch packed with static sizes) still gives
+    // the static dimensions it knows.
+    if (const auto& v = sizes.intValues) {
         if (v->size() != 4)
             ctx.fail("input_sizes must hold 4 values, has " + std::to_string(v->size()));
-        for (const auto d : *v)
-            if (d < 0)
+        for (std::size_t k = 0; k < 4; ++k) {
+            if ((*v)[k] == kUnknownValue)
+                continue;
+            if ((*v)[k] < 0)
                 ctx.fail("input_sizes " + shapeText(*v) + " holds a negative size");
-        out = *v;
+            out[k] = (*v)[k];
+        }
     }
     out[layout.c] = mergeDim(ctx, out[layout.c], filter[2], "input_sizes channels do not match the filter " + shapeText(filter));
     if (hasRank(dy)) {
@@ -157,6 +163,56 @@ std::vector<TensorType> conv2dBackpropInput(const InferContext& ctx)
         for (std::size_t k = 0; k < 4; ++k)
             mergeDim(ctx, forward[k], dy.shape.dims[k],
                 "out_backprop " + shapeText(dy.shape) + " does not match the forward output " + shapeText(forward));
+    }
+    return {ranked(dtype, out)};
+}
+
+// Conv3D (input [N,D,H,W,C], filter [kd,kh,kw,C,F]) and MaxPool3D / AvgPool3D, NDHWC only:
+// TF.js runs nothing else.
+std::vector<TensorType> volumetric(const InferContext& ctx, bool isConv)
+{
+    const auto dtype = isConv ? commonDType(ctx, {0, 1}) : commonDType(ctx, {0});
+    requireRank(ctx, 0, 5, "the input");
+    if (isConv)
+        requireRank(ctx, 1, 5, "the filter");
+    const auto format = ctx.stringAttr("data_format", "NDHWC");
+    if (format != "NDHWC")
+        ctx.fail("data_format '" + format + "' is not supported (NDHWC only)");
+    auto five = [&](const std::string& attr) {
+        auto v = ctx.intList(attr, {1, 1, 1, 1, 1});
+        if (v.size() != 5)
+            ctx.fail("'" + attr + "' needs 5 values, has " + std::to_string(v.size()));
+        for (const auto x : v)
+            if (x <= 0)
+                ctx.fail("'" + attr + "' must be positive, got " + shapeText(v));
+        if (v[0] != 1 || v[4] != 1)
+            ctx.fail("'" + attr + "' " + shapeText(v) + " must be 1 on the batch and channels");
+        return v;
+    };
+    const auto strides = five("strides");
+    const auto dilations = isConv ? five("dilations") : Dims(5, 1);
+    const auto& x = ctx.input(0);
+    if (!hasRank(x))
+        return {unknownRank(dtype)};
+    Dims window(5, -1);
+    std::int64_t channels = x.shape.dims[4];
+    if (isConv) {
+        const auto& w = ctx.input(1);
+        if (hasRank(w)) {
+            window = w.shape.dims;
+            mergeDim(ctx, x.shape.dims[4], w.shape.dims[3],
+                "input channels " + shapeText(x.shape) + " do not match the filter " + shapeText(w.shape));
+            channels = w.shape.dims[4];
+        }
+    } else {
+        window = five("ksize");
+    }
+    Dims out(5, -1);
+    out[0] = x.shape.dims[0];
+    out[4] = channels;
+    for (std::size_t d = 1; d <= 3; ++d) {
+        const std::int64_t k = isConv ? window[d - 1] : window[d];
+        out[d] = windowOut(ctx, x.shape.dims[d], k, strides[d], dilations[d], d);
     }
     return {ranked(dtype, out)};
 }
@@ -178,6 +234,10 @@ void addConvSchemas(std::vector<OpSchema>& out)
     const std::vector<AttrSpec> poolAttrs{{"ksize", true}, {"strides", true}, {"padding", true}, {"data_format"}, {"T"}};
     out.push_back(fixed("MaxPool", 1, 1, 1, poolAttrs, pool));
     out.push_back(fixed("AvgPool", 1, 1, 1, poolAttrs, pool));
+    out.push_back(fixed("Conv3D", 2, 2, 1, {{"strides", true}, {"padding", true}, {"dilations"}, {"data_format"}, {"T"}},
+        [](const InferContext& c) { return volumetric(c, true); }));
+    out.push_back(fixed("MaxPool3D", 1, 1, 1, poolAttrs, [](const InferContext& c) { return volumetric(c, false); }));
+    out.push_back(fixed("AvgPool3D", 1, 1, 1, poolAttrs, [](const InferContext& c) { return volumetric(c, false); }));
 }
 
 } // namespace studio::core::schema

@@ -167,7 +167,7 @@ void addElementwiseSchemas(std::vector<OpSchema>& out)
     for (const auto* op : {"Greater", "GreaterEqual", "Less", "LessEqual", "Equal", "NotEqual", "LogicalAnd", "LogicalOr"})
         out.push_back(binary(op, nullptr, true));
 
-    for (const auto* op : {"Relu", "Relu6", "Elu", "Selu", "Sigmoid", "Tanh", "Softplus", "Exp", "Log", "Rsqrt", "Sqrt",
+    for (const auto* op : {"Relu", "Relu6", "Elu", "Selu", "Sigmoid", "Tanh", "Softplus", "Softsign", "Exp", "Log", "Rsqrt", "Sqrt",
              "Square", "Neg", "Abs", "Floor", "Ceil", "Round", "Reciprocal", "Sign", "Erf", "LogicalNot"})
         out.push_back(unary(op));
     out.push_back(unary("LeakyRelu", {{"T"}, {"alpha"}}));
