@@ -9,7 +9,8 @@ target_compile_options(studio_warnings INTERFACE
 
 add_library(studio_sanitizers INTERFACE)
 if(STUDIO_SANITIZE)
-  target_compile_options(studio_sanitizers INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  target_compile_options(studio_sanitizers INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+    $<$<BOOL:${STUDIO_FUZZ}>:-fsanitize=fuzzer-no-link>)
   target_link_options(studio_sanitizers INTERFACE -fsanitize=address,undefined)
 endif()
 

@@ -1,6 +1,7 @@
 // Reader children: posix_spawn, two pipes read with poll, limits, and errors that say what happened.
 #include "converter/importers/child_process.h"
 
+#include "converter/importers/sanitizers.h"
 #include "core/tfjs/json_limits.h"
 
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -87,6 +89,30 @@ public:
 private:
     pid_t m_pid;
 };
+
+// Sanitizer builds (tests, fuzzing): a sanitizer report from the child whose top frames are in
+// our own code is a bug of ours, not a damaged file, and must not be reported as one.
+bool sanitizerBlamesOurCode(const std::string& text)
+{
+    const auto report = text.find("ERROR: AddressSanitizer");
+    const auto ub = text.find("runtime error:");
+    if (report == std::string::npos && ub == std::string::npos)
+        return false;
+    if (ub != std::string::npos)
+        return true; // UBSan names the source line itself: only our code is instrumented
+    std::size_t pos = report;
+    for (int frame = 0; frame < 4; ++frame) {
+        pos = text.find("    #" + std::to_string(frame) + " ", pos);
+        if (pos == std::string::npos)
+            return false;
+        const auto end = text.find('\n', pos);
+        const auto line = text.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+        if (line.find("/converter/") != std::string::npos || line.find("/core/") != std::string::npos)
+            return true;
+        pos = end;
+    }
+    return false;
+}
 
 std::string signalText(int sig)
 {
@@ -203,6 +229,10 @@ std::vector<std::uint8_t> runReaderChild(const ChildRequest& req)
         child.kill();
         fail(label, req.library + " did not finish reading the file in "
                 + std::to_string(req.limits.wallTime.count()) + " s and was stopped (damaged file?)");
+    }
+    if (STUDIO_ASAN && sanitizerBlamesOurCode(errText)) {
+        std::fprintf(stderr, "%s: the reader child's sanitizer report blames our code:\n%s\n", label.c_str(), errText.c_str());
+        std::abort();
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return reply;

@@ -5,8 +5,10 @@
 // read the Keras contents stream from its stdout (keras_h5_contents.h) and parse that with their
 // own limits. Errors go to stderr as one JSON object; the exit status says which happened.
 //
-//   tfjs-studio-h5-reader [--cpu-seconds N] [--address-space BYTES] FILE
+//   tfjs-studio-h5-reader [--keras3-weights] [--cpu-seconds N] [--address-space BYTES] FILE
+// (--keras3-weights: FILE is the model.weights.h5 of a Keras 3 .keras archive)
 #include "converter/importers/keras_h5_extract.h"
+#include "converter/importers/sanitizers.h"
 #include "core/error.h"
 
 #include <sys/resource.h>
@@ -27,9 +29,9 @@ namespace {
 constexpr int kExitError = 1; // a clear error is on stderr
 constexpr int kExitUsage = 2;
 
-void limit(int resource, rlim_t value)
+void limit(int resource, rlim_t value, rlim_t hardExtra = 0)
 {
-    rlimit r{value, value};
+    rlimit r{value, value + hardExtra};
     setrlimit(resource, &r);
 }
 
@@ -48,24 +50,11 @@ bool isPipe(int fd)
     return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
 }
 
-bool sanitizedBuild()
-{
-#if defined(__SANITIZE_ADDRESS__)
-    return true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-    return true;
-#else
-    return false;
-#endif
-#else
-    return false;
-#endif
-}
+constexpr bool sanitizedBuild() { return STUDIO_ASAN != 0; }
 
 } // namespace
 
-#if defined(__SANITIZE_ADDRESS__)
+#if STUDIO_ASAN
 // In sanitizer builds a crash inside libhdf5 (not instrumented) must stay a crash, as in release
 // builds, so the parent's tests see the same signal instead of a sanitizer report.
 extern "C" const char* __asan_default_options()
@@ -79,9 +68,12 @@ int main(int argc, char** argv)
     unsigned long long cpuSeconds = 0;
     unsigned long long addressSpace = 0;
     const char* file = nullptr;
+    bool keras3 = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if ((a == "--cpu-seconds" || a == "--address-space") && i + 1 < argc) {
+        if (a == "--keras3-weights") {
+            keras3 = true;
+        } else if ((a == "--cpu-seconds" || a == "--address-space") && i + 1 < argc) {
             char* end = nullptr;
             const unsigned long long v = std::strtoull(argv[++i], &end, 10);
             if (!end || *end) {
@@ -92,12 +84,12 @@ int main(int argc, char** argv)
         } else if (!file && !a.empty() && a[0] != '-') {
             file = argv[i];
         } else {
-            std::fprintf(stderr, "usage: tfjs-studio-h5-reader [--cpu-seconds N] [--address-space BYTES] FILE\n");
+            std::fprintf(stderr, "usage: tfjs-studio-h5-reader [--keras3-weights] [--cpu-seconds N] [--address-space BYTES] FILE\n");
             return kExitUsage;
         }
     }
     if (!file) {
-        std::fprintf(stderr, "usage: tfjs-studio-h5-reader [--cpu-seconds N] [--address-space BYTES] FILE\n");
+        std::fprintf(stderr, "usage: tfjs-studio-h5-reader [--keras3-weights] [--cpu-seconds N] [--address-space BYTES] FILE\n");
         return kExitUsage;
     }
     // The limits go on before the file is opened. No core files: a crash here is expected on
@@ -107,11 +99,14 @@ int main(int argc, char** argv)
     if (isPipe(1) && isPipe(2))
         limit(RLIMIT_FSIZE, 0); // it writes no files (run by hand, its output may go to one)
     if (cpuSeconds)
-        limit(RLIMIT_CPU, static_cast<rlim_t>(cpuSeconds));
+        limit(RLIMIT_CPU, static_cast<rlim_t>(cpuSeconds), 2); // SIGXCPU at the soft limit, SIGKILL 2 s later
     if (addressSpace && !sanitizedBuild())
         limit(RLIMIT_AS, static_cast<rlim_t>(addressSpace));
     try {
-        studio::conv::extractKerasH5(file, stdout);
+        if (keras3)
+            studio::conv::extractKeras3Weights(file, stdout);
+        else
+            studio::conv::extractKerasH5(file, stdout);
         return 0;
     } catch (const studio::Error& e) {
         reportError(e.what(), e.where());

@@ -23,6 +23,7 @@ struct ImportOptions {
     std::string signatureName;             // --signature_name (empty: the format's default)
     std::vector<std::string> outputNodeNames; // --output_node_names (frozen GraphDefs)
     std::uint64_t maxMemoryBytes = 0;      // --max-memory: the model's memory budget (0: the default)
+    unsigned readerCpuSeconds = 0;         // CPU limit of a reader child (libhdf5); 0: 120 s
     CancelToken cancel;                    // polled between units of work; throws studio::Cancelled
     std::function<void(double)> progress;  // 0..1
 };

@@ -28,6 +28,10 @@ core::Model readKerasH5(const fs::path& path, const ImportOptions& options)
     // more while reading one dataset, plus its own code and libhdf5's caches.
     req.limits.maxReplyBytes = budget;
     req.limits.addressSpaceBytes = budget + (std::uint64_t{1} << 30);
+    if (options.readerCpuSeconds) {
+        req.limits.cpuSeconds = options.readerCpuSeconds;
+        req.limits.wallTime = std::chrono::seconds(10 + 5 * options.readerCpuSeconds);
+    }
     req.cancel = options.cancel;
     auto reply = runReaderChild(req);
     if (options.progress)

@@ -2,6 +2,7 @@
 #include "core/tfjs/json_limits.h"
 
 #include <algorithm>
+#include <functional>
 #include <istream>
 #include <sstream>
 #include <utility>
@@ -42,29 +43,84 @@ std::string_view skipUtf8Bom(std::string_view text)
     return text.substr(0, kBom.size()) == kBom ? text.substr(kBom.size()) : text;
 }
 
+namespace {
+
+// Builds the value from nlohmann's SAX events, with the nesting limit checked as each container
+// opens. Strings are moved out of the lexer's buffer instead of copied (its DOM parser copies
+// them, which had made a 100 MB string peak at five times its size).
+class LimitedBuilder {
+public:
+    // `where(byte)` says where a byte offset is, for messages ("line 3, column 7").
+    LimitedBuilder(Json& root, const Location& where, std::function<std::string(std::size_t)> position)
+        : m_root(root), m_where(where), m_position(std::move(position)) {}
+
+    bool null() { put(Json(nullptr)); return true; }
+    bool boolean(bool v) { put(Json(v)); return true; }
+    bool number_integer(Json::number_integer_t v) { put(Json(v)); return true; }
+    bool number_unsigned(Json::number_unsigned_t v) { put(Json(v)); return true; }
+    bool number_float(Json::number_float_t v, const Json::string_t&) { put(Json(v)); return true; }
+    bool string(Json::string_t& v) { put(Json(std::move(v))); return true; }
+    bool binary(Json::binary_t& v) { put(Json(Json::binary_t(std::move(v)))); return true; }
+    bool key(Json::string_t& k) { m_key = std::move(k); return true; }
+    bool start_object(std::size_t) { open(Json::object()); return true; }
+    bool start_array(std::size_t) { open(Json::array()); return true; }
+    bool end_object() { m_stack.pop_back(); return true; }
+    bool end_array() { m_stack.pop_back(); return true; }
+    bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& e)
+    {
+        std::string why = e.what();
+        const auto pos = why.find("syntax error");
+        fail(m_where, "invalid JSON at " + m_position(position ? position - 1 : 0) + ": "
+                + (pos == std::string::npos ? why : why.substr(pos)));
+    }
+
+private:
+    Json* put(Json&& v)
+    {
+        if (m_stack.empty()) {
+            m_root = std::move(v);
+            return &m_root;
+        }
+        Json& top = *m_stack.back();
+        if (top.is_array()) {
+            auto& a = top.get_ref<Json::array_t&>();
+            a.push_back(std::move(v));
+            return &a.back();
+        }
+        Json& slot = top[m_key]; // a repeated key keeps its first place and takes the last value
+        slot = std::move(v);
+        return &slot;
+    }
+    void open(Json&& container)
+    {
+        // The containers around this one: 0 for the outermost.
+        if (m_stack.size() >= static_cast<std::size_t>(kMaxJsonDepth))
+            fail(m_where, depthProblem());
+        m_stack.push_back(put(std::move(container)));
+    }
+
+    Json& m_root;
+    const Location& m_where;
+    std::function<std::string(std::size_t)> m_position;
+    std::vector<Json*> m_stack; // the open containers; only the innermost one grows
+    std::string m_key;
+};
+
+} // namespace
+
 Json parseJsonLimited(std::string_view text, const Location& where)
 {
     text = skipUtf8Bom(text);
-    // nlohmann's parser keeps its own stack on the heap; the callback stops it at the limit, before
-    // the value under construction (and every recursive walk after it) gets any deeper.
-    const Json::parser_callback_t limit = [&where](int depth, Json::parse_event_t event, Json&) {
-        // `depth` counts the containers around the one starting here: 0 for the outermost.
-        if ((event == Json::parse_event_t::array_start || event == Json::parse_event_t::object_start)
-            && depth >= kMaxJsonDepth)
-            fail(where, depthProblem());
-        return true;
-    };
+    Json result;
+    LimitedBuilder builder(result, where, [text](std::size_t byte) { return linePosition(text, byte); });
     try {
-        return Json::parse(text.data(), text.data() + text.size(), limit);
-    } catch (const nlohmann::json::parse_error& e) {
-        std::string why = e.what();
-        const auto pos = why.find("syntax error");
-        fail(where, "invalid JSON at " + linePosition(text, e.byte ? e.byte - 1 : 0) + ": "
-                + (pos == std::string::npos ? why : why.substr(pos)));
+        if (!Json::sax_parse(text.data(), text.data() + text.size(), &builder))
+            fail(where, "invalid JSON");
     } catch (const nlohmann::json::exception& e) {
         // A number out of range and the like.
         fail(where, std::string("invalid JSON: ") + e.what());
     }
+    return result;
 }
 
 Json parseJsonLimited(std::string_view text, const std::string& file)
@@ -76,10 +132,51 @@ Json parseJsonLimited(std::string_view text, const std::string& file)
 
 Json parseJsonLimited(std::istream& in, const std::string& file)
 {
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    const std::string text = buffer.str();
-    return parseJsonLimited(std::string_view(text), file);
+    // Parsed from the stream, never held whole as text: with the strings moved out of the lexer,
+    // a model.json with a 100 MB string peaks at about three times its size (it had been six).
+    Location where;
+    where.file = file;
+    const auto start = in.tellg();
+    char bom[3] = {};
+    in.read(bom, 3);
+    if (!(in.gcount() == 3 && bom[0] == '\xEF' && bom[1] == '\xBB' && bom[2] == '\xBF')) {
+        in.clear();
+        in.seekg(start);
+    }
+    const auto begin = in.tellg();
+    // Up to 16 MiB (every real model.json) the text is read whole: parsing from memory is about
+    // three times faster than through the stream, and the extra copy is small.
+    if (begin >= 0 && in.seekg(0, std::ios::end)) {
+        const auto end = in.tellg();
+        in.seekg(begin);
+        if (end >= begin && end - begin <= (std::streamoff{16} << 20)) {
+            std::string text(static_cast<std::size_t>(end - begin), '\0');
+            in.read(text.data(), static_cast<std::streamsize>(text.size()));
+            text.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+            return parseJsonLimited(std::string_view(text), where);
+        }
+    }
+    in.clear();
+    in.seekg(begin);
+    Json result;
+    // Messages give a line and column; the stream is read again up to the error to count them.
+    LimitedBuilder builder(result, where, [&in, begin](std::size_t byte) {
+        if (begin < 0)
+            return "byte " + std::to_string(byte);
+        in.clear();
+        in.seekg(begin);
+        std::string head(byte, '\0');
+        in.read(head.data(), static_cast<std::streamsize>(byte));
+        head.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+        return linePosition(head, byte);
+    });
+    try {
+        if (!Json::sax_parse(in, &builder))
+            fail(where, "invalid JSON");
+    } catch (const nlohmann::json::exception& e) {
+        fail(where, std::string("invalid JSON: ") + e.what());
+    }
+    return result;
 }
 
 void checkJsonDepth(int depth, const std::string& where)

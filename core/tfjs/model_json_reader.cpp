@@ -114,7 +114,7 @@ Model readTfjsModelUnchecked(const fs::path& input)
         fail(input.string(), "no such file");
     }
     const std::string file = fileLabel(path);
-    const Json doc = parseJsonFile(path);
+    Json doc = parseJsonFile(path); // values are moved out of it, not copied
     const fs::path baseDir = path.parent_path();
 
     Model m;
@@ -130,7 +130,9 @@ Model readTfjsModelUnchecked(const fs::path& input)
     for (const auto& [key, value] : doc.items())
         m.meta.keyOrder.push_back(key);
 
-    const Json topology = doc.value("modelTopology", Json());
+    Json topology;
+    if (doc.contains("modelTopology"))
+        topology = std::move(doc["modelTopology"]);
     if (doc.contains("format")) {
         // Decides how everything else is read and written back: only the two TF.js formats.
         const Json& format = doc["format"];
@@ -154,7 +156,7 @@ Model readTfjsModelUnchecked(const fs::path& input)
         : m.kind == ModelKind::LayersModel          ? "tfjs_layers_model"
                                                     : "tfjs_weights_manifest";
 
-    for (const auto& [key, value] : doc.items()) {
+    for (auto& [key, value] : doc.items()) {
         if (key == "format" || key == "modelTopology" || key == "weightsManifest")
             continue;
         if (key == "generatedBy") {
@@ -164,17 +166,17 @@ Model readTfjsModelUnchecked(const fs::path& input)
             if (value.is_string()) m.meta.convertedBy = value.get<std::string>();
             else m.meta.convertedByNull = true;
         } else if (key == "signature") {
-            m.meta.signature = value;
+            m.meta.signature = std::move(value);
         } else if (key == "userDefinedMetadata") {
-            m.meta.userDefinedMetadata = value;
+            m.meta.userDefinedMetadata = std::move(value);
         } else if (key == "modelInitializer") {
-            m.meta.modelInitializer = value;
+            m.meta.modelInitializer = std::move(value);
         } else if (key == "initializerSignature") {
-            m.meta.initializerSignature = value;
+            m.meta.initializerSignature = std::move(value);
         } else if (key == "trainingConfig") {
-            m.meta.trainingConfig = value;
+            m.meta.trainingConfig = std::move(value);
         } else {
-            m.meta.extraKeys[key] = value;
+            m.meta.extraKeys[key] = std::move(value);
         }
     }
     // The graph loader accepts userDefinedMetadata.signature as the signature.
@@ -188,13 +190,13 @@ Model readTfjsModelUnchecked(const fs::path& input)
         m.graph = graphFromJson(topology, file + ": modelTopology");
         graphInterface(m, file);
     } else if (m.kind == ModelKind::LayersModel) {
-        m.meta.modelTopology = topology;
         auto view = kerasLayerView(topology, file + ": modelTopology");
+        m.meta.modelTopology = std::move(topology);
         m.layers = std::move(view.layers);
         m.inputs = std::move(view.inputs);
         m.outputs = std::move(view.outputs);
     } else {
-        m.meta.modelTopology = topology;
+        m.meta.modelTopology = std::move(topology);
     }
     if (!doc.contains("weightsManifest"))
         fail(file, "has no weightsManifest");

@@ -92,7 +92,7 @@ AffineParams quantizeAffine(const float* x, std::size_t n, DType storage, std::u
     // We reproduce exactly that; FORMATS.md section 2.2 says nothing else about NaN.
     if (anyNan)
         fmin = fmax = std::numeric_limits<float>::quiet_NaN();
-    const double lo = fmin, hi = fmax;
+    const double lo = static_cast<double>(fmin), hi = static_cast<double>(fmax);
     if (lo == hi) {
         std::memset(out, 0, n * width);
         return {lo, 1.0};

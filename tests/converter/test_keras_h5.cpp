@@ -357,6 +357,19 @@ private slots:
         QVERIFY(!m.weightGroups.at(0).weights.empty());
     }
 
+    // libhdf5 spins forever in H5HG_read on this file (found by the fuzzer): the reader's CPU
+    // limit stops it and the error says so. (The default limit is 120 s; the test uses 2.)
+    void readerSpinIsStopped()
+    {
+        const fs::path spins = fs::path(STUDIO_SOURCE_DIR) / "tests/fuzz/regressions/fuzz_keras_h5/spins-libhdf5-H5HG_read.h5";
+        QVERIFY(fs::exists(spins));
+        conv::ImportOptions o;
+        o.readerCpuSeconds = 2;
+        const auto e = errorOf([&] { conv::importModel(spins, o); });
+        QVERIFY2(e.contains("spins-libhdf5-H5HG_read.h5") && e.contains("more than 2 s of CPU time")
+                && e.contains("stopped"), qPrintable(e));
+    }
+
     // --max-memory: the weights' bytes are checked against the budget while they arrive.
     void memoryBudget()
     {
