@@ -5,9 +5,11 @@
 #include "converter/inspect.h"
 #include "converter/op_check.h"
 #include "core/error.h"
+#include "core/io/memory_budget.h"
 #include "core/version.h"
 #include "runtime/benchmark.h"
 #include "runtime/backend.h"
+#include "runtime/vulkan/devices.h"
 
 #include <chrono>
 #include <iostream>
@@ -25,21 +27,64 @@ commands:
                                      format, inputs, outputs, op or layer histogram, op check,
                                      weights, shards as stored and the shard plan for N
   check MODEL                        op check: exit 1 naming the ops TensorFlow.js cannot run
-  bench MODEL [--backend NAME] [--warmup N] [--runs N] [--profile N] [--dim N] [--json]
-                                     inference benchmark: import and load (compile on the backend)
+  bench MODEL [--backend NAME] [--device N] [--warmup N] [--runs N] [--profile N]
+        [--dim N] [--json]           inference benchmark: import and load (compile on the backend)
                                      timed apart, first run apart, warm-ups discarded, N timed runs,
                                      optional per-op profile over N more runs
   backends                           the execution backends, which is the default
+  devices                            the Vulkan devices (name, type, driver, API, memory, subgroup,
+                                     fp16/int8) and the default choice; bench --device N picks one
   pipeline [MODEL] [--out DIR]       inspect + convert + benchmark, printed as one report
                                      (default MODEL: the bundled sample)
   formats                            the input formats this build reads and the conversion routes
 
 options:
-  --version   print the version
-  --help      print this help
+  --max-memory SIZE  the memory budget of a model (convert, inspect, check, bench, pipeline):
+                     declared sizes (weights, constants, inputs, intermediate tensors) over it
+                     are refused before anything is allocated. SIZE in bytes or with K, M, G, T
+                     (binary units: 512M, 4G). Default: half of the physical memory
+  --version          print the version
+  --help             print this help
 )";
 
-int cmdInspect(const std::vector<std::string>& args)
+// Options every model command takes.
+struct Common {
+    std::uint64_t maxMemory = 0; // --max-memory; 0: core::defaultMemoryBudget()
+    studio::conv::ImportOptions import() const
+    {
+        studio::conv::ImportOptions o;
+        o.maxMemoryBytes = maxMemory;
+        return o;
+    }
+};
+
+// Takes --max-memory SIZE / --max-memory=SIZE out of args.
+Common extractCommon(std::vector<std::string>& args)
+{
+    Common c;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string value;
+        if (args[i] == "--max-memory") {
+            if (i + 1 >= args.size())
+                throw studio::Error("--max-memory needs a size (for example 4G or 512M)");
+            value = args[i + 1];
+            args.erase(args.begin() + static_cast<std::ptrdiff_t>(i), args.begin() + static_cast<std::ptrdiff_t>(i) + 2);
+        } else if (args[i].rfind("--max-memory=", 0) == 0) {
+            value = args[i].substr(13);
+            args.erase(args.begin() + static_cast<std::ptrdiff_t>(i));
+        } else {
+            continue;
+        }
+        const auto bytes = studio::core::parseByteSize(value);
+        if (!bytes)
+            throw studio::Error("--max-memory: '" + value + "' is not a size (bytes, or a number with K, M, G or T: 512M, 4G)");
+        c.maxMemory = *bytes;
+        --i;
+    }
+    return c;
+}
+
+int cmdInspect(const std::vector<std::string>& args, const Common& common)
 {
     std::string path;
     bool json = false;
@@ -77,7 +122,7 @@ int cmdInspect(const std::vector<std::string>& args)
         std::cerr << "error: inspect: missing MODEL argument\n";
         return 2;
     }
-    const auto report = studio::conv::inspect(studio::conv::importModel(path), shardSize);
+    const auto report = studio::conv::inspect(studio::conv::importModel(path, common.import()), shardSize);
     if (json)
         std::cout << studio::conv::toJson(report).dump(2) << "\n";
     else
@@ -85,14 +130,15 @@ int cmdInspect(const std::vector<std::string>& args)
     return 0;
 }
 
-int cmdConvert(const std::vector<std::string>& args)
+int cmdConvert(const std::vector<std::string>& args, const Common& common)
 {
     for (const auto& a : args)
         if (a == "--help" || a == "-h") {
             std::cout << studio::conv::convertUsage();
             return 0;
         }
-    const auto options = studio::conv::parseConvertArgs(args);
+    auto options = studio::conv::parseConvertArgs(args);
+    options.maxMemoryBytes = common.maxMemory;
     for (const auto& w : options.warnings)
         std::cerr << "warning: " << w << "\n";
     const auto r = studio::conv::convert(options);
@@ -109,13 +155,13 @@ int cmdConvert(const std::vector<std::string>& args)
     return 0;
 }
 
-int cmdCheck(const std::vector<std::string>& args)
+int cmdCheck(const std::vector<std::string>& args, const Common& common)
 {
     if (args.size() != 1 || args[0].rfind("--", 0) == 0) {
         std::cerr << "usage: tfjs-studio-cli check MODEL\n";
         return 2;
     }
-    const auto model = studio::conv::importModel(args[0]);
+    const auto model = studio::conv::importModel(args[0], common.import());
     if (model.kind != studio::core::ModelKind::GraphModel) {
         std::cout << args[0] << ": " << studio::core::modelKindName(model.kind)
                   << "; the op check applies to graph models\n";
@@ -132,9 +178,9 @@ int cmdCheck(const std::vector<std::string>& args)
     return 1;
 }
 
-int cmdBench(const std::vector<std::string>& args)
+int cmdBench(const std::vector<std::string>& args, const Common& common)
 {
-    constexpr const char* usage = "usage: tfjs-studio-cli bench MODEL [--backend NAME] [--warmup N] [--runs N] "
+    constexpr const char* usage = "usage: tfjs-studio-cli bench MODEL [--backend NAME] [--device N] [--warmup N] [--runs N] "
                                   "[--profile N] [--dim N] [--json]\n";
     std::string path;
     studio::rt::BenchmarkOptions options;
@@ -169,6 +215,8 @@ int cmdBench(const std::vector<std::string>& args)
             options.dim = number("--dim");
         else if (a == "--backend")
             options.backend = value("--backend");
+        else if (a == "--device")
+            options.compile.device = static_cast<int>(number("--device"));
         else if (a == "--json")
             json = true;
         else if (a == "--help" || a == "-h") {
@@ -186,7 +234,8 @@ int cmdBench(const std::vector<std::string>& args)
     }
     // Reading and lowering are timed apart from the backend's load (runtime/benchmark.h).
     const auto t0 = std::chrono::steady_clock::now();
-    const auto model = studio::conv::graphForRuntime(studio::conv::importModel(path));
+    options.compile.maxMemoryBytes = common.maxMemory;
+    const auto model = studio::conv::graphForRuntime(studio::conv::importModel(path, common.import()));
     const double importMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     auto result = studio::rt::benchmark(model, options);
     result.importMs = importMs;
@@ -206,7 +255,28 @@ int cmdBackends()
     return 0;
 }
 
-int cmdPipeline(const std::vector<std::string>& args)
+int cmdDevices()
+{
+    const auto list = studio::rt::listVulkanDevices();
+    if (list.devices.empty()) {
+        std::cout << "no Vulkan device" << (list.error.empty() ? "" : ": " + list.error) << "\n";
+        return 0;
+    }
+    for (const auto& d : list.devices) {
+        std::cout << d.index << ": " << d.name << (list.defaultDevice == d.index ? "  (default)" : "") << "\n"
+                  << "   type: " << d.type << (d.cpu ? " (runs on the CPU, not a GPU)" : "") << "\n"
+                  << "   driver: " << d.driver << "\n"
+                  << "   Vulkan API: " << d.apiVersion << (d.usable ? "" : " (unusable: needs 1.1 and a compute queue)") << "\n"
+                  << "   device-local memory: " << d.memoryBytes / (1024 * 1024) << " MiB\n"
+                  << "   subgroup size: " << d.subgroupSize << "\n"
+                  << "   fp16 arithmetic: " << (d.fp16 ? "yes" : "no") << ", int8 arithmetic: " << (d.int8 ? "yes" : "no") << "\n";
+    }
+    if (list.validation)
+        std::cout << "validation layer: on\n";
+    return 0;
+}
+
+int cmdPipeline(const std::vector<std::string>& args, const Common& common)
 {
     std::filesystem::path model, out;
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -222,7 +292,7 @@ int cmdPipeline(const std::vector<std::string>& args)
         model = studio::app::bundledSampleModel();
     if (out.empty())
         out = std::filesystem::temp_directory_path() / "tfjs-studio-pipeline" / "model";
-    return studio::app::runPipeline(model, out, std::cout, std::cerr);
+    return studio::app::runPipeline(model, out, std::cout, std::cerr, common.maxMemory);
 }
 
 } // namespace
@@ -241,18 +311,30 @@ int main(int argc, char** argv)
     const std::string cmd = args[0];
     args.erase(args.begin());
     try {
+        const bool modelCommand = cmd == "convert" || cmd == "inspect" || cmd == "bench" || cmd == "check" || cmd == "pipeline";
+        Common common;
+        if (modelCommand) {
+            try {
+                common = extractCommon(args);
+            } catch (const studio::Error& e) {
+                std::cerr << "error: " << cmd << ": " << e.what() << "\n";
+                return 2;
+            }
+        }
         if (cmd == "convert")
-            return cmdConvert(args);
+            return cmdConvert(args, common);
         if (cmd == "inspect")
-            return cmdInspect(args);
+            return cmdInspect(args, common);
         if (cmd == "bench")
-            return cmdBench(args);
+            return cmdBench(args, common);
         if (cmd == "check")
-            return cmdCheck(args);
+            return cmdCheck(args, common);
         if (cmd == "pipeline")
-            return cmdPipeline(args);
+            return cmdPipeline(args, common);
         if (cmd == "backends")
             return cmdBackends();
+        if (cmd == "devices")
+            return cmdDevices();
         if (cmd == "formats") {
             for (const auto& i : studio::conv::importers())
                 std::cout << i->formatName() << "\t" << i->description() << "\t"

@@ -11,7 +11,7 @@ packages=(
   graphviz libgraphviz-dev
   xvfb xauth fonts-dejavu-core
   clang-14 libclang-rt-14-dev
-  dpkg-dev file desktop-file-utils appstream lintian
+  dpkg-dev file desktop-file-utils appstream lintian shared-mime-info
 )
 
 missing=()

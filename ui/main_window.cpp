@@ -19,6 +19,7 @@
 #include "ui/widgets/section.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
@@ -47,6 +48,7 @@ constexpr int kMaxRecentFiles = 10;
 const QString kRecentKey = QStringLiteral("recentFiles");
 const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
 const QString kStateKey = QStringLiteral("mainWindow/state");
+const QString kDesktopNewWindowKey = QStringLiteral("desktop/openInNewWindow");
 
 // "blazeface/model.json": every TF.js model is called model.json, so its folder is the name.
 QString displayName(const QString& path)
@@ -252,6 +254,23 @@ void MainWindow::buildMenus()
     open->setShortcut(QKeySequence::Open);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     updateRecentMenu();
+    // Packaging: where files double-clicked on the desktop go while the studio runs.
+    QMenu* desktopFiles = file->addMenu(tr("Open Files from the &Desktop In"));
+    desktopFiles->setObjectName(QStringLiteral("desktopFilesMenu"));
+    auto* desktopChoice = new QActionGroup(desktopFiles);
+    QAction* sameWindow = desktopFiles->addAction(tr("The &Current Window"));
+    QAction* newWindow = desktopFiles->addAction(tr("A &New Window"));
+    for (QAction* a : {sameWindow, newWindow}) {
+        a->setCheckable(true);
+        desktopChoice->addAction(a);
+    }
+    // Read when the menu opens, so every window shows the choice made in any of them.
+    connect(desktopFiles, &QMenu::aboutToShow, this, [sameWindow, newWindow] {
+        (desktopFilesOpenNewWindow() ? newWindow : sameWindow)->setChecked(true);
+    });
+    (desktopFilesOpenNewWindow() ? newWindow : sameWindow)->setChecked(true);
+    connect(newWindow, &QAction::triggered, this, [] { setDesktopFilesOpenNewWindow(true); });
+    connect(sameWindow, &QAction::triggered, this, [] { setDesktopFilesOpenNewWindow(false); });
     file->addSeparator();
     QAction* convert = file->addAction(tr("&Convert"), m_convert, &ConvertPanel::start);
     convert->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
@@ -525,6 +544,16 @@ void MainWindow::showAbout()
            "TensorFlow.js format with quantization and sharding, and measure the result.</p>"
            "<p>Built with Qt %2.</p>")
             .arg(QStringLiteral(STUDIO_VERSION), QString::fromLatin1(qVersion())));
+}
+
+bool MainWindow::desktopFilesOpenNewWindow()
+{
+    return QSettings().value(kDesktopNewWindowKey, false).toBool();
+}
+
+void MainWindow::setDesktopFilesOpenNewWindow(bool newWindow)
+{
+    QSettings().setValue(kDesktopNewWindowKey, newWindow);
 }
 
 QStringList MainWindow::recentFiles() const

@@ -78,6 +78,11 @@ public:
     // The open dialog's filters, from the importer registry (conv::importers()).
     static QString openDialogFilter();
 
+    // The user's choice (File > Open Files from the Desktop In) for files handed to a running
+    // studio by the desktop or a second launch: the current window, or a new one each.
+    static bool desktopFilesOpenNewWindow();
+    static void setDesktopFilesOpenNewWindow(bool newWindow);
+
 signals:
     void modelLoaded(const QString& path);
     void errorReported(const QString& title, const QString& detail);

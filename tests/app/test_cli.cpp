@@ -194,6 +194,20 @@ private slots:
         });
         expectFailure(dir / "model.json", {}, {"model.json", "listed twice"});
     }
+    // --max-memory: every model command takes it; declared sizes over it are refused, exit 1.
+    void maxMemoryBudget()
+    {
+        expectFailure(kModels / "pair-tfkeras224-mnist-bn-layers-and-graph/keras/tiny_mnist.h5", {"--max-memory", "4K"},
+            {"tiny_mnist.h5", "memory budget of 4096 bytes", "--max-memory"});
+        auto r = cli({"convert", "--max-memory=1Q", "a", "b"});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("'1Q' is not a size"), qPrintable(r.err));
+        r = cli({"bench", q(kModels / "tfjs-graph-blazeface-front-float32/blazeface-front.json"), "--max-memory", "100K", "--runs", "1", "--warmup", "0"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("input 'input:0'") && r.err.contains("100.00 KiB (the memory budget, --max-memory)"), qPrintable(r.err));
+        r = cli({"inspect", "--max-memory=64M", q(kModels / "pair-tfkeras224-mnist-bn-layers-and-graph/keras/tiny_mnist.h5")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+    }
     void badShardSize()
     {
         const auto dir = fixture("shardsize");

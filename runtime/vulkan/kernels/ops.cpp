@@ -1,0 +1,538 @@
+// Builders of the Vulkan op table: each checks that its kernel covers the node (dtypes, ranks,
+// constant attributes), packs weights, and plans the dispatches. Geometry (SAME/VALID padding)
+// comes from the reference executor's own window(), so both backends agree on it by construction.
+#include "runtime/vulkan/kernels/ops.h"
+
+#include "runtime/reference/kernels.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+namespace studio::vk {
+
+namespace {
+
+constexpr std::size_t kMaxRank = 6;
+
+bool allFloat(const OpCall& c)
+{
+    for (const auto* v : c.inputs)
+        if (v->dtype != core::DType::Float32)
+            return false;
+    for (const auto* v : c.outputs)
+        if (v->dtype != core::DType::Float32)
+            return false;
+    return true;
+}
+
+std::uint32_t groupsOf(std::int64_t n, std::int64_t per) { return static_cast<std::uint32_t>((n + per - 1) / per); }
+
+// Shapes right-aligned to rank 6 with leading 1s.
+std::array<std::int64_t, kMaxRank> padShape(const std::vector<std::int64_t>& shape)
+{
+    std::array<std::int64_t, kMaxRank> out{};
+    out.fill(1);
+    const std::size_t off = kMaxRank - shape.size();
+    for (std::size_t k = 0; k < shape.size(); ++k)
+        out[off + k] = shape[k];
+    return out;
+}
+
+// Fused activation of _FusedConv2D / FusedDepthwiseConv2dNative: fused_ops = [BiasAdd] or
+// [BiasAdd, act]; Prelu and batch-norm fusions decline (CPU fallback) for now.
+bool fusedOps(const OpCall& c, bool& hasBias, Act& act, float& alpha)
+{
+    const auto ops = rt::ref::stringList(c.node, "fused_ops");
+    hasBias = false;
+    act = Act::None;
+    alpha = static_cast<float>(rt::ref::floatAttr(c.node, "leakyrelu_alpha", 0.2));
+    std::size_t k = 0;
+    if (k < ops.size() && ops[k] == "BiasAdd") {
+        hasBias = true;
+        ++k;
+    }
+    if (k < ops.size()) {
+        if (!activationCode(ops[k], act))
+            return false;
+        ++k;
+    }
+    if (k != ops.size())
+        return false;
+    if (c.fusedAct != Act::None) {
+        if (act != Act::None)
+            return false;
+        act = c.fusedAct;
+        alpha = c.fusedAlpha;
+    }
+    return true;
+}
+
+bool convGeometry(const OpCall& c, const ValueInfo& x, const ValueInfo& w, rt::ref::Window& g)
+{
+    if (x.shape.size() != 4 || w.shape.size() != 4 || rt::ref::stringAttr(c.node, "data_format", "NHWC") != "NHWC")
+        return false;
+    rt::Tensor probe;
+    probe.shape = x.shape;
+    g = rt::ref::window(c.node, probe, w.shape[0], w.shape[1], rt::ref::intList(c.node, "strides", {1, 1, 1, 1}),
+        rt::ref::intList(c.node, "dilations", {1, 1, 1, 1}));
+    return true;
+}
+
+std::vector<float> biasWords(const OpCall& c, bool hasBias, std::int64_t channels, std::int64_t padded)
+{
+    std::vector<float> bias(static_cast<std::size_t>(padded), 0.0f);
+    if (hasBias) {
+        const auto* b = c.inputs[2]->host;
+        for (std::int64_t k = 0; k < channels; ++k)
+            bias[static_cast<std::size_t>(k)] = b->f[static_cast<std::size_t>(k)];
+    }
+    return bias;
+}
+
+bool conv2d(const OpCall& c, Planner& p)
+{
+    if (c.inputs.size() < 2 || !allFloat(c) || !c.inputs[1]->host)
+        return false;
+    bool hasBias = false;
+    Act act = Act::None;
+    float alpha = 0;
+    if (c.node.op == "_FusedConv2D") {
+        if (!fusedOps(c, hasBias, act, alpha))
+            return false;
+        if (hasBias && (c.inputs.size() < 3 || !c.inputs[2]->host))
+            return false;
+    } else if (c.fusedAct != Act::None) {
+        act = c.fusedAct;
+        alpha = c.fusedAlpha;
+    }
+    const auto& x = *c.inputs[0];
+    const auto& w = *c.inputs[1];
+    rt::ref::Window g{};
+    if (!convGeometry(c, x, w, g) || w.shape[2] != g.inC)
+        return false;
+    const std::int64_t outC = w.shape[3], oc4 = (outC + 3) / 4;
+    if (hasBias && c.inputs[2]->count() != outC)
+        return false;
+    // The kernels read 4 input channels at a time: an input with inC % 4 != 0 is first copied
+    // into a zero-padded scratch tensor (one cheap pass; the first layer's RGB input, say).
+    const std::int64_t inC4 = (g.inC + 3) / 4 * 4;
+    int input = p.inputBuffer(0);
+    if (inC4 != g.inC) {
+        const std::vector<std::int64_t> padded{g.batch, g.inH, g.inW, inC4};
+        const int scratch = p.constantBuffer(std::vector<float>(static_cast<std::size_t>(g.batch * g.inH * g.inW * inC4), 0.0f),
+            c.node.name + "/input padded to " + std::to_string(inC4) + " channels");
+        Push pad;
+        pad.i(g.batch * g.inH * g.inW * inC4).f(0.0f);
+        for (auto d : padShape(padded))
+            pad.i(d);
+        for (auto d : padShape(x.shape))
+            pad.i(d);
+        for (int k = 0; k < 6; ++k)
+            pad.i(0);
+        p.dispatch("pad_constant", {scratch, input}, pad, p.flat(g.batch * g.inH * g.inW * inC4));
+        input = scratch;
+    }
+    // [kH][kW][inC][outC] -> [outC/4][kH][kW][inC4] vec4, zero-filled past outC and inC.
+    const auto& wf = w.host->f;
+    const std::int64_t taps = g.kH * g.kW, block = taps * inC4;
+    std::vector<float> packed(static_cast<std::size_t>(oc4 * block * 4), 0.0f);
+    for (std::int64_t o = 0; o < outC; ++o)
+        for (std::int64_t t = 0; t < taps; ++t)
+            for (std::int64_t i = 0; i < g.inC; ++i)
+                packed[static_cast<std::size_t>(((o / 4) * block + t * inC4 + i) * 4 + o % 4)]
+                    = wf[static_cast<std::size_t>((t * g.inC + i) * outC + o)];
+    const int weights = p.constantBuffer(packed, c.node.name + "/filter (packed)");
+    const int bias = p.constantBuffer(biasWords(c, hasBias, outC, oc4 * 4), c.node.name + "/bias");
+    Push push;
+    push.i(g.inH).i(g.inW).i(inC4).i(g.outH).i(g.outW).i(outC).i(g.kH).i(g.kW);
+    push.i(g.strideH).i(g.strideW).i(g.dilH).i(g.dilW).i(g.padTop).i(g.padLeft).i(oc4).i(static_cast<std::int32_t>(act)).f(alpha);
+    const std::array<std::uint32_t, 3> tiles{groupsOf((g.outW + 3) / 4, 8), groupsOf(g.outH, 4), static_cast<std::uint32_t>(g.batch * oc4)};
+    if (p.preferTexelLoads())
+        p.dispatch("conv2d_nhwc_vec4_texel_bias_act", {p.outputBuffer(0), Binding::texel(input), Binding::texel(weights), bias},
+            push, tiles);
+    else
+        p.dispatch("conv2d_nhwc_vec4_bias_act", {p.outputBuffer(0), input, weights, bias}, push, tiles);
+    return true;
+}
+
+bool depthwise(const OpCall& c, Planner& p)
+{
+    if (c.inputs.size() < 2 || !allFloat(c) || !c.inputs[1]->host)
+        return false;
+    bool hasBias = false;
+    Act act = Act::None;
+    float alpha = 0;
+    if (c.node.op == "FusedDepthwiseConv2dNative") {
+        if (!fusedOps(c, hasBias, act, alpha))
+            return false;
+        if (hasBias && (c.inputs.size() < 3 || !c.inputs[2]->host))
+            return false;
+    } else if (c.fusedAct != Act::None) {
+        act = c.fusedAct;
+        alpha = c.fusedAlpha;
+    }
+    const auto& x = *c.inputs[0];
+    const auto& w = *c.inputs[1];
+    rt::ref::Window g{};
+    if (!convGeometry(c, x, w, g) || w.shape[2] != g.inC)
+        return false;
+    const std::int64_t mult = w.shape[3], outC = g.inC * mult;
+    if (hasBias && c.inputs[2]->count() != outC)
+        return false;
+    const int weights = p.constantBuffer(w.host->f, c.node.name + "/filter");
+    const int bias = p.constantBuffer(biasWords(c, hasBias, outC, outC), c.node.name + "/bias");
+    Push push;
+    push.i(g.inH).i(g.inW).i(g.inC).i(g.outH).i(g.outW).i(outC).i(g.kH).i(g.kW);
+    push.i(g.strideH).i(g.strideW).i(g.dilH).i(g.dilW).i(g.padTop).i(g.padLeft).i(mult).i(static_cast<std::int32_t>(act)).f(alpha);
+    const std::array<std::uint32_t, 3> tiles{groupsOf(outC / 4, 8), groupsOf((g.outW + 3) / 4, 4), static_cast<std::uint32_t>(g.outH * g.batch)};
+    if (mult == 1 && outC % 4 == 0 && p.preferTexelLoads())
+        p.dispatch("depthwise_conv2d_nhwc_vec4_texel_bias_act",
+            {p.outputBuffer(0), Binding::texel(p.inputBuffer(0)), Binding::texel(weights), bias}, push, tiles);
+    else if (mult == 1 && outC % 4 == 0)
+        p.dispatch("depthwise_conv2d_nhwc_vec4_bias_act", {p.outputBuffer(0), p.inputBuffer(0), weights, bias}, push, tiles);
+    else
+        p.dispatch("depthwise_conv2d_nhwc_bias_act", {p.outputBuffer(0), p.inputBuffer(0), weights, bias}, push,
+            {groupsOf(outC, 8), groupsOf(g.outW, 4), static_cast<std::uint32_t>(g.outH * g.batch)});
+    return true;
+}
+
+int binaryCode(const std::string& op)
+{
+    if (op == "Add" || op == "AddV2" || op == "BiasAdd")
+        return 0;
+    if (op == "Sub")
+        return 1;
+    if (op == "Mul")
+        return 2;
+    if (op == "RealDiv" || op == "Div")
+        return 3;
+    if (op == "Maximum")
+        return 4;
+    if (op == "Minimum")
+        return 5;
+    if (op == "SquaredDifference")
+        return 6;
+    if (op == "Pow")
+        return 7;
+    return -1;
+}
+
+bool binary(const OpCall& c, Planner& p)
+{
+    if (c.inputs.size() != 2 || !allFloat(c))
+        return false;
+    const auto& a = *c.inputs[0];
+    const auto& b = *c.inputs[1];
+    const auto& y = *c.outputs[0];
+    if (y.shape.size() > kMaxRank)
+        return false;
+    if (c.padBefore >= 0) {
+        Push push;
+        push.i(y.count()).i(y.shape.back()).i(b.shape.back()).i(c.padBefore).i(static_cast<std::int32_t>(c.fusedAct)).f(c.fusedAlpha);
+        p.dispatch("add_channel_padded", {p.outputBuffer(0), p.inputBuffer(0), p.inputBuffer(1)}, push, p.flat(y.count()));
+        return true;
+    }
+    if (c.node.op == "BiasAdd" && rt::ref::stringAttr(c.node, "data_format", "NHWC") != "NHWC")
+        return false;
+    const auto out = padShape(y.shape), sa = padShape(a.shape), sb = padShape(b.shape);
+    std::array<std::int64_t, kMaxRank> strideA{}, strideB{};
+    std::int64_t accA = 1, accB = 1;
+    for (std::size_t k = kMaxRank; k-- > 0;) {
+        if ((sa[k] != out[k] && sa[k] != 1) || (sb[k] != out[k] && sb[k] != 1))
+            return false;
+        strideA[k] = sa[k] == 1 ? 0 : accA;
+        strideB[k] = sb[k] == 1 ? 0 : accB;
+        accA *= sa[k];
+        accB *= sb[k];
+    }
+    const bool same = a.shape == y.shape && b.shape == y.shape;
+    if (same && y.count() % 4 == 0) {
+        Push push;
+        push.i(y.count() / 4).i(binaryCode(c.node.op)).i(static_cast<std::int32_t>(c.fusedAct)).f(c.fusedAlpha);
+        p.dispatch("binary_same_shape_vec4", {p.outputBuffer(0), p.inputBuffer(0), p.inputBuffer(1)}, push, p.flat(y.count() / 4));
+        return true;
+    }
+    Push push;
+    push.i(y.count()).i(binaryCode(c.node.op)).i(static_cast<std::int32_t>(c.fusedAct)).i(same ? 1 : 0);
+    for (auto d : out)
+        push.i(d);
+    for (auto s : strideA)
+        push.i(s);
+    for (auto s : strideB)
+        push.i(s);
+    push.f(c.fusedAlpha);
+    p.dispatch("binary_broadcast", {p.outputBuffer(0), p.inputBuffer(0), p.inputBuffer(1)}, push, p.flat(y.count()));
+    return true;
+}
+
+int unaryCode(const core::Node& node, float& alpha)
+{
+    static const std::map<std::string, int> kCodes{{"Relu", 1}, {"Relu6", 2}, {"Elu", 3}, {"LeakyRelu", 4}, {"Sigmoid", 5},
+        {"Tanh", 6}, {"Exp", 10}, {"Rsqrt", 11}, {"Sqrt", 12}, {"Neg", 13}, {"Abs", 14}, {"Square", 15}, {"Log", 16},
+        {"Floor", 17}, {"Ceil", 18}, {"Reciprocal", 19}, {"Softplus", 20}, {"Sin", 21}, {"Cos", 22}, {"Sign", 23},
+        {"Round", 24}};
+    const auto it = kCodes.find(node.op);
+    alpha = static_cast<float>(rt::ref::floatAttr(node, "alpha", 0.2));
+    return it == kCodes.end() ? -1 : it->second;
+}
+
+bool unary(const OpCall& c, Planner& p)
+{
+    if (c.inputs.size() != 1 || !allFloat(c))
+        return false;
+    float alpha = 0;
+    const int code = unaryCode(c.node, alpha);
+    if (code < 0)
+        return false;
+    const auto n = c.outputs[0]->count();
+    Push push;
+    push.i(n).i(code).f(alpha);
+    p.dispatch("unary_elementwise", {p.outputBuffer(0), p.inputBuffer(0)}, push, p.flat(n));
+    return true;
+}
+
+bool pad(const OpCall& c, Planner& p)
+{
+    if (c.inputs.size() < 2 || c.inputs[0]->dtype != core::DType::Float32 || !c.inputs[1]->host)
+        return false;
+    if (c.node.op == "MirrorPad")
+        return false;
+    float value = 0.0f;
+    if (c.inputs.size() > 2) {
+        if (!c.inputs[2]->host || c.inputs[2]->dtype != core::DType::Float32 || c.inputs[2]->host->f.size() != 1)
+            return false;
+        value = c.inputs[2]->host->f[0];
+    }
+    const auto& x = *c.inputs[0];
+    const auto& y = *c.outputs[0];
+    const auto& pads = c.inputs[1]->host->i;
+    if (x.shape.size() > kMaxRank || pads.size() != 2 * x.shape.size() || y.shape.size() != x.shape.size())
+        return false;
+    for (std::size_t k = 0; k < x.shape.size(); ++k)
+        if (pads[2 * k] < 0 || pads[2 * k + 1] < 0 || y.shape[k] != x.shape[k] + pads[2 * k] + pads[2 * k + 1])
+            return false;
+    std::array<std::int64_t, kMaxRank> before{};
+    const std::size_t off = kMaxRank - x.shape.size();
+    for (std::size_t k = 0; k < x.shape.size(); ++k)
+        before[off + k] = pads[2 * k];
+    Push push;
+    push.i(y.count()).f(value);
+    for (auto d : padShape(y.shape))
+        push.i(d);
+    for (auto d : padShape(x.shape))
+        push.i(d);
+    for (auto d : before)
+        push.i(d);
+    p.dispatch("pad_constant", {p.outputBuffer(0), p.inputBuffer(0)}, push, p.flat(y.count()));
+    return true;
+}
+
+bool pool(const OpCall& c, Planner& p)
+{
+    if (c.inputs.size() != 1 || !allFloat(c))
+        return false;
+    const auto& x = *c.inputs[0];
+    const auto ksize = rt::ref::intList(c.node, "ksize", {1, 1, 1, 1});
+    if (x.shape.size() != 4 || ksize.size() != 4 || ksize[0] != 1 || ksize[3] != 1
+        || rt::ref::stringAttr(c.node, "data_format", "NHWC") != "NHWC")
+        return false;
+    rt::Tensor probe;
+    probe.shape = x.shape;
+    const auto g = rt::ref::window(c.node, probe, ksize[1], ksize[2], rt::ref::intList(c.node, "strides", {1, 1, 1, 1}), {1, 1, 1, 1});
+    Push push;
+    push.i(g.inH).i(g.inW).i(g.inC).i(g.outH).i(g.outW).i(g.kH).i(g.kW).i(g.strideH);
+    push.i(g.strideW).i(g.padTop).i(g.padLeft).i(c.node.op == "MaxPool" ? 0 : 1);
+    p.dispatch("pool2d_nhwc", {p.outputBuffer(0), p.inputBuffer(0)}, push,
+        {groupsOf(g.inC, 8), groupsOf(g.outW, 4), static_cast<std::uint32_t>(g.outH * g.batch)});
+    return true;
+}
+
+// ConcatV2: one strided copy per input into its slice of the output.
+bool concat(const OpCall& c, Planner& p)
+{
+    if (c.inputs.size() < 2)
+        return false;
+    const auto* axisValue = c.inputs.back();
+    if (!axisValue->host || axisValue->host->i.size() != 1)
+        return false;
+    const auto& y = *c.outputs[0];
+    if (y.dtype != core::DType::Float32 || y.shape.empty() || y.shape.size() > kMaxRank)
+        return false;
+    const auto rank = static_cast<std::int64_t>(y.shape.size());
+    std::int64_t axis = axisValue->host->i[0];
+    if (axis < 0)
+        axis += rank;
+    if (axis < 0 || axis >= rank)
+        return false;
+    for (std::size_t k = 0; k + 1 < c.inputs.size(); ++k)
+        if (c.inputs[k]->dtype != core::DType::Float32 || c.inputs[k]->shape.size() != y.shape.size())
+            return false;
+    const int out = p.outputBuffer(0);
+    const auto dstStrides = rt::ref::stridesOf(y.shape);
+    std::int64_t offset = 0;
+    for (std::size_t k = 0; k + 1 < c.inputs.size(); ++k) {
+        const auto& x = *c.inputs[k];
+        if (x.count() == 0)
+            continue;
+        const auto srcStrides = rt::ref::stridesOf(x.shape);
+        const std::size_t off = kMaxRank - y.shape.size();
+        std::array<std::int64_t, kMaxRank> src{}, dst{};
+        for (std::size_t d = 0; d < y.shape.size(); ++d) {
+            src[off + d] = srcStrides[d];
+            dst[off + d] = dstStrides[d];
+        }
+        Push push;
+        push.i(x.count()).i(0).i(offset * dstStrides[static_cast<std::size_t>(axis)]).i(0);
+        for (auto d : padShape(x.shape))
+            push.i(d);
+        for (auto s : src)
+            push.i(s);
+        for (auto s : dst)
+            push.i(s);
+        p.dispatch("copy_strided", {out, p.inputBuffer(k)}, push, p.flat(x.count()));
+        offset += x.shape[static_cast<std::size_t>(axis)];
+    }
+    return true;
+}
+
+bool transpose(const OpCall& c, Planner& p)
+{
+    if (c.inputs.size() != 2 || !c.inputs[1]->host || c.inputs[0]->dtype != core::DType::Float32)
+        return false;
+    const auto& x = *c.inputs[0];
+    const auto& y = *c.outputs[0];
+    const auto& perm = c.inputs[1]->host->i;
+    if (x.shape.size() > kMaxRank || perm.size() != x.shape.size())
+        return false;
+    const auto xs = rt::ref::stridesOf(x.shape);
+    const std::size_t off = kMaxRank - y.shape.size();
+    std::array<std::int64_t, kMaxRank> src{}, dst{};
+    const auto ys = rt::ref::stridesOf(y.shape);
+    for (std::size_t d = 0; d < perm.size(); ++d) {
+        if (perm[d] < 0 || static_cast<std::size_t>(perm[d]) >= perm.size())
+            return false;
+        src[off + d] = xs[static_cast<std::size_t>(perm[d])];
+        dst[off + d] = ys[d];
+    }
+    Push push;
+    push.i(y.count()).i(0).i(0).i(0);
+    for (auto d : padShape(y.shape))
+        push.i(d);
+    for (auto s : src)
+        push.i(s);
+    for (auto s : dst)
+        push.i(s);
+    p.dispatch("copy_strided", {p.outputBuffer(0), p.inputBuffer(0)}, push, p.flat(y.count()));
+    return true;
+}
+
+} // namespace
+
+std::int64_t channelPadFoldable(const core::Node& add, const ValueInfo& other, const ValueInfo& padded,
+    const core::Node& pad, const ValueInfo& padInput, const ValueInfo* paddings, const ValueInfo* value)
+{
+    if ((add.op != "Add" && add.op != "AddV2") || (pad.op != "Pad" && pad.op != "PadV2"))
+        return -1;
+    if (other.dtype != core::DType::Float32 || padded.dtype != core::DType::Float32 || padInput.dtype != core::DType::Float32)
+        return -1;
+    if (other.shape != padded.shape || padded.shape.empty() || padded.shape.size() != padInput.shape.size())
+        return -1;
+    if (!paddings || !paddings->host || paddings->host->i.size() != 2 * padded.shape.size())
+        return -1;
+    if (value && (!value->host || value->host->f.size() != 1 || value->host->f[0] != 0.0f))
+        return -1;
+    const auto& pads = paddings->host->i;
+    const std::size_t last = padded.shape.size() - 1;
+    for (std::size_t k = 0; k < last; ++k)
+        if (pads[2 * k] != 0 || pads[2 * k + 1] != 0)
+            return -1;
+    if (pads[2 * last] < 0 || pads[2 * last + 1] < 0)
+        return -1;
+    return pads[2 * last];
+}
+
+Push& Push::f(float v)
+{
+    m_words.push_back(std::bit_cast<std::int32_t>(v));
+    return *this;
+}
+
+std::array<std::uint32_t, 3> Planner::flat(std::int64_t n) const
+{
+    const std::int64_t groups = std::max<std::int64_t>((n + 63) / 64, 1);
+    const std::int64_t x = std::min<std::int64_t>(groups, 65535);
+    return {static_cast<std::uint32_t>(x), static_cast<std::uint32_t>((groups + x - 1) / x), 1};
+}
+
+// Only ops whose kernels are tested against the reference executor are listed (the shaders also
+// know Floor, Ceil, Round, Sin, Cos and Pow, waiting for reference kernels to check them against).
+const std::map<std::string, Builder>& builders()
+{
+    static const std::map<std::string, Builder> kTable{
+        {"Abs", unary},
+        {"Add", binary},
+        {"AddV2", binary},
+        {"AvgPool", pool},
+        {"BiasAdd", binary},
+        {"ConcatV2", concat},
+        {"Conv2D", conv2d},
+        {"DepthwiseConv2dNative", depthwise},
+        {"Elu", unary},
+        {"Exp", unary},
+        {"FusedDepthwiseConv2dNative", depthwise},
+        {"LeakyRelu", unary},
+        {"Log", unary},
+        {"MaxPool", pool},
+        {"Maximum", binary},
+        {"Minimum", binary},
+        {"Mul", binary},
+        {"Neg", unary},
+        {"Pad", pad},
+        {"PadV2", pad},
+        {"RealDiv", binary},
+        {"Reciprocal", unary},
+        {"Relu", unary},
+        {"Relu6", unary},
+        {"Rsqrt", unary},
+        {"Sigmoid", unary},
+        {"Sign", unary},
+        {"Softplus", unary},
+        {"Sqrt", unary},
+        {"Square", unary},
+        {"SquaredDifference", binary},
+        {"Sub", binary},
+        {"Tanh", unary},
+        {"Transpose", transpose},
+        {"_FusedConv2D", conv2d},
+    };
+    return kTable;
+}
+
+bool isViewOp(const std::string& op)
+{
+    return op == "Identity" || op == "Reshape" || op == "Squeeze" || op == "ExpandDims" || op == "StopGradient"
+        || op == "Snapshot";
+}
+
+bool activationCode(const std::string& op, Act& act)
+{
+    static const std::map<std::string, Act> kActs{{"Relu", Act::Relu}, {"Relu6", Act::Relu6}, {"Elu", Act::Elu},
+        {"LeakyRelu", Act::LeakyRelu}, {"Sigmoid", Act::Sigmoid}, {"Tanh", Act::Tanh}};
+    const auto it = kActs.find(op);
+    if (it == kActs.end())
+        return false;
+    act = it->second;
+    return true;
+}
+
+bool takesFusedActivation(const core::Node& node)
+{
+    if (node.op == "_FusedConv2D" || node.op == "FusedDepthwiseConv2dNative") {
+        const auto ops = rt::ref::stringList(node, "fused_ops");
+        return ops.empty() || (ops.size() == 1 && ops[0] == "BiasAdd");
+    }
+    return binaryCode(node.op) >= 0 || node.op == "Conv2D" || node.op == "DepthwiseConv2dNative";
+}
+
+} // namespace studio::vk

@@ -1,0 +1,109 @@
+// The Vulkan op table: for each TensorFlow op, a builder that plans its dispatches (weights packed
+// and uploaded, push constants, workgroup counts) or declines, in which case the node runs on the
+// CPU fallback (the reference kernel). Adding an op: a .comp, a builder, one line in the table.
+#pragma once
+
+#include "core/ir/graph.h"
+#include "runtime/tensor.h"
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace studio::vk {
+
+// Activation codes shared with kernels/activation.glsl.
+enum class Act : std::int32_t { None = 0, Relu = 1, Relu6 = 2, Elu = 3, LeakyRelu = 4, Sigmoid = 5, Tanh = 6 };
+
+// One tensor of the planned graph: a node output with its static dtype and shape.
+struct ValueInfo {
+    core::DType dtype = core::DType::Float32;
+    std::vector<std::int64_t> shape;
+    int buffer = -1;                  // device buffer; views share their source's
+    const rt::Tensor* host = nullptr; // constant value on the host (Const nodes and what folds from them)
+
+    std::int64_t count() const
+    {
+        std::int64_t n = 1;
+        for (auto d : shape)
+            n *= d;
+        return n;
+    }
+};
+
+// Push constants as 32-bit words, in the shader's declaration order.
+class Push {
+public:
+    Push& i(std::int64_t v) { m_words.push_back(static_cast<std::int32_t>(v)); return *this; }
+    Push& f(float v);
+    const std::vector<std::int32_t>& words() const { return m_words; }
+
+private:
+    std::vector<std::int32_t> m_words;
+};
+
+// One binding of a dispatch: a buffer read or written as a storage buffer, or read through an
+// rgba32f uniform texel buffer (the fast load path of CPU implementations).
+struct Binding {
+    Binding(int b) : buffer(b) {} // NOLINT: plain buffer ids convert
+    static Binding texel(int b)
+    {
+        Binding x(b);
+        x.texelLoads = true;
+        return x;
+    }
+    int buffer = -1;
+    bool texelLoads = false;
+};
+
+// What a builder can ask of the planner.
+class Planner {
+public:
+    virtual ~Planner() = default;
+    // The device buffer of input k (created and uploaded for a constant on first use).
+    virtual int inputBuffer(std::size_t k) = 0;
+    // The buffer of output k, created on first use.
+    virtual int outputBuffer(std::size_t k) = 0;
+    // A buffer holding `words` (packed weights), named after the node.
+    virtual int constantBuffer(const std::vector<float>& words, const std::string& what) = 0;
+    // One dispatch of `kernel` with buffers at bindings 0..n-1 (output(s) first, by convention).
+    virtual void dispatch(const std::string& kernel, const std::vector<Binding>& bindings, const Push& push,
+        std::array<std::uint32_t, 3> groups) = 0;
+    // The device profile: read vec4 operands through texel buffers (CPU implementations, where
+    // they load 2-4x faster than storage buffers) rather than storage buffers (GPUs).
+    virtual bool preferTexelLoads() const = 0;
+    // A flat dispatch over n elements with 64-lane groups (x, then y beyond 65535 groups).
+    std::array<std::uint32_t, 3> flat(std::int64_t n) const;
+};
+
+struct OpCall {
+    const core::Node& node;
+    std::vector<const ValueInfo*> inputs;  // data inputs, in order
+    std::vector<const ValueInfo*> outputs; // planned outputs
+    Act fusedAct = Act::None;              // an activation folded in from the single consumer
+    float fusedAlpha = 0.2f;
+    // Add only: >= 0 when input 1 is the input of a Pad folded into this add, which zero-pads
+    // only the last dimension, this many before (the rest after).
+    std::int64_t padBefore = -1;
+};
+
+// Add(a, Pad(x)) with a zero Pad of the last dimension only, a of the output's shape: the Pad
+// can be folded into the add (builder "Add" with OpCall::padBefore). Returns padBefore or -1.
+std::int64_t channelPadFoldable(const core::Node& add, const ValueInfo& other, const ValueInfo& padded,
+    const core::Node& pad, const ValueInfo& padInput, const ValueInfo* paddings, const ValueInfo* value);
+
+// Plans the node's dispatches and returns true, or returns false having planned nothing.
+using Builder = bool (*)(const OpCall& call, Planner& planner);
+
+const std::map<std::string, Builder>& builders();
+
+// Ops whose output is their input's buffer seen with another shape.
+bool isViewOp(const std::string& op);
+// Activation op -> code, when a producing kernel can carry it.
+bool activationCode(const std::string& op, Act& act);
+// Ops that can take a fused activation from their single consumer.
+bool takesFusedActivation(const core::Node& node);
+
+} // namespace studio::vk
