@@ -44,6 +44,17 @@ rc=0; "$bin/tfjs-studio-cli" convert "$work/no-such-model.h5" "$work/out-bad" >"
 [ "$rc" -ne 0 ] || fail "converting a missing file succeeded"
 [ "$rc" -lt 128 ] || fail "converting a missing file crashed (exit $rc)"
 grep -q "no-such-model.h5" "$work/bad.out" || { cat "$work/bad.out"; fail "the error does not name the missing file"; }
+
+# A Keras .h5 goes through the HDF5 reader helper, which the installed CLI must find in
+# libexec/tfjs-studio/ (when the shared models are at hand: TFJS_STUDIO_MODELS).
+h5=${TFJS_STUDIO_MODELS:-}/pair-tfkeras224-mnist-bn-layers-and-graph/keras/tiny_mnist.h5
+if [ -n "${TFJS_STUDIO_MODELS:-}" ] && [ -f "$h5" ]; then
+  [ -x "$root/usr/libexec/tfjs-studio/tfjs-studio-h5-reader" ] || fail "the HDF5 reader helper is not installed in usr/libexec/tfjs-studio"
+  env -u TFJS_STUDIO_HELPERS "$bin/tfjs-studio-cli" inspect "$h5" >"$work/h5.out" 2>&1 \
+    || { cat "$work/h5.out"; fail "the installed CLI could not read a Keras .h5 (HDF5 reader helper)"; }
+  grep -q "keras" "$work/h5.out" || { cat "$work/h5.out"; fail "unexpected inspect report for the .h5"; }
+  ok "read a Keras .h5 through the installed HDF5 reader helper"
+fi
 ok "a missing model is refused: $(head -1 "$work/bad.out")"
 
 # --- the man pages: generated from --help, so every help line is in them --------------------
