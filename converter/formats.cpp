@@ -71,7 +71,8 @@ const std::vector<Route>& routes()
     static const std::vector<Route> kRoutes{
         {F::Keras, F::TfjsLayersModel, A, false, false, false, "byte-identical to the reference converter"},
         {F::Keras, F::TfjsGraphModel, P, true, true, true, "Keras to graph model: the graph converter issue"},
-        {F::KerasKeras, F::TfjsLayersModel, P, false, false, false, "Keras 3 .keras archives: the Keras issue"},
+        {F::KerasKeras, F::TfjsLayersModel, A, false, false, false,
+            "Keras 3 config and weights translated to the layout TF.js reads"},
         {F::KerasSavedModel, F::TfjsLayersModel, P, false, false, false, "tf.keras SavedModel: the graph converter issue"},
         {F::TfSavedModel, F::TfjsGraphModel, P, false, true, true, "SavedModel: the graph converter issue"},
         {F::TfHub, F::TfjsGraphModel, P, false, true, true, "TF Hub modules: the graph converter issue"},
@@ -101,8 +102,8 @@ std::optional<Format> defaultOutputFormat(Format input)
     switch (input) {
     case Format::TfjsLayersModel:
     case Format::Keras:
-    case Format::KerasSavedModel: return Format::TfjsLayersModel;
-    case Format::KerasKeras: return std::nullopt;
+    case Format::KerasSavedModel:
+    case Format::KerasKeras: return Format::TfjsLayersModel;
     case Format::TfjsGraphModel:
     case Format::TfSavedModel:
     case Format::TfHub:

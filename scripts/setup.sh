@@ -12,6 +12,7 @@ packages=(
   xvfb xauth fonts-dejavu-core
   clang-14 libclang-rt-14-dev
   dpkg-dev file desktop-file-utils appstream lintian shared-mime-info
+  libzip-dev python3 python3-venv
 )
 
 missing=()
@@ -44,4 +45,17 @@ if [ -f "$parity/package-lock.json" ]; then
     (cd "$parity" && npm ci --no-audit --no-fund --loglevel=error)
     cp "$parity/package-lock.json" "$stamp"
   fi
+fi
+
+# Real Keras 3, the oracle of the Keras 3 tests, in a venv of its own (the product never needs
+# Python). Pinned by tests/keras3/requirements.txt; reinstalled only when that file changes.
+venv="$here/.venv-keras"
+reqs="$here/tests/keras3/requirements.txt"
+if [ -f "$reqs" ] && { [ ! -x "$venv/bin/python" ] || ! cmp -s "$reqs" "$venv/.requirements-stamp"; }; then
+  echo "setup: installing Keras 3 into .venv-keras"
+  py=python3
+  [ -x /usr/bin/python3 ] && py=/usr/bin/python3
+  [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$reqs"
+  cp "$reqs" "$venv/.requirements-stamp"
 fi

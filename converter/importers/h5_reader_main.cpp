@@ -5,7 +5,8 @@
 // read the Keras contents stream from its stdout (keras_h5_contents.h) and parse that with their
 // own limits. Errors go to stderr as one JSON object; the exit status says which happened.
 //
-//   tfjs-studio-h5-reader [--cpu-seconds N] [--address-space BYTES] FILE
+//   tfjs-studio-h5-reader [--keras3-weights] [--cpu-seconds N] [--address-space BYTES] FILE
+// (--keras3-weights: FILE is the model.weights.h5 of a Keras 3 .keras archive)
 #include "converter/importers/keras_h5_extract.h"
 #include "converter/importers/sanitizers.h"
 #include "core/error.h"
@@ -67,9 +68,12 @@ int main(int argc, char** argv)
     unsigned long long cpuSeconds = 0;
     unsigned long long addressSpace = 0;
     const char* file = nullptr;
+    bool keras3 = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if ((a == "--cpu-seconds" || a == "--address-space") && i + 1 < argc) {
+        if (a == "--keras3-weights") {
+            keras3 = true;
+        } else if ((a == "--cpu-seconds" || a == "--address-space") && i + 1 < argc) {
             char* end = nullptr;
             const unsigned long long v = std::strtoull(argv[++i], &end, 10);
             if (!end || *end) {
@@ -80,12 +84,12 @@ int main(int argc, char** argv)
         } else if (!file && !a.empty() && a[0] != '-') {
             file = argv[i];
         } else {
-            std::fprintf(stderr, "usage: tfjs-studio-h5-reader [--cpu-seconds N] [--address-space BYTES] FILE\n");
+            std::fprintf(stderr, "usage: tfjs-studio-h5-reader [--keras3-weights] [--cpu-seconds N] [--address-space BYTES] FILE\n");
             return kExitUsage;
         }
     }
     if (!file) {
-        std::fprintf(stderr, "usage: tfjs-studio-h5-reader [--cpu-seconds N] [--address-space BYTES] FILE\n");
+        std::fprintf(stderr, "usage: tfjs-studio-h5-reader [--keras3-weights] [--cpu-seconds N] [--address-space BYTES] FILE\n");
         return kExitUsage;
     }
     // The limits go on before the file is opened. No core files: a crash here is expected on
@@ -99,7 +103,10 @@ int main(int argc, char** argv)
     if (addressSpace && !sanitizedBuild())
         limit(RLIMIT_AS, static_cast<rlim_t>(addressSpace));
     try {
-        studio::conv::extractKerasH5(file, stdout);
+        if (keras3)
+            studio::conv::extractKeras3Weights(file, stdout);
+        else
+            studio::conv::extractKerasH5(file, stdout);
         return 0;
     } catch (const studio::Error& e) {
         reportError(e.what(), e.where());

@@ -2,6 +2,7 @@
 #include "converter/importers/importer.h"
 
 #include "converter/importers/graph_def.h"
+#include "converter/importers/keras3.h"
 #include "converter/importers/keras_h5.h"
 #include "converter/options.h"
 #include "core/error.h"
@@ -105,6 +106,26 @@ public:
     }
 };
 
+// A Keras 3 .keras archive: a zip (local file header "PK\3\4") holding config.json.
+class KerasArchiveImporter final : public Importer {
+public:
+    Format format() const override { return Format::KerasKeras; }
+    std::string nameFilter() const override { return "*.keras"; }
+    bool canRead(const fs::path& path) const override
+    {
+        std::error_code ec;
+        if (!fs::is_regular_file(path, ec))
+            return false;
+        return path.extension() == ".keras"
+            || (head(path, 4) == std::string("PK\x03\x04", 4) && path.extension() != ".zip");
+    }
+    core::Model read(const fs::path& path, const ImportOptions& options) const override
+    {
+        options.cancel.check();
+        return readKerasArchive(path, options);
+    }
+};
+
 class FrozenGraphImporter final : public Importer {
 public:
     Format format() const override { return Format::TfFrozenModel; }
@@ -164,7 +185,7 @@ const std::vector<std::unique_ptr<Importer>>& importers()
         v.push_back(std::make_unique<PendingImporter>(Format::TfHub, "tfhub_module.pb"));
         v.push_back(std::make_unique<PendingImporter>(Format::TfSavedModel, "saved_model.pb"));
         v.push_back(std::make_unique<KerasH5Importer>());
-        v.push_back(std::make_unique<PendingImporter>(Format::KerasKeras, "*.keras"));
+        v.push_back(std::make_unique<KerasArchiveImporter>());
         v.push_back(std::make_unique<FrozenGraphImporter>());
         v.push_back(std::make_unique<PendingImporter>(Format::KerasSavedModel, "saved_model.pb"));
         return v;

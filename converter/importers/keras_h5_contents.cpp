@@ -1,6 +1,7 @@
 // The Keras .h5 contents stream (child -> parent) and the layers model built from it.
 #include "converter/importers/keras_h5_contents.h"
 
+#include "converter/importers/keras3.h"
 #include "converter/importers/limits.h"
 #include "core/error.h"
 #include "core/tfjs/json_limits.h"
@@ -251,12 +252,22 @@ core::Model buildKerasModel(const KerasH5Contents& c, const fs::path& path)
     else
         m.meta.generatedByNull = true;
 
+    std::optional<Json> modelConfig;
+    bool keras3 = false;
+    if (!c.weightsOnly) {
+        if (!c.modelConfig)
+            fail(label, "has no model_config attribute and no layer_names: not a Keras model file");
+        modelConfig = parseConfig(label, "model_config", *c.modelConfig);
+        keras3 = c.keras3Named || isKeras3Config(*modelConfig, c.kerasVersion);
+    }
     auto& group = m.weightGroups.emplace_back();
     for (const auto& in : c.weights) {
         core::Weight w;
         w.name = in.listedName;
         if (w.name.size() > 2 && w.name.compare(w.name.size() - 2, 2, ":0") == 0)
             w.name.resize(w.name.size() - 2);
+        if (keras3 && !c.keras3Named)
+            w.name = keras3H5WeightName(*modelConfig, in.layer, w.name);
         w.shape = in.dims;
         w.layer = in.layer;
         convertElements(label, in, w);
@@ -267,14 +278,13 @@ core::Model buildKerasModel(const KerasH5Contents& c, const fs::path& path)
         m.meta.modelTopology = nullptr;
         return m;
     }
-    if (!c.modelConfig)
-        fail(label, "has no model_config attribute and no layer_names: not a Keras model file");
     Json topology = Json::object();
     if (c.kerasVersion)
         topology["keras_version"] = *c.kerasVersion;
+    // Keras 3 names its backend (jax, torch, numpy...); TF.js's loader ignores the key.
     if (c.backend)
         topology["backend"] = *c.backend;
-    topology["model_config"] = parseConfig(label, "model_config", *c.modelConfig);
+    topology["model_config"] = keras3 ? translateKeras3Config(*modelConfig, label) : std::move(*modelConfig);
     if (c.trainingConfig)
         topology["training_config"] = parseConfig(label, "training_config", *c.trainingConfig);
     renameClasses(topology);

@@ -39,6 +39,9 @@ struct KerasH5Contents {
     std::optional<std::string> trainingConfig; // JSON text
     bool weightsOnly = false;                  // layer_names at the root: model.save_weights()
     std::vector<H5Weight> weights;             // in the order TF.js's converter lists them
+    // Parent only (not in the stream): the weights already carry their TF.js names (a .keras
+    // archive's, named from its config); a Keras 3 .h5's are renamed by buildKerasModel.
+    bool keras3Named = false;
 };
 
 // The stream: "TFJSSTUDIO-H5\n", a little-endian uint64 header size, the JSON header (every
@@ -53,7 +56,9 @@ std::string encodeH5Header(const KerasH5Contents& contents);
 KerasH5Contents decodeH5Stream(std::vector<std::uint8_t> stream, const std::string& label);
 
 // Parent side: the layers model (topology parsed with depth limits, weights converted to what
-// TF.js loads, kernel shapes checked against the layer configs).
+// TF.js loads, kernel shapes checked against the layer configs). A Keras 3 config (a .keras
+// archive's, or an .h5 that Keras 3 wrote, told by its content) is translated to the Keras 2
+// layout TF.js reads (keras3.h).
 core::Model buildKerasModel(const KerasH5Contents& contents, const std::filesystem::path& path);
 
 } // namespace studio::conv

@@ -6,6 +6,7 @@
 #include "converter/importers/limits.h"
 #include "core/error.h"
 
+#include <algorithm>
 #include <set>
 
 namespace studio::conv {
@@ -18,6 +19,24 @@ constexpr int kMaxGroupDepth = 64;
 class Extractor {
 public:
     explicit Extractor(const std::string& path) : m_file(path) {}
+
+    // Keras 3 weights file (model.weights.h5 inside a .keras archive): every dataset under
+    // /layers/**/vars/<i>. Optimizer and metric state are not the model's and stay unread.
+    void runKeras3(std::FILE* out)
+    {
+        const hid_t root = m_file.id();
+        KerasH5Contents c;
+        c.weightsOnly = true;
+        if (!m_file.hasGroup(root, "layers"))
+            fail(m_file.label(), "has no 'layers' group: not the weights file of a Keras 3 model");
+        const auto layers = m_file.openGroup(root, "layers");
+        m_onPath.insert(m_file.objectAddress(root));
+        m_onPath.insert(m_file.objectAddress(layers.id()));
+        for (const auto& child : m_file.childNames(layers.id()))
+            if (m_file.isGroup(layers.id(), child))
+                walkKeras3(layers.id(), child, "layers/" + child, 1, c);
+        send(out, c);
+    }
 
     void run(std::FILE* out)
     {
@@ -48,6 +67,13 @@ public:
                 if (m_file.isGroup(weights.id(), child))
                     walk(weights.id(), child, "/model_weights/" + child, 1, c);
         }
+        send(out, c);
+    }
+
+private:
+    void send(std::FILE* out, const KerasH5Contents& c)
+    {
+        const hid_t root = m_file.id();
         const std::string header = encodeH5Header(c);
         std::uint8_t size[8];
         for (int i = 0; i < 8; ++i)
@@ -56,16 +82,14 @@ public:
         write(out, size, 8);
         write(out, header.data(), header.size());
         for (std::size_t i = 0; i < c.weights.size(); ++i) {
-            const auto& w = c.weights[i];
             const auto g = m_file.openGroup(root, m_groups[i]);
-            const auto bytes = m_file.readDataset(g.id(), w.listedName, m_infos[i]);
+            const auto bytes = m_file.readDataset(g.id(), m_datasets[i], m_infos[i]);
             write(out, bytes.data(), bytes.size());
         }
         if (std::fflush(out) != 0)
             fail(m_file.label(), "cannot send the weights to the studio (pipe closed)");
     }
 
-private:
     void write(std::FILE* out, const void* data, std::size_t n)
     {
         if (n && std::fwrite(data, 1, n, out) != n)
@@ -95,6 +119,66 @@ private:
         m_onPath.erase(address);
     }
 
+    // A Keras 3 object group: its own variables in vars/0, vars/1, ... (the vars group names the
+    // layer in a 'name' attribute in recent Keras), its sub-objects (layers/, cell/,
+    // forward_layer/, ...) beside it. `layer` carries the names down: "bidirectional/forward_lstm".
+    void walkKeras3(hid_t parent, const std::string& name, const std::string& path, int depth, KerasH5Contents& c)
+    {
+        if (depth > kMaxGroupDepth)
+            fail(m_file.label(), "group '/" + path + "' is nested more than " + std::to_string(kMaxGroupDepth)
+                    + " groups deep (damaged file?)");
+        const auto g = m_file.openGroup(parent, name);
+        const auto address = m_file.objectAddress(g.id());
+        if (m_onPath.count(address))
+            fail(m_file.label(), "group '/" + path + "' links back to one of its own parent groups: the file's group "
+                    "structure has a cycle (damaged or crafted file)");
+        m_onPath.insert(address);
+        for (const auto& child : m_file.childNames(g.id())) {
+            if (!m_file.isGroup(g.id(), child))
+                continue;
+            if (child != "vars") {
+                walkKeras3(g.id(), child, path + "/" + child, depth + 1, c);
+                continue;
+            }
+            const auto vars = m_file.openGroup(g.id(), child);
+            const std::string layerName = m_file.stringAttribute(vars.id(), "name").value_or("");
+            // vars/0, vars/1, ..., vars/10: by number, not by name.
+            std::vector<std::pair<unsigned long, std::string>> indexed;
+            for (const auto& v : m_file.childNames(vars.id())) {
+                if (v.empty() || v.size() > 6 || v.find_first_not_of("0123456789") != std::string::npos)
+                    fail(m_file.label(), "'/" + path + "/vars/" + v + "' is not a numbered variable (damaged file?)");
+                indexed.emplace_back(std::stoul(v), v);
+            }
+            std::sort(indexed.begin(), indexed.end());
+            for (const auto& [index, v] : indexed) {
+                const h5::DatasetInfo info = m_file.datasetInfo(vars.id(), v);
+                H5Weight w;
+                w.layer = layerName;
+                w.listedName = path + "/vars/" + v;
+                w.fullPath = "/" + w.listedName;
+                fill(w, info);
+                c.weights.push_back(std::move(w));
+                m_infos.push_back(info);
+                m_groups.push_back("/" + path + "/vars");
+                m_datasets.push_back(v);
+            }
+        }
+        m_onPath.erase(address);
+    }
+
+    void fill(H5Weight& w, const h5::DatasetInfo& info)
+    {
+        w.dims = info.dims;
+        w.typeSize = static_cast<std::uint32_t>(info.typeSize);
+        w.byteSize = info.byteSize;
+        switch (info.typeClass) {
+        case H5T_FLOAT: w.kind = H5ElementKind::Float; break;
+        case H5T_INTEGER: w.kind = info.isSigned ? H5ElementKind::SignedInt : H5ElementKind::UnsignedInt; break;
+        case H5T_ENUM: w.kind = H5ElementKind::Bool; break; // h5py writes numpy bools as a 1-byte enum
+        default: w.kind = H5ElementKind::Other; break;
+        }
+    }
+
     void addWeights(hid_t layerGroup, const std::string& layer, KerasH5Contents& c, std::string groupPath = {})
     {
         if (groupPath.empty())
@@ -108,18 +192,11 @@ private:
             w.layer = layer;
             w.listedName = weightName;
             w.fullPath = info.fullPath;
-            w.dims = info.dims;
-            w.typeSize = static_cast<std::uint32_t>(info.typeSize);
-            w.byteSize = info.byteSize;
-            switch (info.typeClass) {
-            case H5T_FLOAT: w.kind = H5ElementKind::Float; break;
-            case H5T_INTEGER: w.kind = info.isSigned ? H5ElementKind::SignedInt : H5ElementKind::UnsignedInt; break;
-            case H5T_ENUM: w.kind = H5ElementKind::Bool; break; // h5py writes numpy bools as a 1-byte enum
-            default: w.kind = H5ElementKind::Other; break;
-            }
+            fill(w, info);
             c.weights.push_back(std::move(w));
             m_infos.push_back(info);
             m_groups.push_back(groupPath);
+            m_datasets.push_back(weightName);
         }
     }
 
@@ -127,6 +204,7 @@ private:
     std::set<std::uint64_t> m_onPath;  // addresses of the groups from model_weights down to here
     std::vector<h5::DatasetInfo> m_infos; // per weight, for reading after the header is sent
     std::vector<std::string> m_groups;    // per weight: the absolute path of its group
+    std::vector<std::string> m_datasets;  // per weight: its dataset's path in that group
 };
 
 } // namespace
@@ -134,6 +212,11 @@ private:
 void extractKerasH5(const std::string& path, std::FILE* out)
 {
     Extractor(path).run(out);
+}
+
+void extractKeras3Weights(const std::string& path, std::FILE* out)
+{
+    Extractor(path).runKeras3(out);
 }
 
 } // namespace studio::conv

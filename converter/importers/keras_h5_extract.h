@@ -13,4 +13,9 @@ namespace studio::conv {
 // object on anything wrong; what was written before an error is to be discarded.
 void extractKerasH5(const std::string& path, std::FILE* out);
 
+// The same stream for a Keras 3 weights file (model.weights.h5 of a .keras archive): every
+// variable under /layers, named by its path ("layers/dense/vars/0"), `layer` holding the 'name'
+// attribute of its vars group (empty when the file has none); weightsOnly is set.
+void extractKeras3Weights(const std::string& path, std::FILE* out);
+
 } // namespace studio::conv
