@@ -240,7 +240,7 @@ std::vector<std::uint8_t> runReaderChild(const ChildRequest& req)
     // intercepted memcpy and friends) and exits instead of crashing: the same verdict.
     if (const auto at = errText.find("ERROR: AddressSanitizer: "); at != std::string::npos) {
         const auto from = at + 25;
-        const auto what = errText.substr(from, std::min(errText.find_first_of(" \n", from), errText.size()) - from);
+        const auto what = errText.substr(from, std::min(errText.find_first_of(" :\n", from), errText.size()) - from);
         fail(label, req.library + " crashed reading the file (AddressSanitizer: " + what
                 + "): the file is damaged. The studio is unaffected; the reader runs in its own process");
     }

@@ -350,7 +350,9 @@ private slots:
         const fs::path crasher = test::writeHdf5Crasher(scratch("crash"), kModels);
         QVERIFY2(!crasher.empty(), "hyper.h5 in ../shared/models is missing or changed");
         const auto e = errorOf([&] { conv::importModel(crasher); });
-        QVERIFY2(e.contains("crashes-libhdf5.h5") && e.contains("HDF5 library crashed") && e.contains("signal")
+        // A release build sees the signal; a sanitizer build's reader reports the memory error first.
+        QVERIFY2(e.contains("crashes-libhdf5.h5") && e.contains("HDF5 library crashed")
+                && (e.contains("signal") || e.contains("AddressSanitizer: memcpy-param-overlap"))
                 && e.contains("the file is damaged"), qPrintable(e));
         // This process carries on, and reads the next file.
         const auto m = conv::importModel(kModels / "pair-tfkeras224-mnist-bn-layers-and-graph/keras/tiny_mnist.h5");
