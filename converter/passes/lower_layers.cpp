@@ -306,7 +306,9 @@ const core::TensorType* Lowering::findType(const std::string& tensor) const
 Dims Lowering::shapeOf(const core::Layer& l, const std::string& tensor)
 {
     const auto nodeName = tensor.substr(0, tensor.find(':'));
-    if (!m_index.find(nodeName) || m_typedNodes != m_out.graph.nodes.size())
+    // The count first: when nodes were added since the last inference, the index's name views
+    // point into the old node storage and must not be read (ASan: heap-use-after-free).
+    if (m_typedNodes != m_out.graph.nodes.size() || !m_index.find(nodeName))
         inferTypes(l);
     const auto* t = findType(tensor);
     if (!t)
