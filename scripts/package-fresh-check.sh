@@ -39,19 +39,19 @@ snapshot() { find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /r
   -o -path /var/cache -o -path /var/lib/apt -o -path /var/lib/dpkg -o -path /var/log -o -path /root/.cache \) -prune -o -print | sort; }
 
 echo "== apt-get install ./tfjs-studio.deb"
-apt-get install -y -q /work/shared/tfjs-studio.deb >/tmp/apt.log 2>&1 || { tail -40 /tmp/apt.log; exit 1; }
+apt-get install -y -q ../shared/tfjs-studio.deb >/tmp/apt.log 2>&1 || { tail -40 /tmp/apt.log; exit 1; }
 echo "apt set up \$(grep -c '^Setting up' /tmp/apt.log) packages, among them: \$(grep -oE '^Setting up (tfjs-studio|mesa-vulkan-drivers|libqt6widgets6|libhdf5[^ ]*|qt6-wayland)[^ ]*' /tmp/apt.log | cut -d' ' -f3 | tr '\n' ' ')"
 dpkg-query -W -f='installed: \${Package} \${Version} \${Status}\n' tfjs-studio
 echo "Depends: \$(dpkg-query -W -f='\${Depends}' tfjs-studio)"
 which tfjs-studio tfjs-studio-cli
 echo "== checks of the installed copy"
-bash /work/shared/check_installed.sh / "$version" "$app_id"
+bash ../shared/check_installed.sh / "$version" "$app_id"
 dpkg -L tfjs-studio >/tmp/ours.txt
 
 echo "== removing the package alone leaves the file system as it was before it (dependencies kept)"
 dpkg --purge tfjs-studio >/dev/null
 snapshot >/tmp/without.txt
-dpkg -i /work/shared/tfjs-studio.deb >/dev/null
+dpkg -i ../shared/tfjs-studio.deb >/dev/null
 tfjs-studio-cli --version
 dpkg --purge tfjs-studio >/dev/null
 snapshot >/tmp/after-purge.txt
@@ -74,4 +74,4 @@ left=\$(find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /work \
 echo "ok: uninstalled; no file of tfjs-studio and nothing named after it is left"
 INSIDE
 echo "package-fresh-check: $deb ($version) in a fresh Debian 12 root; takes minutes"
-../shared/tools/fresh-machine.sh . "$stage" "bash /work/shared/inside.sh" "$log"
+../shared/tools/fresh-machine.sh . "$stage" "bash ../shared/inside.sh" "$log"
