@@ -2,6 +2,7 @@
 // extracted to a private temporary folder and read by the HDF5 reader child (keras3.h).
 #include "converter/importers/child_process.h"
 #include "converter/importers/keras3.h"
+#include "converter/importers/keras_h5.h"
 #include "converter/importers/keras_h5_contents.h"
 #include "converter/importers/zip_archive.h"
 #include "core/error.h"
@@ -59,19 +60,8 @@ core::Model readKerasArchive(const fs::path& path, const ImportOptions& options)
     zip.extract("model.weights.h5", weightsPath, budget);
     if (options.progress)
         options.progress(0.3);
-    ChildRequest req;
-    req.program = helperProgram("tfjs-studio-h5-reader");
-    req.args = {"--keras3-weights", weightsPath.string()};
-    req.label = label + " (model.weights.h5)";
-    req.library = "the HDF5 library";
-    req.limits.maxReplyBytes = budget;
-    req.limits.addressSpaceBytes = budget + (std::uint64_t{1} << 30);
-    if (options.readerCpuSeconds) {
-        req.limits.cpuSeconds = options.readerCpuSeconds;
-        req.limits.wallTime = std::chrono::seconds(10 + 5 * options.readerCpuSeconds);
-    }
-    req.cancel = options.cancel;
-    KerasH5Contents contents = decodeH5Stream(runReaderChild(req), label + " (model.weights.h5)");
+    const std::string weightsLabel = label + " (model.weights.h5)";
+    KerasH5Contents contents = decodeH5Stream(runH5Reader(weightsPath, {"--keras3-weights"}, weightsLabel, options), weightsLabel);
     if (options.progress)
         options.progress(0.9);
 

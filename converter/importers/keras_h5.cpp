@@ -10,18 +10,15 @@ namespace studio::conv {
 
 namespace fs = std::filesystem;
 
-core::Model readKerasH5(const fs::path& path, const ImportOptions& options)
+std::vector<std::uint8_t> runH5Reader(const fs::path& file, const std::vector<std::string>& args,
+    const std::string& label, const ImportOptions& options)
 {
-    const std::string label = path.filename().string();
-    std::error_code ec;
-    if (!fs::exists(path, ec))
-        fail(label, "no such file (" + path.string() + ")");
-    if (fs::is_directory(path, ec))
-        fail(label, "is a folder, expected an HDF5 file");
     const std::uint64_t budget = core::memoryBudgetOr(options.maxMemoryBytes);
     ChildRequest req;
     req.program = helperProgram("tfjs-studio-h5-reader");
-    req.args = {fs::absolute(path, ec).string()};
+    req.args = args;
+    std::error_code ec;
+    req.args.push_back(fs::absolute(file, ec).string());
     req.label = label;
     req.library = "the HDF5 library";
     // The reply holds the weights as stored plus a header; the child may need the weights once
@@ -33,7 +30,18 @@ core::Model readKerasH5(const fs::path& path, const ImportOptions& options)
         req.limits.wallTime = std::chrono::seconds(10 + 5 * options.readerCpuSeconds);
     }
     req.cancel = options.cancel;
-    auto reply = runReaderChild(req);
+    return runReaderChild(req);
+}
+
+core::Model readKerasH5(const fs::path& path, const ImportOptions& options)
+{
+    const std::string label = path.filename().string();
+    std::error_code ec;
+    if (!fs::exists(path, ec))
+        fail(label, "no such file (" + path.string() + ")");
+    if (fs::is_directory(path, ec))
+        fail(label, "is a folder, expected an HDF5 file");
+    auto reply = runH5Reader(path, {}, label, options);
     if (options.progress)
         options.progress(0.9);
     return buildKerasModel(decodeH5Stream(std::move(reply), label), path);

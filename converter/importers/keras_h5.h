@@ -5,7 +5,10 @@
 #include "converter/importers/importer.h"
 #include "core/ir/model.h"
 
+#include <cstdint>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 namespace studio::conv {
 
@@ -13,5 +16,11 @@ namespace studio::conv {
 // address-space limits; a crash, hang or limit there is an error naming the file. Uses
 // options.maxMemoryBytes (the weights' budget) and options.cancel.
 core::Model readKerasH5(const std::filesystem::path& path, const ImportOptions& options = {});
+
+// Runs tfjs-studio-h5-reader on `file` with `args` before it (e.g. "--keras3-weights"), with the
+// limits of `options` (memory budget, CPU seconds, cancel), and returns its reply; `label` names
+// the file in errors.
+std::vector<std::uint8_t> runH5Reader(const std::filesystem::path& file, const std::vector<std::string>& args,
+    const std::string& label, const ImportOptions& options);
 
 } // namespace studio::conv
