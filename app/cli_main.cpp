@@ -1,6 +1,7 @@
 // tfjs-studio-cli: everything the studio does, for scripts and CI.
 #include "app/pipeline.h"
 #include "converter/convert.h"
+#include "converter/report.h"
 #include "converter/importers/importer.h"
 #include "converter/inspect.h"
 #include "converter/op_check.h"
@@ -9,6 +10,7 @@
 #include "core/version.h"
 #include "runtime/benchmark.h"
 #include "runtime/backend.h"
+#include "runtime/constant_eval.h"
 #include "runtime/vulkan/devices.h"
 
 #include <chrono>
@@ -141,12 +143,35 @@ int cmdConvert(const std::vector<std::string>& args, const Common& common)
     options.maxMemoryBytes = common.maxMemory;
     for (const auto& w : options.warnings)
         std::cerr << "warning: " << w << "\n";
-    const auto r = studio::conv::convert(options);
+    studio::conv::ConvertResult r;
+    try {
+        studio::conv::ConvertHooks hooks;
+        hooks.evaluate = studio::rt::referenceConstantEvaluator(); // constant folding's kernels
+        r = studio::conv::convert(options, hooks);
+    } catch (const studio::Error& e) {
+        // The report of a failed conversion says why, for CI logs; the error itself still exits non-zero.
+        if (!options.reportPath.empty())
+            studio::conv::writeReportFile(options.reportPath, studio::conv::failedConversionReportJson(options, e.what()));
+        throw;
+    }
     for (const auto& w : r.warnings)
         std::cerr << "warning: " << w << "\n";
     for (const auto& p : r.passes)
-        if (p.changed())
+        if (p.changed() || options.verbose) {
             std::cerr << "pass " << p.summary() << "\n";
+            if (options.verbose) {
+                for (const auto& f : p.fused)
+                    std::cerr << "  fused " << f << "\n";
+                for (const auto& n : p.notes)
+                    std::cerr << "  note: " << n << "\n";
+            }
+        }
+    if (options.verbose && r.opCheckBefore)
+        std::cerr << "op check before optimization: " << studio::conv::describe(*r.opCheckBefore) << "\n";
+    if (options.verbose && r.opCheck)
+        std::cerr << "op check after optimization: " << studio::conv::describe(*r.opCheck) << "\n";
+    if (!options.reportPath.empty())
+        studio::conv::writeReportFile(options.reportPath, studio::conv::conversionReportJson(r, options));
     std::cout << studio::conv::formatName(r.inputFormat) << " -> " << studio::conv::formatName(r.outputFormat) << ": wrote " << r.written.modelJson.string() << " + "
               << r.written.shardFiles.size() << " shard(s), " << r.written.weightBytes << " weight bytes";
     if (r.written.quantizedWeights)

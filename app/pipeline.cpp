@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "runtime/benchmark.h"
 #include "runtime/backend.h"
+#include "runtime/constant_eval.h"
 
 #include <chrono>
 
@@ -47,7 +48,9 @@ int runPipeline(const fs::path& modelPath, const fs::path& outDir, std::ostream&
         options.outputPath = outDir.string();
         options.maxMemoryBytes = maxMemoryBytes;
         options.quantization.add(core::DType::UInt8, {});
-        const auto result = conv::convert(options);
+        conv::ConvertHooks hooks;
+        hooks.evaluate = rt::referenceConstantEvaluator(); // constant folding's kernels
+        const auto result = conv::convert(options, hooks);
         std::uint64_t sourceBytes = 0;
         for (const auto& g : model.weightGroups)
             for (const auto& w : g.weights)

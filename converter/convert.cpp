@@ -2,13 +2,17 @@
 // then runs the route's stages.
 #include "converter/convert.h"
 
+#include "converter/exporters/keras_h5_export.h"
 #include "converter/importers/importer.h"
+#include "converter/passes/graph_edit.h"
+#include "converter/passes/graph_passes.h"
 #include "converter/passes/lower_layers.h"
 #include "core/error.h"
 #include "core/tfjs/json_limits.h"
 
 #include <chrono>
 #include <fstream>
+#include <set>
 
 namespace studio::conv {
 
@@ -61,6 +65,36 @@ Format parseFormat(const std::string& name, const char* flag)
     if (!f)
         fail("convert", std::string("argument ") + flag + ": invalid choice: '" + name + "'");
     return *f;
+}
+
+// tf_frozen_model (CONVERTER.md 3.6): the outputs are the --output_node_names, each a node of
+// the graph, and the signature names them without inputs (FORMATS.md 1.6).
+void useOutputNodeNames(core::Model& model, const std::vector<std::string>& names)
+{
+    model.outputs.clear();
+    auto outputs = nlohmann::ordered_json::object();
+    for (const auto& name : names) {
+        if (!model.graph.find(core::inputNodeName(name)))
+            fail(model.sourcePath, "--output_node_names names '" + name + "', which is not a node of the graph");
+        core::TensorSpec t;
+        t.key = name;
+        t.name = name.find(':') == std::string::npos ? name + ":0" : name;
+        model.outputs.push_back(t);
+        outputs[name] = nlohmann::ordered_json{{"name", name}};
+    }
+    model.meta.signature = nlohmann::ordered_json{{"outputs", outputs}};
+}
+
+// After the passes: the remaining placeholders are the inputs, and the weights are one group of
+// the Consts' values in node order, as the reference extracts them.
+void finishOptimizedGraph(core::Model& model)
+{
+    std::set<std::string> placeholders;
+    for (const auto& n : model.graph.nodes)
+        if (n.op == "Placeholder")
+            placeholders.insert(n.name);
+    std::erase_if(model.inputs, [&](const core::TensorSpec& t) { return !placeholders.count(core::inputNodeName(t.name)); });
+    edit::weightsInConstOrder(model);
 }
 
 } // namespace
@@ -117,9 +151,28 @@ core::Model graphForRuntime(const core::Model& model)
 
 PassManager graphPasses(const ConvertOptions& o)
 {
+    // CONVERTER.md 3.2: Grappler's first round, the converter's own rewrites around its second
+    // round (remap, constfold, arithmetic, dependency), then the PReLU and depthwise fusions.
     PassManager passes;
     if (o.stripDebugOps)
         passes.add(makeStripDebugOpsPass());
+    for (int round = 0; round < 2; ++round) {
+        passes.add(makePruningPass());
+        passes.add(makeConstantFoldingPass());
+        passes.add(makeArithmeticPass());
+        passes.add(makeDependencyPass());
+    }
+    passes.add(makeFoldBatchNormsPass());
+    passes.add(makeNormalizeBiasAddPass());
+    passes.add(makeCpuDevicePass());
+    passes.add(makeRemapPass());
+    passes.add(makeConstantFoldingPass());
+    passes.add(makeArithmeticPass());
+    passes.add(makeDependencyPass());
+    passes.add(makeRemoveUnusedControlFlowInputsPass());
+    passes.add(makeFusePreluPass());
+    passes.add(makeFuseDepthwiseConv2dPass());
+    passes.add(makeFusePreluWithFusedPass());
     return passes;
 }
 
@@ -142,8 +195,13 @@ ConvertResult convert(const ConvertOptions& o, const ConvertHooks& hooks)
     r.outputFormat = route.output;
 
     std::error_code ec;
-    if (fs::exists(o.outputPath, ec) && !fs::is_directory(o.outputPath, ec))
+    // The Keras output is an .h5 file path (CONVERTER.md 1.4 #8: never a folder); the others a folder.
+    if (route.output == Format::Keras) {
+        if (fs::is_directory(o.outputPath, ec))
+            fail(o.outputPath, "output path is a folder; the Keras output is the path of the .h5 file to write");
+    } else if (fs::exists(o.outputPath, ec) && !fs::is_directory(o.outputPath, ec)) {
         fail(o.outputPath, "output path exists and is a file, not a folder");
+    }
 
     // import
     if (hooks.progress)
@@ -175,14 +233,28 @@ ConvertResult convert(const ConvertOptions& o, const ConvertHooks& hooks)
     if (route.lowerLayers && model.kind == core::ModelKind::LayersModel)
         model = lowerLayersModel(model);
 
-    // passes
+    // passes, between the reference converter's two op checks (CONVERTER.md 3.2 steps 1 and 11)
     if (route.graphPasses) {
+        if (model.kind == core::ModelKind::GraphModel) {
+            auto before = checkOps(model, o.stripDebugOps);
+            if (!before.ok() && route.opCheck && !o.skipOpCheck)
+                fail(model.sourcePath, "before optimization: " + describe(before));
+            r.opCheckBefore = std::move(before);
+        }
         if (hooks.progress)
             hooks.progress("optimizing", 0.0);
+        t0 = std::chrono::steady_clock::now();
         PassContext context;
         context.options = &o;
         context.cancel = hooks.cancel;
+        context.evaluate = hooks.evaluate;
+        context.maxMemoryBytes = o.maxMemoryBytes;
+        if (route.input == Format::TfFrozenModel)
+            useOutputNodeNames(model, o.outputNodeNames);
         r.passes = graphPasses(o).run(model, context);
+        if (model.kind == core::ModelKind::GraphModel)
+            finishOptimizedGraph(model);
+        r.optimizeSeconds = secondsSince(t0);
     }
 
     // op check
@@ -202,7 +274,20 @@ ConvertResult convert(const ConvertOptions& o, const ConvertHooks& hooks)
     // write
     hooks.cancel.check();
     t0 = std::chrono::steady_clock::now();
-    r.written = writeModel(model, o, hooks);
+    if (route.output == Format::Keras) {
+        KerasH5ExportOptions ko;
+        ko.maxMemoryBytes = o.maxMemoryBytes;
+        ko.cancel = hooks.cancel;
+        if (hooks.progress)
+            ko.progress = [&](double f) { hooks.progress("writing weights", f); };
+        const auto k = writeKerasH5(model, o.outputPath, ko);
+        r.written.modelJson = o.outputPath; // the one file written
+        r.written.weightBytes = k.fileBytes;
+        if (k.dequantized)
+            r.warnings.push_back(o.outputPath + ": " + std::to_string(k.dequantized) + " quantized weights written dequantized, as float32");
+    } else {
+        r.written = writeModel(model, o, hooks);
+    }
     r.writeSeconds = secondsSince(t0);
     if (hooks.progress)
         hooks.progress("done", 1.0);

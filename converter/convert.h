@@ -20,9 +20,11 @@ struct ConvertResult {
     Format inputFormat = Format::TfjsLayersModel;
     Format outputFormat = Format::TfjsLayersModel;
     std::vector<PassReport> passes;      // in the order they ran
-    std::optional<OpCheckReport> opCheck; // when the route ran it
+    std::optional<OpCheckReport> opCheckBefore; // graph-model routes: the check before the passes
+    std::optional<OpCheckReport> opCheck; // when the route ran it (after the passes)
     core::WriteReport written;
     double readSeconds = 0;
+    double optimizeSeconds = 0;
     double writeSeconds = 0;
     std::vector<std::string> warnings;
 };
@@ -30,6 +32,10 @@ struct ConvertResult {
 struct ConvertHooks {
     std::function<void(const std::string&, double)> progress; // stage, 0..1
     CancelToken cancel; // cancelling makes convert() throw studio::Cancelled and leave nothing behind
+    // Computes constant subgraphs for constant folding; the converter has no kernels of its own.
+    // Callers pass rt::referenceConstantEvaluator() (runtime/constant_eval.h); empty: nothing is
+    // folded and the constfold reports say so.
+    ConstantEvaluator evaluate;
 };
 
 // The route for the options' input and output formats (detecting the input and inferring the

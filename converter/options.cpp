@@ -94,6 +94,10 @@ std::vector<std::string> unsupportedOptionProblems(const ConvertOptions& o, cons
     if (o.useStructuredOutputsNamesGiven && !(graphOut && (savedModelIn || inputFormat == "keras")))
         problems.push_back("--use_structured_outputs_names applies only to tf_saved_model / tf_hub / keras input "
                            "converted to tfjs_graph_model; the route is " + route);
+    // A Keras .h5 holds float32 values: quantizing is for TF.js outputs (the reference drops the flags).
+    if (!o.quantization.empty() && outputFormat == "keras")
+        problems.push_back("--quantize_* / --quantization_bytes apply only to TF.js outputs; a Keras .h5 file holds "
+                           "float32 weights (quantized input weights are written dequantized)");
     if (o.splitWeightsByLayerGiven
         && !((inputFormat == "keras" || inputFormat == "keras_saved_model") && outputFormat == "tfjs_layers_model"))
         problems.push_back("--split_weights_by_layer applies only to keras / keras_saved_model input converted to "
@@ -162,6 +166,8 @@ Converts a model to the TensorFlow.js format, with tensorflowjs_converter's flag
   --experiments=BOOL
   --metadata=KEY:FILE,...   JSON files stored in userDefinedMetadata
   --max-memory=SIZE         tfjs-studio: the model's memory budget (512M, 4G; default: half the RAM)
+  --report=FILE             tfjs-studio: write the conversion report (op checks, passes, files) as JSON
+  --verbose                 tfjs-studio: print every pass's report, also the passes that changed nothing
 Patterns are shell wildcards on weight names ('*' also matches '/').
 Boolean flags: alone = true, or followed by true/false (yes/no, 1/0).
 )" + supported + ".\n";
@@ -175,7 +181,7 @@ ConvertOptions parseConvertArgs(const std::vector<std::string>& args)
     auto takesValue = [](const std::string& flag) {
         static const std::set<std::string> kValued{"--input_format", "--output_format", "--signature_name",
             "--saved_model_tags", "--quantization_bytes", "--weight_shard_size_bytes", "--output_node_names",
-            "--metadata"};
+            "--metadata", "--report"};
         return kValued.count(flag) > 0;
     };
     // Whether the two paths still follow once args[next] is taken as a flag's optional value:
@@ -261,6 +267,14 @@ ConvertOptions parseConvertArgs(const std::vector<std::string>& args)
                     fail("convert", "--metadata expects key:path.json items, got '" + item + "'");
                 o.metadata.emplace_back(item.substr(0, parts), item.substr(parts + 1));
             }
+        } else if (flag == "--report") {
+            if (value->empty())
+                fail("convert", "argument --report: expected a file name");
+            o.reportPath = *value;
+        } else if (flag == "--verbose") {
+            if (value)
+                fail("convert", "argument --verbose: takes no value");
+            o.verbose = true;
         } else if (flag == "--split_weights_by_layer") {
             o.splitWeightsByLayer = flagBool(flag, value, o.warnings);
             o.splitWeightsByLayerGiven = true;

@@ -38,6 +38,8 @@ struct ConvertOptions {
     bool useStructuredOutputsNamesGiven = false;
     bool experimentsGiven = false;
     std::vector<std::pair<std::string, std::string>> metadata; // key -> json file
+    std::string reportPath; // --report FILE: the conversion report as JSON (a tfjs-studio option)
+    bool verbose = false;   // --verbose: every pass's report, changed or not (a tfjs-studio option)
     std::vector<std::string> warnings; // e.g. the --quantization_bytes deprecation
 };
 

@@ -12,7 +12,7 @@ packages=(
   xvfb xauth fonts-dejavu-core
   clang-14 libclang-rt-14-dev
   dpkg-dev file desktop-file-utils appstream lintian shared-mime-info
-  libzip-dev python3 python3-venv
+  libzip-dev libarchive-dev python3 python3-venv
 )
 
 missing=()
@@ -57,5 +57,20 @@ if [ -f "$reqs" ] && { [ ! -x "$venv/bin/python" ] || ! cmp -s "$reqs" "$venv/.r
   [ -x /usr/bin/python3 ] && py=/usr/bin/python3
   [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$reqs"
+  cp "$reqs" "$venv/.requirements-stamp"
+fi
+
+# The reference converter (tensorflowjs 4.22.0) with TensorFlow, the oracle of the generated-model
+# tests (tests/tfconv/), in a venv of its own. tests/tfconv/requirements.txt is the complete,
+# exact set (installed with --no-deps, see there); when it changes the venv is made anew, so
+# nothing of an older set stays behind.
+venv="$here/.venv-tfjs"
+reqs="$here/tests/tfconv/requirements.txt"
+if [ -f "$reqs" ] && { [ ! -x "$venv/bin/python" ] || ! cmp -s "$reqs" "$venv/.requirements-stamp"; }; then
+  echo "setup: installing tensorflowjs 4.22.0 and TensorFlow into .venv-tfjs"
+  py=python3
+  [ -x /usr/bin/python3 ] && py=/usr/bin/python3
+  "$py" -m venv --clear "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r "$reqs"
   cp "$reqs" "$venv/.requirements-stamp"
 fi

@@ -227,6 +227,11 @@ void MainWindow::buildPanels()
             QMessageBox::critical(this, title, detail);
     });
     connect(m_convert, &ConvertPanel::failedAt, this, &MainWindow::selectCause);
+    connect(m_convert, &ConvertPanel::openRequested, this, &MainWindow::openModelAsync);
+    connect(m_convert, &ConvertPanel::benchmarkRequested, this, [this](const QString& path) {
+        openModelAsync(path);
+        showBenchmarkPanel();
+    });
     connect(m_benchmark, &BenchmarkPanel::failedAt, this, &MainWindow::selectCause);
 }
 
@@ -471,7 +476,7 @@ bool MainWindow::showLoaded(const LoadResult& loaded)
     m_model = loaded.model;
     m_modelPath = path;
     showSelection(-1);
-    m_convert->setSource(path, conv::formatFromName(model.meta.format), weightsOnly);
+    m_convert->setSource(path, conv::formatFromName(model.meta.format), weightsOnly, m_model);
     m_benchmark->setModel(m_model, path, loaded.readMs);
 
     setWindowTitle(QStringLiteral("tfjs-studio — %1").arg(displayName(path)));

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -161,9 +162,25 @@ std::vector<std::uint8_t> runReaderChild(const ChildRequest& req)
         argv.push_back(a.data());
     argv.push_back(nullptr);
 
+    // The child's stdin: a socket rather than a pipe, so that writing after the child died is
+    // EPIPE from send(MSG_NOSIGNAL), not a SIGPIPE that would kill the studio.
+    Fd inParent, inChild;
+    std::size_t chunk = 0, chunkOffset = 0;
+    if (!req.input.empty()) {
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+            fail(label, std::string("cannot start the helper process (socketpair: ") + std::strerror(errno) + ")");
+        inParent = Fd(sv[0]);
+        inChild = Fd(sv[1]);
+        shutdown(inParent.get(), SHUT_RD);
+        fcntl(inParent.get(), F_SETFL, fcntl(inParent.get(), F_GETFL) | O_NONBLOCK);
+    }
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    if (inChild.get() >= 0)
+        posix_spawn_file_actions_adddup2(&actions, inChild.get(), 0);
+    else
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&actions, out[1].get(), 1);
     posix_spawn_file_actions_adddup2(&actions, err[1].get(), 2);
     posix_spawn_file_actions_addclosefrom_np(&actions, 3); // nothing else of ours leaks in
@@ -175,6 +192,17 @@ std::vector<std::uint8_t> runReaderChild(const ChildRequest& req)
     Child child(pid);
     out[1].close();
     err[1].close();
+    inChild.close();
+    auto skipEmpty = [&] {
+        while (chunk < req.input.size() && chunkOffset == req.input[chunk].size()) {
+            ++chunk;
+            chunkOffset = 0;
+        }
+        if (chunk == req.input.size())
+            inParent.close(); // end of input: the child sees EOF
+    };
+    if (inParent.get() >= 0)
+        skipEmpty();
 
     const auto started = std::chrono::steady_clock::now();
     const auto deadline = started + req.limits.wallTime;
@@ -192,14 +220,25 @@ std::vector<std::uint8_t> runReaderChild(const ChildRequest& req)
             fail(label, req.library + " did not finish reading the file in "
                     + std::to_string(req.limits.wallTime.count()) + " s and was stopped (damaged file?)");
         }
-        pollfd fds[2] = {{outOpen ? out[0].get() : -1, POLLIN, 0}, {errOpen ? err[0].get() : -1, POLLIN, 0}};
-        const int n = poll(fds, 2, 100);
+        pollfd fds[3] = {{outOpen ? out[0].get() : -1, POLLIN, 0}, {errOpen ? err[0].get() : -1, POLLIN, 0},
+            {inParent.get(), POLLOUT, 0}};
+        const int n = poll(fds, 3, 100);
         if (n < 0 && errno != EINTR) {
             child.kill();
             fail(label, std::string("lost contact with the reader process (") + std::strerror(errno) + ")");
         }
         if (n <= 0)
             continue;
+        if (inParent.get() >= 0 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
+            const auto& c = req.input[chunk];
+            const ssize_t put = send(inParent.get(), c.data() + chunkOffset, c.size() - chunkOffset, MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (put > 0) {
+                chunkOffset += static_cast<std::size_t>(put);
+                skipEmpty();
+            } else if (put < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                inParent.close(); // the child stopped reading: its exit status says why
+            }
+        }
         if (outOpen && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
             const ssize_t got = read(out[0].get(), buf.data(), buf.size());
             if (got > 0) {
@@ -234,8 +273,11 @@ std::vector<std::uint8_t> runReaderChild(const ChildRequest& req)
         std::fprintf(stderr, "%s: the reader child's sanitizer report blames our code:\n%s\n", label.c_str(), errText.c_str());
         std::abort();
     }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        if (chunk < req.input.size())
+            fail(label, req.program.filename().string() + " exited before reading all of its input");
         return reply;
+    }
     // A sanitizer build of the reader reports the library's memory errors (through its
     // intercepted memcpy and friends) and exits instead of crashing: the same verdict.
     if (const auto at = errText.find("ERROR: AddressSanitizer: "); at != std::string::npos) {

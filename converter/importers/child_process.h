@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct ChildRequest {
     std::string library;           // who does the reading, for messages: "the HDF5 library"
     ChildLimits limits;
     CancelToken cancel;            // kills the child and throws studio::Cancelled
+    // Bytes for the child's stdin, in order (a writer child's input); none: stdin is /dev/null.
+    // The views must stay valid until runReaderChild returns.
+    std::vector<std::span<const std::uint8_t>> input;
 };
 
 // The child's stdout when it exits with status 0. Exit status 1 with a JSON object on stderr

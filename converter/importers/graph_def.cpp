@@ -3,6 +3,7 @@
 // Const values are taken out first so the JSON stays small.
 #include "converter/importers/graph_def.h"
 
+#include "converter/importers/graph_def_proto.h"
 #include "converter/importers/limits.h"
 #include "core/error.h"
 #include "core/io/memory_budget.h"
@@ -84,22 +85,19 @@ std::uint64_t elementCount(const tensorflow::TensorShapeProto& shape, const Loca
     return *n;
 }
 
-// Element k of a typed value list, TF's "splat" rule: missing trailing elements repeat the last.
+// Element k of a typed value list, TF's rules: missing trailing elements repeat the last, and
+// a tensor with no values at all is zeros (TF writes `tf.zeros` scalars that way).
 template <typename List>
-auto splat(const List& list, std::int64_t k) -> decltype(list.Get(0))
+auto splat(const List& list, std::int64_t k) -> std::remove_cvref_t<decltype(list.Get(0))>
 {
+    if (list.size() == 0)
+        return {};
     return list.Get(static_cast<int>(std::min<std::int64_t>(k, list.size() - 1)));
 }
 
-// What the Consts of one file may decode to in all. A typed value list widens at most 4x (a
-// 1-byte varint in int_val becomes an int32), so a real file decodes to at most four times its
-// size plus splat fills; kMaxDecodedTensorBytes is the allowance for those fills.
-// The memory budget (--max-memory) caps that further.
-struct DecodeBudget {
-    std::uint64_t left = 0;
-    bool memoryBudget = false; // the memory budget is the tighter limit
-};
+} // namespace
 
+// Shared with the SavedModel importer (graph_def_proto.h).
 DecodeBudget decodeBudgetFor(const fs::path& path, std::uint64_t maxMemoryBytes)
 {
     std::error_code ec;
@@ -109,6 +107,8 @@ DecodeBudget decodeBudgetFor(const fs::path& path, std::uint64_t maxMemoryBytes)
     const auto memory = core::memoryBudgetOr(maxMemoryBytes);
     return {std::min(left, memory), memory < left};
 }
+
+namespace {
 
 // The bytes a Const decodes to, refused over the limits before anything is allocated.
 std::uint64_t checkDecodedBytes(const tensorflow::TensorProto& t, std::uint64_t n, const Location& where,
@@ -148,6 +148,8 @@ std::uint64_t checkDecodedBytes(const tensorflow::TensorProto& t, std::uint64_t 
     return *bytes;
 }
 
+} // namespace
+
 // A Const's TensorProto as TF.js weight bytes, narrowed as the converter narrows.
 core::Weight constToWeight(const tensorflow::TensorProto& t, const std::string& name, const std::string& label,
     DecodeBudget& budget)
@@ -182,10 +184,7 @@ core::Weight constToWeight(const tensorflow::TensorProto& t, const std::string& 
         std::memcpy(&v, p, sizeof v);
         return v;
     };
-    auto needValues = [&](int count) {
-        if (count == 0 && n > 0)
-            fail(where, "has no values");
-    };
+    auto needValues = [](int) {}; // no values: zeros (splat)
     const int dtype = static_cast<int>(t.dtype());
     switch (dtype) {
     case tensorflow::DT_FLOAT:
@@ -314,6 +313,8 @@ void clearValues(tensorflow::TensorProto* t)
     *t = std::move(kept);
 }
 
+namespace {
+
 // AttrValue.f is a float32 field. protobuf's JSON printer writes its shortest float text
 // ("0.001"), which JavaScript reads back as a different double; TF.js then computes with a
 // slightly different epsilon than TensorFlow. Keep the exact float32 value instead (what the
@@ -343,6 +344,8 @@ void exactFloats(core::Graph& g)
                 exactFloats(value);
 }
 
+} // namespace
+
 core::Graph toGraph(const tensorflow::GraphDef& graph, const std::string& label)
 {
     std::string json;
@@ -355,6 +358,8 @@ core::Graph toGraph(const tensorflow::GraphDef& graph, const std::string& label)
     exactFloats(g);
     return g;
 }
+
+namespace {
 
 std::vector<core::TensorSpec> placeholderInputs(const core::Graph& graph)
 {

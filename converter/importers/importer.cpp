@@ -4,6 +4,7 @@
 #include "converter/importers/graph_def.h"
 #include "converter/importers/keras3.h"
 #include "converter/importers/keras_h5.h"
+#include "converter/importers/saved_model.h"
 #include "converter/options.h"
 #include "core/error.h"
 #include "core/tfjs/artifacts.h"
@@ -182,8 +183,8 @@ const std::vector<std::unique_ptr<Importer>>& importers()
         std::vector<std::unique_ptr<Importer>> v;
         v.push_back(std::make_unique<TfjsImporter>(false));
         v.push_back(std::make_unique<TfjsImporter>(true));
-        v.push_back(std::make_unique<PendingImporter>(Format::TfHub, "tfhub_module.pb"));
-        v.push_back(std::make_unique<PendingImporter>(Format::TfSavedModel, "saved_model.pb"));
+        v.push_back(makeSavedModelImporter(Format::TfHub)); // before SavedModel: a TF1 module holds one
+        v.push_back(makeSavedModelImporter(Format::TfSavedModel));
         v.push_back(std::make_unique<KerasH5Importer>());
         v.push_back(std::make_unique<KerasArchiveImporter>());
         v.push_back(std::make_unique<FrozenGraphImporter>());

@@ -168,8 +168,18 @@ std::string encodeH5Header(const KerasH5Contents& c)
         weights.push_back({{"layer", w.layer}, {"name", w.listedName}, {"path", w.fullPath}, {"dims", w.dims},
             {"kind", kindName(w.kind)}, {"size", w.typeSize}, {"bytes", w.byteSize}});
     h["weights"] = std::move(weights);
+    if (!c.layerNames.empty())
+        h["layer_names"] = c.layerNames;
     // Strings from the file may hold invalid UTF-8; keep their bytes as they are.
     return h.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+std::string h5StreamPrefix(const std::string& header)
+{
+    std::string prefix(kH5StreamMagic, sizeof kH5StreamMagic - 1);
+    for (int i = 0; i < 8; ++i)
+        prefix += static_cast<char>(static_cast<std::uint64_t>(header.size()) >> (8 * i) & 0xff);
+    return prefix;
 }
 
 KerasH5Contents decodeH5Stream(std::vector<std::uint8_t> stream, const std::string& label)
@@ -205,6 +215,15 @@ KerasH5Contents decodeH5Stream(std::vector<std::uint8_t> stream, const std::stri
     c.modelConfig = opt("model_config");
     c.trainingConfig = opt("training_config");
     c.weightsOnly = h.value("weights_only", false);
+    if (h.contains("layer_names")) {
+        if (!h["layer_names"].is_array())
+            bad("layer_names is not a list");
+        for (const auto& n : h["layer_names"]) {
+            if (!n.is_string())
+                bad("layer_names holds a non-string");
+            c.layerNames.push_back(n.get<std::string>());
+        }
+    }
     auto source = std::make_shared<core::MemorySource>(std::move(stream));
     const std::uint64_t total = source->size();
     std::uint64_t offset = start + headerSize;

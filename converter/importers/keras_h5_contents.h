@@ -39,6 +39,9 @@ struct KerasH5Contents {
     std::optional<std::string> trainingConfig; // JSON text
     bool weightsOnly = false;                  // layer_names at the root: model.save_weights()
     std::vector<H5Weight> weights;             // in the order TF.js's converter lists them
+    // Writing only (parent -> tfjs-studio-h5-writer): model_weights' layer_names, every layer
+    // in model.layers order, with or without weights. Absent from the reader's stream.
+    std::vector<std::string> layerNames;
     // Parent only (not in the stream): the weights already carry their TF.js names (a .keras
     // archive's, named from its config); a Keras 3 .h5's are renamed by buildKerasModel.
     bool keras3Named = false;
@@ -51,9 +54,14 @@ inline constexpr char kH5StreamMagic[] = "TFJSSTUDIO-H5\n";
 // Child side: the header for contents whose bytes follow (weights' buffers are not read).
 std::string encodeH5Header(const KerasH5Contents& contents);
 
-// Parent side: parses a whole stream; every size is checked against the bytes that back it.
-// `label` names the .h5 file in errors.
+// Parses a whole stream; every size is checked against the bytes that back it. `label` names
+// the .h5 file in errors. The parent reads the reader's stream with it, the writer child the
+// parent's.
 KerasH5Contents decodeH5Stream(std::vector<std::uint8_t> stream, const std::string& label);
+
+// The stream's first bytes: magic and header size, for a header made by encodeH5Header (the
+// weights' bytes follow it in header order).
+std::string h5StreamPrefix(const std::string& header);
 
 // Parent side: the layers model (topology parsed with depth limits, weights converted to what
 // TF.js loads, kernel shapes checked against the layer configs). A Keras 3 config (a .keras

@@ -2,6 +2,7 @@
 // changed (nodes added, removed, fused; op counts before -> after), as tf2onnx's optimizers do.
 #pragma once
 
+#include "converter/passes/constant_folding.h"
 #include "core/error.h"
 #include "core/ir/model.h"
 
@@ -36,6 +37,8 @@ struct PassContext {
     const ConvertOptions* options = nullptr; // null in tests
     CancelToken cancel;
     PassReport* report = nullptr; // the running pass's report, for fused / notes / modified
+    ConstantEvaluator evaluate;   // computes constant subgraphs (constant folding); empty: nothing is folded
+    std::uint64_t maxMemoryBytes = 0; // --max-memory (0: the default budget)
 };
 
 class Pass {

@@ -102,6 +102,11 @@ void applyFused(const core::Node& node, const std::vector<const Tensor*>& in, Te
 {
     const auto ops = stringList(node, "fused_ops");
     std::size_t k = 0;
+    // fused_ops[0] is BiasAdd (the bias is the first extra input) or a placeholder such as
+    // "NoOp" (no bias: a PReLU alpha is then the first extra input), as TF.js reads them.
+    const bool hasBias = !ops.empty() && ops[0] == "BiasAdd";
+    if (!ops.empty() && !hasBias && ops[0] == "NoOp")
+        ++k;
     if (k < ops.size() && ops[k] == "BiasAdd") {
         const Tensor& bias = floatInput(node, in, 2);
         const std::size_t c = static_cast<std::size_t>(y.shape.back());
@@ -113,7 +118,7 @@ void applyFused(const core::Node& node, const std::vector<const Tensor*>& in, Te
     }
     for (; k < ops.size(); ++k) {
         if (ops[k] == "Prelu") {
-            const Tensor& alpha = floatInput(node, in, 3);
+            const Tensor& alpha = floatInput(node, in, hasBias ? 3 : 2);
             const std::size_t c = static_cast<std::size_t>(y.shape.back());
             for (std::size_t i = 0; i < y.f.size(); ++i)
                 if (y.f[i] < 0.0f)

@@ -113,6 +113,12 @@ Tensor maximum(const core::Node& n, const std::vector<const Tensor*>& in)
     return binary(n, in, [](float a, float b) { return std::max(a, b); },
         [](std::int32_t a, std::int32_t b) { return std::max(a, b); });
 }
+// The converter's Prelu(x, alpha): x where x >= 0, alpha * x elsewhere, alpha broadcast.
+Tensor prelu(const core::Node& n, const std::vector<const Tensor*>& in)
+{
+    return binary(n, in, [](float a, float b) { return a >= 0.0f ? a : a * b; },
+        [](std::int32_t a, std::int32_t b) { return a >= 0 ? a : a * b; });
+}
 Tensor minimum(const core::Node& n, const std::vector<const Tensor*>& in)
 {
     return binary(n, in, [](float a, float b) { return std::min(a, b); },

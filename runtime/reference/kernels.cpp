@@ -49,6 +49,7 @@ const std::map<std::string, Kernel>& kernels()
         {"Neg", neg},
         {"Pack", pack},
         {"Pad", pad},
+        {"Prelu", prelu},
         {"Prod", prod},
         {"RealDiv", realDiv},
         {"Reciprocal", reciprocal},

@@ -46,6 +46,7 @@ Tensor mul(const core::Node&, const std::vector<const Tensor*>&);
 Tensor realDiv(const core::Node&, const std::vector<const Tensor*>&);
 Tensor maximum(const core::Node&, const std::vector<const Tensor*>&);
 Tensor minimum(const core::Node&, const std::vector<const Tensor*>&);
+Tensor prelu(const core::Node&, const std::vector<const Tensor*>&);
 Tensor biasAdd(const core::Node&, const std::vector<const Tensor*>&);
 Tensor relu(const core::Node&, const std::vector<const Tensor*>&);
 Tensor relu6(const core::Node&, const std::vector<const Tensor*>&);

@@ -128,6 +128,52 @@ private slots:
         QCOMPARE(j["shards"][0][0]["file"].get<std::string>(), "group1-shard1of" + std::to_string(shards) + ".bin");
     }
 
+    // --report: the JSON report of a conversion, checked against what the files on disk say.
+    void reportJson()
+    {
+        const fs::path out = scratch("reported");
+        const fs::path report = scratch("report.json");
+        const auto r = cli({"convert", "--report", q(report), "--weight_shard_size_bytes", "100000",
+            q(kModels / "tfjs-graph-blazeface-front-float32/blazeface-front.json"), q(out)});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        std::ifstream in(report);
+        const auto j = nlohmann::json::parse(in);
+        QCOMPARE(j["ok"].get<bool>(), true);
+        QCOMPARE(j["input"]["format"].get<std::string>(), std::string("tfjs_graph_model"));
+        QCOMPARE(j["output"]["format"].get<std::string>(), std::string("tfjs_graph_model"));
+        // Every file the report lists exists with the size it says, and every file written is listed.
+        std::size_t onDisk = 0;
+        for (const auto& e : fs::directory_iterator(out))
+            onDisk += e.is_regular_file() ? 1u : 0u;
+        QCOMPARE(j["files"].size(), onDisk);
+        std::uint64_t shardBytes = 0;
+        for (const auto& f : j["files"]) {
+            const fs::path path = f["path"].get<std::string>();
+            QVERIFY2(fs::exists(path), path.c_str());
+            QCOMPARE(f["bytes"].get<std::uint64_t>(), fs::file_size(path));
+            if (path.extension() == ".bin")
+                shardBytes += fs::file_size(path);
+        }
+        QCOMPARE(j["weightBytes"].get<std::uint64_t>(), shardBytes);
+        QCOMPARE(j["files"].size(), std::size_t(1 + 5)); // model.json + ceil(402048 / 100000) shards
+        // The op check counted the model's nodes (model.json's own node list).
+        std::ifstream mj(out / "model.json");
+        const auto model = nlohmann::json::parse(mj);
+        QCOMPARE(j["opCheck"]["after"]["checkedNodes"].get<std::size_t>(), model["modelTopology"]["node"].size());
+        QCOMPARE(j["opCheck"]["after"]["ok"].get<bool>(), true);
+
+        // A failed conversion writes a report that says why, and exits non-zero with no output.
+        const fs::path out2 = scratch("not-written");
+        const fs::path report2 = scratch("failed.json");
+        const auto bad = cli({"convert", "--report", q(report2), q(kModels / "no-such-model.json"), q(out2)});
+        QVERIFY(bad.code > 0);
+        QVERIFY(!fs::exists(out2));
+        std::ifstream in2(report2);
+        const auto f = nlohmann::json::parse(in2);
+        QCOMPARE(f["ok"].get<bool>(), false);
+        QVERIFY(f["error"].get<std::string>().find("no-such-model.json") != std::string::npos);
+    }
+
     void checkNamesUnsupportedOps()
     {
         const auto dir = fixture("check");
@@ -219,12 +265,16 @@ private slots:
         const auto dir = fixture("flags");
         expectFailure(dir / "model.json", {"--no_such_flag"}, {"unrecognized argument"});
         expectFailure(dir / "model.json", {"--quantize_uint8=*", "--quantize_uint16=*"}, {"Two quantization values"});
-        expectFailure(kModels / "pair-savedmodel-tf23-korean-spacing-graph/saved_model", {},
-            {"saved_model", "tf_saved_model", "not supported by this build yet"});
+        // A SavedModel's tags and signature are checked before anything is written.
+        expectFailure(kModels / "pair-savedmodel-tf23-korean-spacing-graph/saved_model", {"--saved_model_tags=gpu"},
+            {"saved_model", "gpu"});
+        expectFailure(kModels / "pair-savedmodel-tf23-korean-spacing-graph/saved_model", {"--signature_name=nope"},
+            {"nope", "serving_default"});
         expectFailure(kModels / "pair-tfkeras224-mnist-bn-layers-and-graph/keras/tiny_mnist.h5",
             {"--output_format=keras"}, {"Unsupported input_format - output_format pair: keras - keras"});
+        // Frozen graphs convert now (tests/converter/test_passes.cpp); an output that is no node says so.
         expectFailure(kModels / "frozen-graphdef-tf1-tf2onnx-rnn-and-mlp/fc-layers/frozen.pb",
-            {"--output_node_names=output"}, {"frozen.pb", "optimization passes"});
+            {"--output_node_names=no_such_node"}, {"frozen.pb", "no_such_node", "not a node of the graph"});
         expectFailure(kModels / "frozen-graphdef-tf1-tf2onnx-rnn-and-mlp/fc-layers/frozen.pb", {},
             {"--output_node_names flag is required"});
         expectFailure(kModels / "does-not-exist.json", {}, {"does-not-exist.json"});

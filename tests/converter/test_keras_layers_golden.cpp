@@ -2,6 +2,7 @@
 // lowering and the reference executor: for each case key the test builds the one-layer Keras
 // model the upstream notebook built (layer arguments parsed from CASES.md), with the golden
 // weights, lowers it, runs it on the golden input and compares with Keras' output.
+#include "converter/convert.h"
 #include "converter/passes/lower_layers.h"
 #include "core/error.h"
 #include "core/tfjs/keras_topology.h"
@@ -10,6 +11,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -206,6 +208,8 @@ struct ModelBuilder {
         m.inputs = view.inputs;
         m.outputs = view.outputs;
         m.meta.format = "tfjs_layers_model";
+        // As the converter nests a Keras 2.1 file's config (FORMATS.md 4.5), for the TF.js export.
+        m.meta.modelTopology = {{"keras_version", "2.1.6"}, {"backend", "tensorflow"}, {"model_config", topology}};
         m.weightGroups.emplace_back();
         m.weightGroups[0].weights = weights;
         return m;
@@ -337,6 +341,45 @@ struct Outcome {
     std::string error;
 };
 
+Json tensorJson(const Tensor& t)
+{
+    return {{"shape", t.shape}, {"data", t.data}};
+}
+
+// With STUDIO_GOLDEN_TFJS_DIR set (ctest sets it; parity.keras_golden_tfjs reads the result), each
+// case's model is also written as a TF.js layers-model by the converter's writer, with the
+// case's input and Keras's output beside it: DIR/<key>/model.json, shards, case.json. A stateful
+// case is written as upstream ran it (batch 1, the input as given): TF.js predicts twice.
+void exportForTfjs(const std::string& key, core::Model model, const Tensor& input, const Tensor& expected, bool stateful)
+{
+    const char* dir = std::getenv("STUDIO_GOLDEN_TFJS_DIR");
+    if (!dir || !*dir)
+        return;
+    // Keras's get_config writes an UpSampling size as a tuple (TF.js reads a bare number as NaN).
+    for (auto& layer : model.layers)
+        if (layer.className == "UpSampling2D" || layer.className == "UpSampling3D")
+            if (auto& size = layer.config["size"]; size.is_number_integer()) {
+                const Json s = size;
+                size = layer.className == "UpSampling2D" ? Json::array({s, s}) : Json::array({s, s, s});
+            }
+    if (stateful) {
+        Json shape = Json::array({1});
+        for (auto d : input.shape)
+            shape.push_back(d);
+        for (auto& layer : model.layers)
+            if (layer.className == "InputLayer")
+                layer.config["batch_input_shape"] = shape;
+    }
+    const std::filesystem::path out = std::filesystem::path(dir) / key;
+    conv::ConvertOptions o;
+    o.outputPath = out.string();
+    conv::writeModel(model, o);
+    std::ofstream f(out / "case.json");
+    f << Json{{"key", key}, {"stateful", stateful}, {"input", tensorJson(input)}, {"expected", tensorJson(expected)}}.dump();
+    if (!f)
+        throw std::runtime_error(key + ": cannot write " + (out / "case.json").string());
+}
+
 // Builds, lowers and runs one case; returns the output and the expected tensor.
 std::pair<Tensor, Tensor> runCase(const std::string& key, const CaseArgs& a, const Json& golden)
 {
@@ -434,6 +477,7 @@ std::pair<Tensor, Tensor> runCase(const std::string& key, const CaseArgs& a, con
     }
 
     const auto layersModel = b.model(key, in);
+    exportForTfjs(key, layersModel, input, expected, stateful);
     const auto graph = conv::lowerLayersModel(layersModel);
     const auto session = rt::compile(graph, "reference");
     std::map<std::string, rt::Tensor> feeds;
@@ -534,6 +578,9 @@ private slots:
     void initTestCase()
     {
         QVERIFY2(std::filesystem::exists(kRoot + "/CASES.md"), qPrintable(QString::fromStdString(kRoot + " is missing")));
+        // The TF.js export starts empty, so no case of an earlier run stands in for a missing one.
+        if (const char* dir = std::getenv("STUDIO_GOLDEN_TFJS_DIR"); dir && *dir)
+            std::filesystem::remove_all(dir);
         m_golden = loadGolden();
         m_cases = parseCases();
         // Every data case has its heading, and every heading its data.

@@ -54,6 +54,12 @@ if [ -n "${TFJS_STUDIO_MODELS:-}" ] && [ -f "$h5" ]; then
     || { cat "$work/h5.out"; fail "the installed CLI could not read a Keras .h5 (HDF5 reader helper)"; }
   grep -q "keras" "$work/h5.out" || { cat "$work/h5.out"; fail "unexpected inspect report for the .h5"; }
   ok "read a Keras .h5 through the installed HDF5 reader helper"
+  # ... and writes one back (layers model -> keras) through the HDF5 writer helper.
+  [ -x "$root/usr/libexec/tfjs-studio/tfjs-studio-h5-writer" ] || fail "the HDF5 writer helper is not installed in usr/libexec/tfjs-studio"
+  env -u TFJS_STUDIO_HELPERS "$bin/tfjs-studio-cli" convert --input_format=keras --output_format=tfjs_layers_model "$h5" "$work/h5-layers" >"$work/h5w.out" 2>&1 \
+    && env -u TFJS_STUDIO_HELPERS "$bin/tfjs-studio-cli" convert --input_format=tfjs_layers_model --output_format=keras "$work/h5-layers/model.json" "$work/back.h5" >>"$work/h5w.out" 2>&1 \
+    && [ -s "$work/back.h5" ] || { cat "$work/h5w.out"; fail "the installed CLI could not write a Keras .h5 (HDF5 writer helper)"; }
+  ok "wrote a Keras .h5 through the installed HDF5 writer helper"
 fi
 ok "a missing model is refused: $(head -1 "$work/bad.out")"
 

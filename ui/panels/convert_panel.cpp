@@ -3,12 +3,17 @@
 #include "ui/panels/convert_panel.h"
 
 #include "core/error.h"
+#include "core/tfjs/weight_plan.h"
+#include "runtime/constant_eval.h"
 #include "ui/format.h"
 #include "ui/widgets/elided_label.h"
 #include "ui/widgets/section.h"
 
+#include <QApplication>
 #include <QCheckBox>
+#include <QClipboard>
 #include <QComboBox>
+#include <QDesktopServices>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -17,17 +22,22 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QStandardPaths>
 #include <QToolButton>
 #include <QTreeWidget>
+#include <QUrl>
 #include <QVBoxLayout>
 
 #include <cmath>
 #include <limits>
+#include <set>
 #include <string_view>
 
 namespace studio::ui {
@@ -58,25 +68,104 @@ QString durationText(double seconds)
     return seconds < 1 ? QObject::tr("%1 ms").arg(std::lround(seconds * 1000)) : QObject::tr("%1 s").arg(seconds, 0, 'f', 2);
 }
 
+// A word the shell passes through as it is, or the word in single quotes.
+QString shellWord(const QString& word)
+{
+    static const QString kSafe = QStringLiteral("-_=./:,@+%^");
+    bool safe = !word.isEmpty();
+    for (const QChar c : word)
+        if (!(c.isLetterOrNumber() && c.unicode() < 128) && !kSafe.contains(c))
+            safe = false;
+    if (safe)
+        return word;
+    QString quoted = word;
+    quoted.replace(u'\'', QStringLiteral("'\\''"));
+    return u'\'' + quoted + u'\'';
+}
+
+bool isGraphFormat(std::optional<conv::Format> f)
+{
+    return f == conv::Format::TfjsGraphModel;
+}
+
+// Graph outputs as a converter user names them: nodes nothing reads, minus the ones that
+// compute nothing (constants, no-ops, placeholders).
+QStringList detectedOutputs(const core::Model& model)
+{
+    if (model.kind != core::ModelKind::GraphModel)
+        return {};
+    if (!model.outputs.empty()) {
+        QStringList names;
+        for (const auto& o : model.outputs)
+            names << QString::fromStdString(core::inputNodeName(o.name));
+        names.removeDuplicates();
+        return names;
+    }
+    const core::GraphIndex index(model.graph);
+    static const std::set<std::string> kNotOutputs{"Const", "NoOp", "Placeholder", "PlaceholderWithDefault",
+        "Assert", "VariableV2", "VarHandleOp", "SaveV2", "RestoreV2"};
+    QStringList names;
+    for (std::size_t k = 0; k < index.size(); ++k)
+        if (index.consumers(k).empty() && !kNotOutputs.count(model.graph.nodes[k].op))
+            names << QString::fromStdString(model.graph.nodes[k].name);
+    return names;
+}
+
 } // namespace
 
 ConvertPanel::ConvertPanel(QWidget* parent)
-    : QWidget(parent), m_form(new QFormLayout), m_sourceLabel(new ElidedLabel), m_route(new QLabel),
-      m_output(new QLineEdit), m_quantization(new QComboBox), m_patterns(new QLineEdit), m_shardSize(new QSpinBox),
-      m_shardHint(new QLabel), m_splitByLayer(new QCheckBox), m_convert(new QPushButton),
-      m_cancel(new QPushButton), m_progress(new QProgressBar), m_files(new QTreeWidget), m_summary(new QLabel)
+    : QWidget(parent), m_form(new QFormLayout), m_sourceLabel(new ElidedLabel), m_outputFormat(new QComboBox),
+      m_route(new QLabel), m_tags(new QComboBox), m_signature(new QComboBox), m_signatureInfo(new QLabel),
+      m_outputNodes(new QLineEdit), m_output(new QLineEdit), m_quantization(new QComboBox), m_patterns(new QLineEdit),
+      m_shardSize(new QSpinBox), m_shardPresets(new QToolButton), m_shardHint(new QLabel),
+      m_splitByLayer(new QCheckBox), m_stripDebug(new QCheckBox), m_skipOpCheck(new QCheckBox),
+      m_controlFlowV2(new QCheckBox), m_preview(new QTreeWidget), m_previewNote(new QLabel), m_command(new QLineEdit),
+      m_convert(new QPushButton), m_cancel(new QPushButton), m_progress(new QProgressBar), m_files(new QTreeWidget),
+      m_passes(new QTreeWidget), m_summary(new QLabel), m_openResult(new QPushButton), m_benchResult(new QPushButton),
+      m_showFolder(new QPushButton)
 {
     setObjectName(QStringLiteral("convertPanel"));
+    QPalette muted = palette();
+    muted.setColor(QPalette::WindowText, muted.color(QPalette::PlaceholderText));
 
     m_sourceLabel->setFullText(tr("no model loaded"));
     m_sourceLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_outputFormat->setObjectName(QStringLiteral("outputFormat"));
+    m_outputFormat->setToolTip(tr("--output_format: what the model becomes"));
+    connect(m_outputFormat, &QComboBox::currentIndexChanged, this, [this] { updateRoute(); });
     m_route->setObjectName(QStringLiteral("convertRoute"));
     m_route->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_route->setWordWrap(true);
+    m_route->setPalette(muted);
+
+    m_tags->setObjectName(QStringLiteral("savedModelTags"));
+    m_tags->setEditable(true);
+    m_tags->setToolTip(tr("--saved_model_tags: the MetaGraph's tag set, comma-separated"));
+    m_signature->setObjectName(QStringLiteral("signatureName"));
+    m_signature->setEditable(true);
+    m_signature->setToolTip(tr("--signature_name: the SignatureDef that becomes the model's inputs and outputs"));
+    m_signatureInfo->setObjectName(QStringLiteral("signatureInfo"));
+    m_signatureInfo->setWordWrap(true);
+    m_signatureInfo->setPalette(muted);
+    m_signatureInfo->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    connect(m_signature, &QComboBox::currentIndexChanged, this, [this] {
+        m_signatureInfo->setText(m_signature->currentData().toString());
+        updatePreview();
+    });
+    connect(m_tags, &QComboBox::currentTextChanged, this, [this] { updatePreview(); });
+    connect(m_signature, &QComboBox::currentTextChanged, this, [this] { updatePreview(); });
+
+    m_outputNodes->setObjectName(QStringLiteral("outputNodeNames"));
+    m_outputNodes->setPlaceholderText(tr("output nodes, comma-separated"));
+    m_outputNodes->setToolTip(tr("--output_node_names: the frozen graph's outputs; pre-filled with the nodes "
+                                 "nothing else reads"));
+    connect(m_outputNodes, &QLineEdit::textChanged, this, [this] { updatePreview(); });
 
     m_output->setObjectName(QStringLiteral("outputFolder"));
     m_output->setPlaceholderText(tr("Folder for model.json and shards"));
     connect(m_output, &QLineEdit::textEdited, this, [this] { m_autoOutput.clear(); });
     connect(m_output, &QLineEdit::textChanged, m_output, &QLineEdit::setToolTip);
+    connect(m_output, &QLineEdit::textChanged, this, [this] { updatePreview(); });
     auto* browse = new QToolButton;
     browse->setText(tr("…"));
     browse->setToolTip(tr("Choose the output folder"));
@@ -100,8 +189,11 @@ ConvertPanel::ConvertPanel(QWidget* parent)
     m_patterns->setPlaceholderText(tr("all weights, or: conv*/kernel, dense*"));
     m_patterns->setToolTip(tr("Comma-separated weight-name wildcards, as --quantize_uint8=PATTERNS takes them"));
     m_patterns->setEnabled(false);
-    connect(m_quantization, &QComboBox::currentIndexChanged, this,
-        [this] { m_patterns->setEnabled(m_quantization->currentData().toInt() != 0); });
+    connect(m_quantization, &QComboBox::currentIndexChanged, this, [this] {
+        m_patterns->setEnabled(m_quantization->currentData().toInt() != 0);
+        updatePreview();
+    });
+    connect(m_patterns, &QLineEdit::textChanged, this, [this] { updatePreview(); });
 
     m_shardSize->setObjectName(QStringLiteral("shardSize"));
     m_shardSize->setRange(1, std::numeric_limits<int>::max());
@@ -110,31 +202,64 @@ ConvertPanel::ConvertPanel(QWidget* parent)
     m_shardSize->setSuffix(tr(" bytes"));
     m_shardSize->setGroupSeparatorShown(true);
     m_shardSize->setAccelerated(true);
-    QPalette muted = m_shardHint->palette();
-    muted.setColor(QPalette::WindowText, muted.color(QPalette::PlaceholderText));
     m_shardHint->setPalette(muted);
-    connect(m_shardSize, &QSpinBox::valueChanged, this, [this] { updateShardHint(); });
-    updateShardHint();
+    connect(m_shardSize, &QSpinBox::valueChanged, this, [this] {
+        updateShardHint();
+        updatePreview();
+    });
+    m_shardPresets->setObjectName(QStringLiteral("shardPresets"));
+    m_shardPresets->setText(tr("Presets"));
+    m_shardPresets->setToolTip(tr("Common shard sizes"));
+    m_shardPresets->setPopupMode(QToolButton::InstantPopup);
+    auto* presets = new QMenu(m_shardPresets);
+    for (const auto& [label, bytes] : std::vector<std::pair<QString, int>>{{tr("256 KiB"), 256 << 10},
+             {tr("1 MiB"), 1 << 20}, {tr("4 MiB (the converter's default)"), kDefaultShardBytes},
+             {tr("16 MiB"), 16 << 20}, {tr("64 MiB"), 64 << 20}}) {
+        presets->addAction(label, this, [this, bytes = bytes] { m_shardSize->setValue(bytes); });
+    }
+    m_shardPresets->setMenu(presets);
     auto* shardRow = new QHBoxLayout;
+    shardRow->setSpacing(4);
     shardRow->addWidget(m_shardSize, 1);
     shardRow->addWidget(m_shardHint);
+    shardRow->addWidget(m_shardPresets);
+    updateShardHint();
 
     m_splitByLayer->setObjectName(QStringLiteral("splitWeightsByLayer"));
     m_splitByLayer->setText(tr("One weight group per layer"));
     m_splitByLayer->setToolTip(tr("--split_weights_by_layer: each layer's weights get their own group of shard "
                                   "files, so a page can fetch and cache layers separately"));
+    m_stripDebug->setObjectName(QStringLiteral("stripDebugOps"));
+    m_stripDebug->setText(tr("Strip debug ops"));
+    m_stripDebug->setChecked(true);
+    m_stripDebug->setToolTip(tr("--strip_debug_ops: Assert, CheckNumerics and Print leave the graph"));
+    m_skipOpCheck->setObjectName(QStringLiteral("skipOpCheck"));
+    m_skipOpCheck->setText(tr("Skip the op check"));
+    m_skipOpCheck->setToolTip(tr("--skip_op_check: write the model even with ops TensorFlow.js cannot run"));
+    m_controlFlowV2->setObjectName(QStringLiteral("controlFlowV2"));
+    m_controlFlowV2->setText(tr("Keep functional control flow (If/While)"));
+    m_controlFlowV2->setToolTip(tr("--control_flow_v2: do not lower If/While to Switch/Merge"));
+    for (QCheckBox* box : {m_splitByLayer, m_stripDebug, m_skipOpCheck, m_controlFlowV2})
+        connect(box, &QCheckBox::toggled, this, [this] { updatePreview(); });
 
     auto* form = m_form;
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     form->setLabelAlignment(Qt::AlignRight | Qt::AlignVCenter);
     form->addRow(tr("Model:"), m_sourceLabel);
-    form->addRow(tr("Route:"), m_route);
+    form->addRow(tr("Convert to:"), m_outputFormat);
+    form->addRow(QString(), m_route);
+    form->addRow(tr("Tags:"), m_tags);
+    form->addRow(tr("Signature:"), m_signature);
+    form->addRow(QString(), m_signatureInfo);
+    form->addRow(tr("Outputs:"), m_outputNodes);
     form->addRow(tr("Output:"), outputRow);
     form->addRow(tr("Quantize:"), m_quantization);
     form->addRow(tr("Weights:"), m_patterns);
     form->addRow(tr("Shard size:"), shardRow);
     form->addRow(QString(), m_splitByLayer);
-    updateRoute();
+    form->addRow(QString(), m_stripDebug);
+    form->addRow(QString(), m_skipOpCheck);
+    form->addRow(QString(), m_controlFlowV2);
 
     m_convert->setObjectName(QStringLiteral("convertButton"));
     m_convert->setText(tr("Convert"));
@@ -156,13 +281,53 @@ ConvertPanel::ConvertPanel(QWidget* parent)
     m_progress->setTextVisible(true);
     m_progress->setFormat(tr("idle"));
 
+    // The preview: what the writer would produce with the settings as they are.
+    m_preview->setObjectName(QStringLiteral("convertPreview"));
+    m_preview->setColumnCount(2);
+    m_preview->setHeaderLabels({tr("Would write"), tr("Size")});
+    m_preview->setRootIsDecorated(false);
+    m_preview->setFrameShape(QFrame::StyledPanel);
+    m_preview->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+    m_preview->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+    m_preview->header()->setStretchLastSection(false);
+    m_preview->setMinimumHeight(90);
+    m_preview->setMaximumHeight(150);
+    m_previewNote->setObjectName(QStringLiteral("previewNote"));
+    m_previewNote->setWordWrap(true);
+    m_previewNote->setPalette(muted);
+
+    m_command->setObjectName(QStringLiteral("cliCommand"));
+    m_command->setReadOnly(true);
+    m_command->setToolTip(tr("The same conversion from a terminal or a CI script"));
+    auto* copy = new QToolButton;
+    copy->setObjectName(QStringLiteral("copyCommand"));
+    copy->setText(tr("Copy"));
+    copy->setToolTip(tr("Copy the command to the clipboard"));
+    connect(copy, &QToolButton::clicked, this, [this] {
+        QApplication::clipboard()->setText(m_command->text());
+        emit message(LogLevel::Info, tr("Copied: %1").arg(m_command->text()));
+    });
+    auto* commandRow = new QHBoxLayout;
+    commandRow->setSpacing(4);
+    commandRow->addWidget(m_command, 1);
+    commandRow->addWidget(copy);
+
     auto* settings = new QWidget;
     auto* settingsLayout = new QVBoxLayout(settings);
     settingsLayout->setContentsMargins(10, 10, 10, 10);
     settingsLayout->setSpacing(8);
     settingsLayout->addLayout(form);
+    settingsLayout->addWidget(m_preview);
+    settingsLayout->addWidget(m_previewNote);
+    settingsLayout->addLayout(commandRow);
     settingsLayout->addLayout(buttons);
     settingsLayout->addWidget(m_progress);
+    // Many rows for a narrow dock: the settings scroll rather than squeeze at 900x600.
+    auto* scroll = new QScrollArea;
+    scroll->setWidget(settings);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
 
     m_files->setObjectName(QStringLiteral("convertOutput"));
     m_files->setColumnCount(2);
@@ -173,28 +338,63 @@ ConvertPanel::ConvertPanel(QWidget* parent)
     m_files->header()->setSectionResizeMode(0, QHeaderView::Stretch);
     m_files->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
     m_files->header()->setStretchLastSection(false);
+    m_passes->setObjectName(QStringLiteral("passReport"));
+    m_passes->setColumnCount(2);
+    m_passes->setHeaderLabels({tr("Pass"), tr("Nodes")});
+    m_passes->setFrameShape(QFrame::NoFrame);
+    m_passes->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+    m_passes->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+    m_passes->header()->setStretchLastSection(false);
+    m_passes->hide();
     m_summary->setWordWrap(true);
     m_summary->setContentsMargins(8, 4, 8, 6);
     m_summary->setText(tr("No conversion yet."));
     m_summary->setPalette(muted);
+
+    m_openResult->setObjectName(QStringLiteral("openResult"));
+    m_openResult->setText(tr("Open"));
+    m_openResult->setToolTip(tr("Open the converted model in the studio"));
+    connect(m_openResult, &QPushButton::clicked, this, [this] { emit openRequested(m_runOutput); });
+    m_benchResult->setObjectName(QStringLiteral("benchmarkResult"));
+    m_benchResult->setText(tr("Benchmark"));
+    m_benchResult->setToolTip(tr("Open the converted model and benchmark it"));
+    connect(m_benchResult, &QPushButton::clicked, this, [this] { emit benchmarkRequested(m_runOutput); });
+    m_showFolder->setObjectName(QStringLiteral("showFolder"));
+    m_showFolder->setText(tr("Show Folder"));
+    m_showFolder->setToolTip(tr("Open the output folder in the file manager"));
+    connect(m_showFolder, &QPushButton::clicked, this,
+        [this] { QDesktopServices::openUrl(QUrl::fromLocalFile(m_runOutput)); });
+    auto* resultButtons = new QHBoxLayout;
+    resultButtons->setContentsMargins(8, 4, 8, 4);
+    resultButtons->addWidget(m_openResult);
+    resultButtons->addWidget(m_benchResult);
+    resultButtons->addWidget(m_showFolder);
+    resultButtons->addStretch(1);
+    for (QPushButton* b : {m_openResult, m_benchResult, m_showFolder})
+        b->setEnabled(false);
+
     auto* results = new QWidget;
     auto* resultsLayout = new QVBoxLayout(results);
     resultsLayout->setContentsMargins(0, 0, 0, 0);
     resultsLayout->setSpacing(0);
     resultsLayout->addWidget(m_summary);
-    resultsLayout->addWidget(m_files, 1);
+    resultsLayout->addLayout(resultButtons);
+    resultsLayout->addWidget(m_files, 2);
+    resultsLayout->addWidget(m_passes, 3);
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
-    layout->addWidget(new Section(tr("Settings"), settings));
-    layout->addWidget(new Section(tr("Last output"), results), 1);
+    layout->addWidget(new Section(tr("Settings"), scroll), 3);
+    layout->addWidget(new Section(tr("Last output"), results), 2);
 
     // The writer reports per chunk; only the newest report of a batch is worth a repaint.
     m_job.setProgressHandler([this](const std::vector<Progress>& reports) {
         onProgress(reports.back().stage, reports.back().fraction);
     });
     connect(&m_job, &JobBase::finished, this, &ConvertPanel::onFinished);
+    fillOutputFormats();
+    updateRoute();
 }
 
 QString ConvertPanel::defaultOutputFor(const QString& modelPath) const
@@ -204,7 +404,8 @@ QString ConvertPanel::defaultOutputFor(const QString& modelPath) const
         QStringLiteral("keras"), QStringLiteral("pb")};
     // model.json, model.h5, weights.h5 say nothing; their folder names the model.
     static const QStringList kGenericNames = {QStringLiteral("model"), QStringLiteral("weights"),
-        QStringLiteral("model_weights"), QStringLiteral("saved_model")};
+        QStringLiteral("model_weights"), QStringLiteral("saved_model"), QStringLiteral("frozen_model"),
+        QStringLiteral("frozen")};
     const QFileInfo f(modelPath);
     QString name;
     if (f.isDir()) {
@@ -220,24 +421,97 @@ QString ConvertPanel::defaultOutputFor(const QString& modelPath) const
     return QDir(base).filePath(QStringLiteral("tfjs-studio/%1-tfjs").arg(name));
 }
 
-void ConvertPanel::setSource(const QString& modelPath, std::optional<conv::Format> inputFormat, bool weightsOnly)
+void ConvertPanel::setSource(const QString& modelPath, std::optional<conv::Format> inputFormat, bool weightsOnly,
+    std::shared_ptr<const core::Model> model)
 {
     m_source = modelPath;
     m_inputFormat = inputFormat;
     m_weightsOnly = weightsOnly;
+    m_model = std::move(model);
     m_sourceLabel->setFullText(elidedPath(modelPath));
     m_sourceLabel->setToolTip(modelPath);
     if (m_output->text().isEmpty() || m_output->text() == m_autoOutput) {
         m_autoOutput = defaultOutputFor(modelPath);
         m_output->setText(m_autoOutput);
     }
+    // Nothing of the previous model's conversion stays: choices, result, status.
+    m_tags->clear();
+    m_tags->setEditText(QStringLiteral("serve"));
+    m_signature->clear();
+    m_signatureInfo->clear();
+    m_outputNodes->setText(m_model ? detectedOutputs(*m_model).join(u',') : QString());
+    m_files->clear();
+    m_passes->clear();
+    m_passes->hide();
+    m_summary->setText(tr("No conversion yet."));
+    m_progress->setValue(0);
+    m_progress->setFormat(tr("idle"));
+    m_runOutput.clear();
+    for (QPushButton* b : {m_openResult, m_benchResult, m_showFolder})
+        b->setEnabled(false);
+    fillOutputFormats();
     updateRoute();
     setRunning(isRunning());
 }
 
+void ConvertPanel::setSavedModelChoices(const SavedModelChoices& choices)
+{
+    m_tags->clear();
+    for (const auto& t : choices.tagSets)
+        m_tags->addItem(t);
+    const int serve = m_tags->findText(QStringLiteral("serve"));
+    if (serve >= 0)
+        m_tags->setCurrentIndex(serve);
+    else if (m_tags->count() == 0)
+        m_tags->setEditText(QStringLiteral("serve"));
+    m_signature->clear();
+    for (const auto& [name, info] : choices.signatures)
+        m_signature->addItem(name, info);
+    const int def = m_signature->findText(m_inputFormat == conv::Format::TfHub ? QStringLiteral("default")
+                                                                                : QStringLiteral("serving_default"));
+    if (def >= 0)
+        m_signature->setCurrentIndex(def);
+    m_signatureInfo->setText(m_signature->currentData().toString());
+    updatePreview();
+}
+
+// The output formats the route table has for this input: the available ones first, the pending
+// ones listed but disabled with the reason, so the window shows the whole converter.
+void ConvertPanel::fillOutputFormats()
+{
+    const QSignalBlocker block(m_outputFormat);
+    m_outputFormat->clear();
+    if (!m_inputFormat)
+        return;
+    const auto preferred = conv::defaultOutputFormat(*m_inputFormat);
+    for (const auto& r : conv::routes()) {
+        if (r.input != *m_inputFormat)
+            continue;
+        const bool pending = r.status == conv::RouteStatus::Pending;
+        m_outputFormat->addItem(pending ? tr("%1 (not in this build yet)").arg(formatText(r.output)) : formatText(r.output),
+            QVariant::fromValue(static_cast<int>(r.output)));
+        const int row = m_outputFormat->count() - 1;
+        m_outputFormat->setItemData(row, fromView(r.note), Qt::ToolTipRole);
+        if (pending)
+            if (auto* model = qobject_cast<QStandardItemModel*>(m_outputFormat->model()))
+                if (auto* item = model->item(row))
+                    item->setEnabled(false);
+        if (preferred && r.output == *preferred)
+            m_outputFormat->setCurrentIndex(row);
+    }
+}
+
+void ConvertPanel::setOutputFormat(conv::Format format)
+{
+    const int row = m_outputFormat->findData(QVariant::fromValue(static_cast<int>(format)));
+    if (row >= 0)
+        m_outputFormat->setCurrentIndex(row);
+}
+
 std::optional<conv::Format> ConvertPanel::outputFormat() const
 {
-    // The panel never names an output format, so convert() infers it the same way.
+    if (m_outputFormat->currentIndex() >= 0)
+        return static_cast<conv::Format>(m_outputFormat->currentData().toInt());
     return m_inputFormat ? conv::defaultOutputFormat(*m_inputFormat) : std::nullopt;
 }
 
@@ -252,6 +526,11 @@ QString ConvertPanel::routeText() const
 bool ConvertPanel::kerasInput() const
 {
     return m_inputFormat == conv::Format::Keras;
+}
+
+bool ConvertPanel::graphOutput() const
+{
+    return isGraphFormat(outputFormat());
 }
 
 // Whether the route the panel would run is one this build has: the Convert button says why not.
@@ -283,8 +562,20 @@ void ConvertPanel::updateRoute()
     }
     m_route->setText(text);
     m_route->setToolTip(m_convertBlocker.isEmpty() ? tip : m_convertBlocker);
+    const bool savedModel = m_inputFormat == conv::Format::TfSavedModel || m_inputFormat == conv::Format::TfHub
+        || m_inputFormat == conv::Format::KerasSavedModel;
+    m_form->setRowVisible(m_tags, savedModel);
+    m_form->setRowVisible(m_signature, savedModel);
+    m_form->setRowVisible(m_signatureInfo, savedModel);
+    m_form->setRowVisible(m_outputNodes, m_inputFormat == conv::Format::TfFrozenModel);
     // The reference converter only splits Keras weights by layer; elsewhere the box would do nothing.
     m_form->setRowVisible(m_splitByLayer, kerasInput());
+    const bool passes = route && route->graphPasses;
+    m_form->setRowVisible(m_stripDebug, passes);
+    m_form->setRowVisible(m_controlFlowV2, passes);
+    m_form->setRowVisible(m_skipOpCheck, route && route->opCheck);
+    setRunning(isRunning());
+    updatePreview();
 }
 
 void ConvertPanel::setOutputFolder(const QString& folder)
@@ -309,6 +600,11 @@ void ConvertPanel::setShardSize(int bytes)
     m_shardSize->setValue(bytes);
 }
 
+void ConvertPanel::setOutputNodeNames(const QString& names)
+{
+    m_outputNodes->setText(names);
+}
+
 bool ConvertPanel::isRunning() const
 {
     return m_job.isRunning();
@@ -319,9 +615,36 @@ conv::ConvertOptions ConvertPanel::options() const
     conv::ConvertOptions o;
     o.inputPath = m_source.toStdString();
     o.outputPath = outputFolder().toStdString();
+    if (m_inputFormat)
+        o.inputFormat = std::string(conv::formatName(*m_inputFormat));
+    if (const auto out = outputFormat(); out && m_inputFormat && out != conv::defaultOutputFormat(*m_inputFormat))
+        o.outputFormat = std::string(conv::formatName(*out));
     o.shardSize = static_cast<std::uint64_t>(m_shardSize->value());
     o.shardSizeGiven = m_shardSize->value() != kDefaultShardBytes;
     o.splitWeightsByLayer = kerasInput() && m_splitByLayer->isChecked();
+    o.splitWeightsByLayerGiven = o.splitWeightsByLayer;
+    const conv::Route* route = m_inputFormat && outputFormat() ? conv::findRoute(*m_inputFormat, *outputFormat()) : nullptr;
+    if (route && route->graphPasses) {
+        o.stripDebugOps = m_stripDebug->isChecked();
+        o.stripDebugOpsGiven = !o.stripDebugOps;
+        o.controlFlowV2 = m_controlFlowV2->isChecked();
+    }
+    if (route && route->opCheck) {
+        o.skipOpCheck = m_skipOpCheck->isChecked();
+        o.skipOpCheckGiven = o.skipOpCheck;
+    }
+    if (m_form->isRowVisible(m_tags)) {
+        const QString tags = m_tags->currentText().trimmed();
+        if (!tags.isEmpty() && tags != QLatin1String("serve")) {
+            o.savedModelTags = tags.toStdString();
+            o.savedModelTagsGiven = true;
+        }
+        o.signatureName = m_signature->currentText().trimmed().toStdString();
+    }
+    if (m_inputFormat == conv::Format::TfFrozenModel)
+        for (const QString& n : m_outputNodes->text().split(u',', Qt::SkipEmptyParts))
+            if (!n.trimmed().isEmpty())
+                o.outputNodeNames.push_back(n.trimmed().toStdString());
     std::vector<std::string> patterns;
     for (const QString& p : m_patterns->text().split(u',', Qt::SkipEmptyParts))
         if (!p.trimmed().isEmpty())
@@ -333,6 +656,145 @@ conv::ConvertOptions ConvertPanel::options() const
     case Quantization::Float16: o.quantization.add(core::DType::Float16, patterns); break;
     }
     return o;
+}
+
+QString ConvertPanel::commandLine() const
+{
+    if (m_source.isEmpty())
+        return {};
+    QStringList words{QStringLiteral("tfjs-studio-cli"), QStringLiteral("convert")};
+    conv::ConvertOptions o;
+    try {
+        o = options();
+    } catch (const std::exception&) {
+        return tr("(the weight patterns are not valid)");
+    }
+    auto flag = [&](const QString& name, const std::string& value) {
+        words << shellWord(QStringLiteral("--%1=%2").arg(name, QString::fromStdString(value)));
+    };
+    if (!o.inputFormat.empty())
+        flag(QStringLiteral("input_format"), o.inputFormat);
+    if (!o.outputFormat.empty())
+        flag(QStringLiteral("output_format"), o.outputFormat);
+    if (o.savedModelTagsGiven)
+        flag(QStringLiteral("saved_model_tags"), o.savedModelTags);
+    if (!o.signatureName.empty())
+        flag(QStringLiteral("signature_name"), o.signatureName);
+    if (!o.outputNodeNames.empty()) {
+        std::string names;
+        for (const auto& n : o.outputNodeNames)
+            names += (names.empty() ? "" : ",") + n;
+        flag(QStringLiteral("output_node_names"), names);
+    }
+    const QString patterns = m_patterns->text().trimmed().remove(u' ');
+    switch (static_cast<Quantization>(m_quantization->currentData().toInt())) {
+    case Quantization::None: break;
+    case Quantization::UInt8: words << shellWord(QStringLiteral("--quantize_uint8") + (patterns.isEmpty() ? QString() : u'=' + patterns)); break;
+    case Quantization::UInt16: words << shellWord(QStringLiteral("--quantize_uint16") + (patterns.isEmpty() ? QString() : u'=' + patterns)); break;
+    case Quantization::Float16: words << shellWord(QStringLiteral("--quantize_float16") + (patterns.isEmpty() ? QString() : u'=' + patterns)); break;
+    }
+    if (o.shardSizeGiven)
+        flag(QStringLiteral("weight_shard_size_bytes"), std::to_string(o.shardSize));
+    if (o.splitWeightsByLayer)
+        words << QStringLiteral("--split_weights_by_layer");
+    if (o.stripDebugOpsGiven)
+        words << QStringLiteral("--strip_debug_ops=false");
+    if (o.controlFlowV2)
+        words << QStringLiteral("--control_flow_v2=true");
+    if (o.skipOpCheck)
+        words << QStringLiteral("--skip_op_check");
+    words << shellWord(m_source) << shellWord(outputFolder().isEmpty() ? QStringLiteral("OUTPUT") : outputFolder());
+    return words.join(u' ');
+}
+
+QStringList ConvertPanel::previewFiles() const
+{
+    QStringList out;
+    for (int k = 0; k < m_preview->topLevelItemCount(); ++k)
+        out << m_preview->topLevelItem(k)->text(0) + u'\t' + m_preview->topLevelItem(k)->text(1);
+    return out;
+}
+
+// The files the writer would produce, from the loaded model's weights and the quantization and
+// shard settings (core::planWeights, the writer's own plan). Routes whose passes fold or fuse
+// weights can end a little different; the note says so.
+void ConvertPanel::updatePreview()
+{
+    m_command->setText(commandLine());
+    m_command->setCursorPosition(0);
+    m_preview->clear();
+    m_previewBytes = 0;
+    const auto out = outputFormat();
+    if (!m_model || !out || !conv::isTfjs(*out)) {
+        m_preview->hide();
+        m_previewNote->setText(m_model && out ? tr("%1 is written as one file.").arg(formatText(*out)) : QString());
+        m_previewNote->setVisible(!m_previewNote->text().isEmpty());
+        return;
+    }
+    m_preview->show();
+    m_previewNote->show();
+    conv::ConvertOptions o;
+    std::vector<core::PlannedGroup> plan, plain;
+    try {
+        o = options();
+        plan = core::planWeights(*m_model, o.quantization, o.shardSize);
+        plain = core::planWeights(*m_model, {}, o.shardSize);
+    } catch (const std::exception& e) {
+        m_previewNote->setText(tr("Cannot plan the weights: %1").arg(QString::fromUtf8(e.what())));
+        return;
+    }
+    auto* json = new QTreeWidgetItem(m_preview, {QStringLiteral("model.json"), tr("topology")});
+    json->setTextAlignment(1, Qt::AlignRight | Qt::AlignVCenter);
+    std::uint64_t before = 0;
+    for (const auto& g : plain)
+        before += g.bytes;
+    for (const auto& g : plan) {
+        m_previewBytes += g.bytes;
+        for (std::size_t k = 0; k < g.files.size(); ++k) {
+            const std::uint64_t size = k + 1 < g.files.size() ? o.shardSize : g.bytes - o.shardSize * (g.files.size() - 1);
+            auto* item = new QTreeWidgetItem(m_preview, {QString::fromStdString(g.files[k]), bytesText(size)});
+            item->setToolTip(1, bytesExactText(size));
+            item->setTextAlignment(1, Qt::AlignRight | Qt::AlignVCenter);
+        }
+    }
+    std::size_t quantized = 0;
+    for (const auto& g : plan)
+        for (const auto& w : g.weights)
+            quantized += w.storage ? 1u : 0u;
+    QString note = tr("%1 shard file(s), weights %2").arg(m_preview->topLevelItemCount() - 1).arg(bytesText(m_previewBytes));
+    if (quantized && before > 0)
+        note += tr(" (%1 weights quantized: %2 % smaller than %3)")
+                    .arg(quantized)
+                    .arg(100.0 * (1.0 - static_cast<double>(m_previewBytes) / static_cast<double>(before)), 0, 'f', 1)
+                    .arg(bytesText(before));
+    const conv::Route* route = m_inputFormat ? conv::findRoute(*m_inputFormat, *out) : nullptr;
+    if (route && (route->graphPasses || route->lowerLayers))
+        note += tr("; before graph optimization, which may fold or fuse weights");
+    m_previewNote->setText(note);
+}
+
+// The checks that need no answer come first: a folder that cannot take the model is refused
+// before anything asks whether to replace it.
+QString ConvertPanel::outputFolderProblem() const
+{
+    const QString out = outputFolder();
+    const QFileInfo outInfo(out);
+    const QString outAbs = QDir::cleanPath(outInfo.absoluteFilePath());
+    const QFileInfo src(m_source);
+    const QString srcDir = QDir::cleanPath(src.isDir() ? src.absoluteFilePath() : src.absolutePath());
+    if (outAbs == srcDir || srcDir.startsWith(outAbs + u'/'))
+        return tr("%1 holds the source model; converting there would replace it. Choose another folder.")
+            .arg(QDir::toNativeSeparators(out));
+    if (outAbs.startsWith(srcDir + u'/') && src.isDir())
+        return tr("%1 is inside the source model's folder; choose a folder outside it.").arg(QDir::toNativeSeparators(out));
+    if (outInfo.exists() && !outInfo.isDir())
+        return tr("%1 exists and is a file, not a folder.").arg(QDir::toNativeSeparators(out));
+    const QDir dir(out);
+    if (outInfo.isDir() && !dir.isEmpty() && !dir.exists(QStringLiteral("model.json")))
+        return tr("%1 has other files in it and no model.json; the converter only replaces an earlier conversion. "
+                  "Choose an empty folder.")
+            .arg(QDir::toNativeSeparators(out));
+    return {};
 }
 
 void ConvertPanel::start()
@@ -358,15 +820,29 @@ void ConvertPanel::start()
         emit failed(tr("Invalid conversion settings"), QString::fromUtf8(e.what()));
         return;
     }
+    if (const QString problem = outputFolderProblem(); !problem.isEmpty()) {
+        // Refused before any question and before the worker: nothing was touched.
+        m_summary->setText(tr("Failed: %1").arg(problem));
+        emit message(LogLevel::Error, tr("Conversion failed: %1").arg(problem));
+        emit failed(tr("Conversion failed"), problem);
+        emit finished(false);
+        return;
+    }
     const QDir out(outputFolder());
     if (m_interactive && out.exists() && !out.isEmpty()) {
+        // Destructive: No is the default, so Enter keeps the earlier conversion.
         const auto answer = QMessageBox::question(this, tr("Replace Output?"),
-            tr("%1 already has files in it. Replace them with the converted model?").arg(QDir::toNativeSeparators(out.path())));
+            tr("%1 holds an earlier conversion. Replace it with this one?").arg(QDir::toNativeSeparators(out.path())),
+            QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
         if (answer != QMessageBox::Yes)
             return;
     }
 
     m_files->clear();
+    m_passes->clear();
+    m_passes->hide();
+    for (QPushButton* b : {m_openResult, m_benchResult, m_showFolder})
+        b->setEnabled(false);
     m_summary->setText(tr("Converting…"));
     m_runOutput = outputFolder();
     emit message(LogLevel::Info,
@@ -374,10 +850,12 @@ void ConvertPanel::start()
             .arg(m_source, outputFolder(), routeText(),
                 opts.quantization.empty() ? tr("none") : QString::fromStdString(opts.quantization.describe()),
                 bytesText(opts.shardSize), opts.splitWeightsByLayer ? tr(", one weight group per layer") : QString()));
+    emit message(LogLevel::Info, tr("Same as: %1").arg(commandLine()));
 
     m_job.start([opts = std::move(opts)](const CancelToken& cancel, const auto& report) {
         conv::ConvertHooks hooks;
         hooks.cancel = cancel;
+        hooks.evaluate = rt::referenceConstantEvaluator(); // constant folding's kernels
         // Only whole-percent steps are worth queueing for the GUI.
         hooks.progress = [&report, lastStage = std::string(), lastPercent = -1](const std::string& stage, double f) mutable {
             const int percent = static_cast<int>(std::lround(f * 100));
@@ -462,7 +940,7 @@ void ConvertPanel::showResult(const conv::ConvertResult& r)
         item->setToolTip(1, bytesExactText(static_cast<std::uint64_t>(info.size())));
         item->setTextAlignment(1, Qt::AlignRight | Qt::AlignVCenter);
     }
-    const QString took = durationText(r.readSeconds + r.writeSeconds);
+    const QString took = durationText(r.readSeconds + r.optimizeSeconds + r.writeSeconds);
     const QString quantized = w.quantizedWeights ? tr(", %1 weights quantized").arg(w.quantizedWeights) : QString();
     const QString warned = r.warnings.empty() ? QString()
         : r.warnings.size() == 1                  ? tr("\n1 warning, see the log")
@@ -472,6 +950,8 @@ void ConvertPanel::showResult(const conv::ConvertResult& r)
                            .arg(files.size())
                            .arg(bytesText(static_cast<std::uint64_t>(total)), bytesText(w.weightBytes), quantized, took,
                                warned));
+    for (QPushButton* b : {m_openResult, m_benchResult, m_showFolder})
+        b->setEnabled(true);
     emit message(LogLevel::Info,
         tr("Converted into %1: %2, %3 files, %4 (weights %5%6) in %7")
             .arg(m_runOutput, formatText(r.outputFormat))
@@ -482,10 +962,33 @@ void ConvertPanel::showResult(const conv::ConvertResult& r)
         emit message(LogLevel::Info,
             QStringLiteral("  %1  %2").arg(info.fileName(), -28).arg(bytesExactText(static_cast<std::uint64_t>(info.size()))));
     }
-    // What the graph passes changed, as the CLI prints it.
-    for (const auto& pass : r.passes)
+    // The pass report: one row per pass, what it fused and noted below it; the op checks around them.
+    if (r.opCheckBefore) {
+        auto* item = new QTreeWidgetItem(m_passes, {tr("op check before optimization"),
+                                                       QString::number(r.opCheckBefore->checkedNodes)});
+        item->setToolTip(0, QString::fromStdString(conv::describe(*r.opCheckBefore)));
+    }
+    for (const auto& pass : r.passes) {
+        auto* item = new QTreeWidgetItem(m_passes,
+            {QString::fromStdString(pass.pass),
+                QStringLiteral("%1 → %2").arg(pass.nodesBefore).arg(pass.nodesAfter)});
+        item->setToolTip(0, QString::fromStdString(pass.summary()));
+        if (!pass.changed())
+            item->setForeground(0, palette().color(QPalette::PlaceholderText));
+        for (const auto& [op, ba] : pass.opCounts)
+            new QTreeWidgetItem(item, {QString::fromStdString(op), QStringLiteral("%1 → %2").arg(ba.first).arg(ba.second)});
+        for (const auto& f : pass.fused)
+            new QTreeWidgetItem(item, {tr("fused %1").arg(QString::fromStdString(f))});
+        for (const auto& n : pass.notes)
+            new QTreeWidgetItem(item, {QString::fromStdString(n)});
         if (pass.changed())
             emit message(LogLevel::Info, tr("pass %1").arg(QString::fromStdString(pass.summary())));
+    }
+    if (r.opCheck) {
+        auto* item = new QTreeWidgetItem(m_passes, {tr("op check after optimization"), QString::number(r.opCheck->checkedNodes)});
+        item->setToolTip(0, QString::fromStdString(conv::describe(*r.opCheck)));
+    }
+    m_passes->setVisible(m_passes->topLevelItemCount() > 0);
     // Last, so they are what the log shows when the conversion ends.
     for (const auto& warning : r.warnings)
         emit message(LogLevel::Warning, QString::fromStdString(warning));
@@ -496,11 +999,10 @@ void ConvertPanel::setRunning(bool running)
     m_convert->setEnabled(!running && !m_source.isEmpty() && m_convertBlocker.isEmpty());
     m_convert->setToolTip(m_convertBlocker);
     m_cancel->setEnabled(running);
-    m_output->setEnabled(!running);
-    m_quantization->setEnabled(!running);
+    for (QWidget* w : std::initializer_list<QWidget*>{m_output, m_outputFormat, m_quantization, m_shardSize, m_shardPresets,
+             m_splitByLayer, m_tags, m_signature, m_outputNodes, m_stripDebug, m_skipOpCheck, m_controlFlowV2})
+        w->setEnabled(!running);
     m_patterns->setEnabled(!running && m_quantization->currentData().toInt() != 0);
-    m_shardSize->setEnabled(!running);
-    m_splitByLayer->setEnabled(!running);
 }
 
 void ConvertPanel::updateShardHint()

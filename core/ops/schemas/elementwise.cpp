@@ -164,6 +164,7 @@ void addElementwiseSchemas(std::vector<OpSchema>& out)
     out.push_back(binary("Minimum", [](std::int64_t a, std::int64_t b) { return std::min(a, b); }));
     out.push_back(binary("SquaredDifference", [](std::int64_t a, std::int64_t b) { return wrap32((a - b) * (a - b)); }));
     out.push_back(binary("Pow", nullptr));
+    out.push_back(binary("Prelu", nullptr)); // the converter's PReLU fusion: x, alpha
     for (const auto* op : {"Greater", "GreaterEqual", "Less", "LessEqual", "Equal", "NotEqual", "LogicalAnd", "LogicalOr"})
         out.push_back(binary(op, nullptr, true));
 

@@ -1,0 +1,1370 @@
+// SavedModel / TF Hub import without TensorFlow (FORMATS.md sections 5-8, CONVERTER.md 3.1 and 3.7):
+// what convert_variables_to_constants_v2 does for the reference converter, done on the protos.
+// TF2 signatures are rebuilt from their wrapper function (arguments become placeholders named as
+// the reference names them, captured variables become Consts named after the captured argument),
+// nested calls are inlined under the call node's name, variable reads become Identities of those
+// Consts, and what the outputs do not need is dropped.
+#include "converter/importers/saved_model.h"
+
+#include "converter/importers/graph_def_proto.h"
+#include "converter/importers/limits.h"
+#include "converter/importers/tensor_bundle.h"
+#include "converter/importers/zip_archive.h"
+#include "core/error.h"
+#include "core/io/memory_budget.h"
+#include "core/ir/dtype.h"
+#include "proto/saved_model.pb.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+#include <google/protobuf/text_format.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <algorithm>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <unordered_map>
+#include <unordered_set>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace studio::conv {
+
+namespace fs = std::filesystem;
+using tensorflow::NodeDef;
+
+namespace {
+
+constexpr int kMaxCallDepth = 256;
+const char* const kInitOpSignature = "__saved_model_init_op";
+
+// ---- small helpers ----
+
+std::string dtypeText(int dtype)
+{
+    if (dtype > 100)
+        dtype -= 100; // _REF types print as their value type
+    const auto name = core::tfDataTypeName(dtype);
+    if (!name)
+        return "DataType " + std::to_string(dtype);
+    if (auto d = core::dtypeFromTf(dtype))
+        return std::string(core::dtypeName(*d));
+    return std::string(*name);
+}
+
+std::string shapeText(const tensorflow::TensorShapeProto& s)
+{
+    if (s.unknown_rank())
+        return "<unknown rank>";
+    std::string t = "[";
+    for (int i = 0; i < s.dim_size(); ++i)
+        t += (i ? "," : "") + std::to_string(s.dim(i).size());
+    return t + "]";
+}
+
+std::string tagSetText(const std::set<std::string>& tags)
+{
+    std::string s = "{";
+    for (const auto& t : tags)
+        s += (s.size() > 1 ? ", " : "") + t;
+    return s + "}";
+}
+
+// "node:1" -> ("node", 1); "node" -> ("node", 0).
+std::pair<std::string, int> splitTensor(const std::string& t)
+{
+    const auto colon = t.rfind(':');
+    if (colon != std::string::npos && colon + 1 < t.size()
+        && t.find_first_not_of("0123456789", colon + 1) == std::string::npos)
+        return {t.substr(0, colon), std::stoi(t.substr(colon + 1))};
+    return {t, 0};
+}
+
+std::string tensorName(const std::string& node, int index)
+{
+    return index == 0 ? node : node + ":" + std::to_string(index);
+}
+
+// A TensorInfo without a shape says nothing of it: unknown rank, not a scalar.
+tensorflow::TensorShapeProto infoShape(const tensorflow::TensorInfo& info)
+{
+    tensorflow::TensorShapeProto s = info.tensor_shape();
+    if (!info.has_tensor_shape())
+        s.set_unknown_rank(true);
+    return s;
+}
+
+nlohmann::ordered_json shapeJson(const tensorflow::TensorShapeProto& s)
+{
+    nlohmann::ordered_json j = nlohmann::ordered_json::object();
+    if (s.unknown_rank()) {
+        j["unknownRank"] = true;
+        return j;
+    }
+    if (s.dim_size() == 0)
+        return j;
+    auto dims = nlohmann::ordered_json::array();
+    for (const auto& d : s.dim())
+        dims.push_back({{"size", std::to_string(d.size())}});
+    j["dim"] = dims;
+    return j;
+}
+
+core::Shape toShape(const tensorflow::TensorShapeProto& s)
+{
+    core::Shape shape;
+    shape.unknownRank = s.unknown_rank();
+    for (const auto& d : s.dim())
+        shape.dims.push_back(d.size());
+    return shape;
+}
+
+bool isVariableOp(const std::string& op)
+{
+    static const std::set<std::string> kOps = {"VarHandleOp", "VariableV2", "Variable", "ReadVariableOp",
+        "AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp", "VarIsInitializedOp", "Assign",
+        "AssignAdd", "AssignSub", "IsVariableInitialized", "DestroyResourceOp", "SaveV2", "RestoreV2",
+        "MergeV2Checkpoints", "ResourceGather", "ResourceGatherNd", "VariableShape"};
+    return kOps.count(op) > 0;
+}
+
+// Output args of multi-output ops, for SavedModels whose stripped_op_list leaves out ops used only
+// inside functions (seen in TF 2.0 SavedModels): (name, number_attr, type_list_attr). An op that is
+// in neither list has one output arg, whatever its name.
+struct OutArg {
+    const char* name;
+    const char* numberAttr;
+    const char* typeListAttr;
+};
+const std::map<std::string, std::vector<OutArg>>& knownOutputArgs()
+{
+    static const std::map<std::string, std::vector<OutArg>> kOps = {
+        {"FusedBatchNorm", {{"y", "", ""}, {"batch_mean", "", ""}, {"batch_variance", "", ""}, {"reserve_space_1", "", ""}, {"reserve_space_2", "", ""}}},
+        {"FusedBatchNormV2", {{"y", "", ""}, {"batch_mean", "", ""}, {"batch_variance", "", ""}, {"reserve_space_1", "", ""}, {"reserve_space_2", "", ""}}},
+        {"FusedBatchNormV3", {{"y", "", ""}, {"batch_mean", "", ""}, {"batch_variance", "", ""}, {"reserve_space_1", "", ""}, {"reserve_space_2", "", ""}, {"reserve_space_3", "", ""}}},
+        {"Split", {{"output", "num_split", ""}}},
+        {"SplitV", {{"output", "num_split", ""}}},
+        {"Unpack", {{"output", "num", ""}}},
+        {"TopKV2", {{"values", "", ""}, {"indices", "", ""}}},
+        {"Unique", {{"y", "", ""}, {"idx", "", ""}}},
+        {"ListDiff", {{"out", "", ""}, {"idx", "", ""}}},
+        {"IdentityN", {{"output", "", "T"}}},
+        {"While", {{"output", "", "T"}}},
+        {"StatelessWhile", {{"output", "", "T"}}},
+        {"If", {{"output", "", "Tout"}}},
+        {"StatelessIf", {{"output", "", "Tout"}}},
+        {"Case", {{"output", "", "Tout"}}},
+        {"StatelessCase", {{"output", "", "Tout"}}},
+        {"PartitionedCall", {{"output", "", "Tout"}}},
+        {"StatefulPartitionedCall", {{"output", "", "Tout"}}},
+        {"Switch", {{"output_false", "", ""}, {"output_true", "", ""}}},
+        {"Merge", {{"output", "", ""}, {"value_index", "", ""}}},
+        {"BroadcastGradientArgs", {{"r0", "", ""}, {"r1", "", ""}}},
+        {"NonMaxSuppressionV4", {{"selected_indices", "", ""}, {"valid_outputs", "", ""}}},
+        {"NonMaxSuppressionV5", {{"selected_indices", "", ""}, {"selected_scores", "", ""}, {"valid_outputs", "", ""}}},
+        {"ParseExample", {{"sparse_indices", "Nsparse", ""}, {"sparse_values", "", "sparse_types"}, {"sparse_shapes", "Nsparse", ""}, {"dense_values", "", "Tdense"}}},
+    };
+    return kOps;
+}
+
+// ---- reading the SavedModel ----
+
+fs::path folderOf(const fs::path& path)
+{
+    std::error_code ec;
+    return fs::is_directory(path, ec) ? path : path.parent_path();
+}
+
+tensorflow::SavedModel parseSavedModel(const fs::path& dir, std::uint64_t budget)
+{
+    std::error_code ec;
+    const fs::path pb = dir / "saved_model.pb";
+    const fs::path pbtxt = dir / "saved_model.pbtxt";
+    const bool binary = fs::is_regular_file(pb, ec);
+    const fs::path file = binary ? pb : pbtxt;
+    const std::string label = file.filename().string();
+    if (!binary && !fs::is_regular_file(pbtxt, ec))
+        fail(dir.string(), "no saved_model.pb or saved_model.pbtxt in this folder");
+    const auto size = fs::file_size(file, ec);
+    // The parsed messages take a few times the file's bytes.
+    if (ec || size > budget / 3 || size > std::uint64_t(std::numeric_limits<int>::max()))
+        fail(label, core::byteSizeText(ec ? 0 : size) + " is over the memory budget for a SavedModel proto "
+                "(raise it with --max-memory if the file is trusted)");
+    tensorflow::SavedModel sm;
+    bool ok = false;
+    if (binary) {
+        const int fd = ::open(file.c_str(), O_RDONLY);
+        if (fd < 0)
+            fail(label, "cannot open (" + file.string() + ")");
+        {
+            google::protobuf::io::FileInputStream raw(fd);
+            google::protobuf::io::CodedInputStream in(&raw);
+            in.SetTotalBytesLimit(std::numeric_limits<int>::max()); // saved_model.pb can be hundreds of MB
+            ok = sm.ParseFromCodedStream(&in) && in.ConsumedEntireMessage();
+        }
+        ::close(fd);
+    } else {
+        std::ifstream in(file, std::ios::binary);
+        std::stringstream text;
+        text << in.rdbuf();
+        ok = google::protobuf::TextFormat::ParseFromString(text.str(), &sm);
+    }
+    if (!ok)
+        fail(label, "not a SavedModel protobuf (damaged, truncated, or another format)");
+    if (sm.meta_graphs_size() == 0)
+        fail(label, "the SavedModel holds no meta graph (damaged or truncated?)");
+    return sm;
+}
+
+std::set<std::string> parseTags(const std::string& text)
+{
+    std::set<std::string> tags;
+    std::stringstream in(text);
+    std::string tag;
+    while (std::getline(in, tag, ',')) {
+        const auto a = tag.find_first_not_of(" \t");
+        const auto b = tag.find_last_not_of(" \t");
+        if (a != std::string::npos)
+            tags.insert(tag.substr(a, b - a + 1));
+    }
+    return tags;
+}
+
+tensorflow::MetaGraphDef* selectMetaGraph(tensorflow::SavedModel& sm, const std::set<std::string>& tags,
+    const std::string& label)
+{
+    std::vector<std::string> available;
+    for (auto& mg : *sm.mutable_meta_graphs()) {
+        const auto& t = mg.meta_info_def().tags();
+        const std::set<std::string> have(t.begin(), t.end());
+        if (have == tags)
+            return &mg;
+        available.push_back(tagSetText(have));
+    }
+    std::string list;
+    for (const auto& a : available)
+        list += (list.empty() ? "" : ", ") + a;
+    fail(label, "no MetaGraphDef with the tag set " + tagSetText(tags) + " (--saved_model_tags); available tag sets: "
+            + list);
+}
+
+std::string signatureSummary(const std::string& key, const tensorflow::SignatureDef& sig)
+{
+    auto side = [](const auto& map) {
+        std::vector<std::string> keys;
+        for (const auto& [k, v] : map)
+            keys.push_back(k);
+        std::sort(keys.begin(), keys.end());
+        std::string s;
+        for (const auto& k : keys) {
+            const auto& info = map.at(k);
+            s += (s.empty() ? "" : ", ") + k + " " + dtypeText(info.dtype()) + " " + shapeText(infoShape(info));
+        }
+        return s.empty() ? std::string("none") : s;
+    };
+    return "'" + key + "' (inputs: " + side(sig.inputs()) + "; outputs: " + side(sig.outputs()) + ")";
+}
+
+const tensorflow::SignatureDef& selectSignature(const tensorflow::MetaGraphDef& mg, const std::string& name,
+    const std::string& label)
+{
+    if (auto it = mg.signature_def().find(name); it != mg.signature_def().end())
+        return it->second;
+    std::vector<std::string> keys;
+    for (const auto& [k, v] : mg.signature_def())
+        if (k != kInitOpSignature)
+            keys.push_back(k);
+    std::sort(keys.begin(), keys.end());
+    std::string list;
+    for (const auto& k : keys)
+        list += (list.empty() ? "" : ", ") + signatureSummary(k, mg.signature_def().at(k));
+    fail(label, "Signature \"" + name + "\" does not exist in the saved model (--signature_name). The following "
+            "signatures are available: " + (list.empty() ? std::string("none") : list));
+}
+
+// ---- freezing ----
+
+class Freezer {
+public:
+    Freezer(tensorflow::MetaGraphDef& mg, const tensorflow::SignatureDef& sig, std::string signatureName,
+        std::string label, const ImportOptions& options)
+        : m_mg(mg), m_sig(sig), m_signatureName(std::move(signatureName)), m_label(std::move(label)), m_options(options)
+    {
+        for (const auto& op : mg.meta_info_def().stripped_op_list().op())
+            m_ops[op.name()] = &op;
+        for (const auto& f : mg.graph_def().library().function())
+            m_functions[f.signature().name()] = &f;
+        for (const auto& n : mg.graph_def().node())
+            m_top[n.name()] = &n;
+    }
+
+    // Builds the inlined graph; afterwards variables() says which Consts take checkpoint values.
+    void build(const std::function<std::optional<std::string>(int)>& objectKey)
+    {
+        m_objectKey = objectKey;
+        checkSignature();
+        if (const NodeDef* call = rootCall())
+            buildFromWrapper(*call);
+        else
+            buildFromTopLevel();
+        applyRenames();
+    }
+
+    // Turns variable reads into reads of Consts and drops what the outputs do not need.
+    void freeze(const TensorBundle* bundle)
+    {
+        std::unordered_map<std::string, std::size_t> index;
+        for (std::size_t i = 0; i < m_nodes.size(); ++i)
+            index[m_nodes[i].name()] = i;
+        // Variables themselves become Consts holding their checkpoint value.
+        for (auto& [name, key] : m_variableKey) {
+            auto it = index.find(name);
+            if (it == index.end())
+                continue;
+            NodeDef& n = m_nodes[it->second];
+            if (!bundle)
+                fail(Location::atNode(m_label, n.name()), "variable '" + key + "' but the SavedModel has no variables/ checkpoint");
+            const BundleEntry* entry = bundle->find(key);
+            if (!entry)
+                fail(Location::atNode(m_label, n.name()), "variable '" + key + "' has no value in "
+                        + bundle->indexLabel());
+            int dtype = entry->dtype;
+            if (auto a = n.attr().find("dtype"); a != n.attr().end()) {
+                int declared = a->second.type();
+                if (declared > 100)
+                    declared -= 100;
+                if (declared != dtype)
+                    fail(Location::atNode(m_label, n.name()), "variable '" + key + "' is " + dtypeText(declared)
+                            + " in the graph but " + dtypeText(dtype) + " in " + bundle->indexLabel());
+            }
+            NodeDef c;
+            c.set_name(n.name());
+            c.set_op("Const");
+            c.set_device(n.device());
+            (*c.mutable_attr())["dtype"].set_type(static_cast<tensorflow::DataType>(dtype));
+            auto* t = (*c.mutable_attr())["value"].mutable_tensor();
+            t->set_dtype(static_cast<tensorflow::DataType>(dtype));
+            for (const auto d : entry->shape)
+                t->mutable_tensor_shape()->add_dim()->set_size(d);
+            n = std::move(c);
+            m_constKey[n.name()] = key;
+        }
+        // Reads of those variables.
+        std::vector<NodeDef> added;
+        for (auto& n : m_nodes) {
+            const std::string& op = n.op();
+            if (op != "ReadVariableOp" && op != "ResourceGather" && op != "ResourceGatherNd" && op != "VariableShape")
+                continue;
+            if (n.input_size() == 0)
+                fail(Location::atNode(m_label, n.name()), op + " without a resource input");
+            const auto source = traceResource(n.input(0), index);
+            if (!source)
+                fail(Location::atNode(m_label, n.name()), op + " reads a resource that is not a variable of the "
+                        "checkpoint (" + n.input(0) + "); hash tables and other resources are not supported");
+            const int dtype = m_nodes[index.at(*source)].attr().at("dtype").type();
+            auto& attrs = *n.mutable_attr();
+            if (op == "ReadVariableOp") {
+                n.set_op("Identity");
+                attrs.erase("dtype");
+                attrs["T"].set_type(static_cast<tensorflow::DataType>(dtype));
+                n.set_input(0, *source);
+            } else if (op == "ResourceGather") {
+                if (auto b = attrs.find("batch_dims"); b != attrs.end() && b->second.i() != 0)
+                    fail(Location::atNode(m_label, n.name()), "ResourceGather with batch_dims != 0 is not supported");
+                const auto indices = attrs.count("Tindices") ? attrs.at("Tindices").type() : tensorflow::DT_INT32;
+                n.set_op("GatherV2");
+                attrs.clear();
+                attrs["Tparams"].set_type(static_cast<tensorflow::DataType>(dtype));
+                attrs["Tindices"].set_type(indices);
+                attrs["Taxis"].set_type(tensorflow::DT_INT32);
+                attrs["batch_dims"].set_i(0);
+                NodeDef axis;
+                axis.set_name(n.name() + "/axis");
+                axis.set_op("Const");
+                (*axis.mutable_attr())["dtype"].set_type(tensorflow::DT_INT32);
+                auto* t = (*axis.mutable_attr())["value"].mutable_tensor();
+                t->set_dtype(tensorflow::DT_INT32);
+                t->add_int_val(0);
+                n.set_input(0, *source);
+                // GatherV2(params, indices, axis): the axis goes before any control inputs.
+                std::vector<std::string> inputs(n.input().begin(), n.input().end());
+                auto firstControl = std::find_if(inputs.begin(), inputs.end(), [](const std::string& s) { return !s.empty() && s[0] == '^'; });
+                inputs.insert(firstControl, axis.name());
+                n.clear_input();
+                for (auto& s : inputs)
+                    n.add_input(s);
+                added.push_back(std::move(axis));
+            } else if (op == "ResourceGatherNd") {
+                const auto indices = attrs.count("Tindices") ? attrs.at("Tindices").type() : tensorflow::DT_INT32;
+                n.set_op("GatherNd");
+                attrs.clear();
+                attrs["Tparams"].set_type(static_cast<tensorflow::DataType>(dtype));
+                attrs["Tindices"].set_type(indices);
+                n.set_input(0, *source);
+            } else { // VariableShape: the shape is known from the checkpoint
+                const auto out = attrs.count("out_type") ? attrs.at("out_type").type() : tensorflow::DT_INT32;
+                const auto& shape = m_nodes[index.at(*source)].attr().at("value").tensor().tensor_shape();
+                n.set_op("Const");
+                attrs.clear();
+                attrs["dtype"].set_type(out);
+                auto* t = attrs["value"].mutable_tensor();
+                t->set_dtype(out);
+                t->mutable_tensor_shape()->add_dim()->set_size(shape.dim_size());
+                for (const auto& d : shape.dim()) {
+                    if (out == tensorflow::DT_INT64)
+                        t->add_int64_val(d.size());
+                    else
+                        t->add_int_val(static_cast<std::int32_t>(d.size()));
+                }
+                std::vector<std::string> controls;
+                for (const auto& in : n.input())
+                    if (!in.empty() && in[0] == '^')
+                        controls.push_back(in);
+                n.clear_input();
+                for (auto& s : controls)
+                    n.add_input(s);
+            }
+        }
+        for (auto& a : added)
+            m_nodes.push_back(std::move(a));
+        prune();
+    }
+
+    std::vector<NodeDef>& nodes() { return m_nodes; }
+    // Const node name -> checkpoint key.
+    const std::unordered_map<std::string, std::string>& constKeys() const { return m_constKey; }
+    const std::vector<std::pair<std::string, std::string>>& inputs() const { return m_inputs; }   // sig key -> tensor
+    const std::vector<std::pair<std::string, std::string>>& outputs() const { return m_outputs; } // sig key -> tensor
+    const std::map<std::string, const tensorflow::FunctionDef*> keptFunctions() const
+    {
+        std::map<std::string, const tensorflow::FunctionDef*> kept;
+        std::vector<std::string> todo;
+        auto visitAttr = [&](const tensorflow::AttrValue& a, auto&& self) -> void {
+            if (a.has_func())
+                todo.push_back(a.func().name());
+            if (a.has_list())
+                for (const auto& f : a.list().func())
+                    todo.push_back(f.name());
+            (void)self;
+        };
+        for (const auto& n : m_nodes)
+            for (const auto& [k, a] : n.attr())
+                visitAttr(a, visitAttr);
+        while (!todo.empty()) {
+            const std::string name = todo.back();
+            todo.pop_back();
+            auto it = m_functions.find(name);
+            if (it == m_functions.end() || kept.count(name))
+                continue;
+            kept[name] = it->second;
+            for (const auto& n : it->second->node_def()) {
+                if (m_functions.count(n.op()))
+                    todo.push_back(n.op());
+                for (const auto& [k, a] : n.attr())
+                    visitAttr(a, visitAttr);
+            }
+        }
+        return kept;
+    }
+
+private:
+    struct Inlined {
+        std::vector<std::string> outputs;
+        std::vector<std::string> controlNodes;
+    };
+
+    [[noreturn]] void failSig(const std::string& what) const
+    {
+        fail(m_label, "signature '" + m_signatureName + "': " + what);
+    }
+
+    void checkSignature() const
+    {
+        for (const auto* side : {&m_sig.inputs(), &m_sig.outputs()})
+            for (const auto& [key, info] : *side) {
+                if (info.has_coo_sparse() || info.has_composite_tensor())
+                    fail(m_label, "Signature \"" + m_signatureName + "\" has a "
+                            + std::string(info.has_coo_sparse() ? "SparseTensor" : "composite tensor") + " on "
+                            + (side == &m_sig.inputs() ? "input" : "output") + " \"" + key
+                            + "\". SparseTensors are not supported.");
+                if (!m_top.count(splitTensor(info.name()).first))
+                    failSig("tensor '" + info.name() + "' of '" + key + "' names no node of the graph");
+            }
+        if (m_sig.outputs().empty())
+            failSig("has no outputs");
+    }
+
+    std::vector<std::string> sortedKeys(const google::protobuf::Map<std::string, tensorflow::TensorInfo>& map) const
+    {
+        std::vector<std::string> keys;
+        for (const auto& [k, v] : map)
+            keys.push_back(k);
+        std::sort(keys.begin(), keys.end());
+        return keys;
+    }
+
+    bool isCall(const NodeDef& n) const
+    {
+        return ((n.op() == "PartitionedCall" || n.op() == "StatefulPartitionedCall") && n.attr().count("f"))
+            || m_functions.count(n.op());
+    }
+
+    const tensorflow::FunctionDef& callee(const NodeDef& n, const std::string& where) const
+    {
+        const std::string name = m_functions.count(n.op()) ? n.op() : n.attr().at("f").func().name();
+        auto it = m_functions.find(name);
+        if (it == m_functions.end())
+            fail(Location::atNode(m_label, where), n.op() + " calls function '" + name + "', which is not in the graph's library");
+        return *it->second;
+    }
+
+    // The TF2 layout: every signature output comes from one call of the signature's wrapper function.
+    const NodeDef* rootCall() const
+    {
+        const NodeDef* call = nullptr;
+        for (const auto& [key, info] : m_sig.outputs()) {
+            const NodeDef* n = m_top.at(splitTensor(info.name()).first);
+            if (!isCall(*n) || (call && call != n))
+                return nullptr;
+            call = n;
+        }
+        return call;
+    }
+
+    void fillDefaults(NodeDef& n) const
+    {
+        auto it = m_ops.find(n.op());
+        if (it == m_ops.end())
+            return;
+        for (const auto& a : it->second->attr())
+            if (a.has_default_value() && !n.attr().count(a.name()))
+                (*n.mutable_attr())[a.name()] = a.default_value();
+    }
+
+    // The flat output index of `outArg`:k of body node `n` (FORMATS.md 6.5).
+    int flatOutputIndex(const NodeDef& n, const std::string& outArg, int k, const std::string& fn) const
+    {
+        const google::protobuf::RepeatedPtrField<tensorflow::OpDef::ArgDef>* args = nullptr;
+        google::protobuf::RepeatedPtrField<tensorflow::OpDef::ArgDef> known;
+        if (m_functions.count(n.op())) // a direct call: the callee's signature is the OpDef
+            args = &m_functions.at(n.op())->signature().output_arg();
+        else if (auto it = m_ops.find(n.op()); it != m_ops.end())
+            args = &it->second->output_arg();
+        else if (auto known_ = knownOutputArgs().find(n.op()); known_ != knownOutputArgs().end()) {
+            for (const auto& o : known_->second) {
+                auto* a = known.Add();
+                a->set_name(o.name);
+                a->set_number_attr(o.numberAttr);
+                a->set_type_list_attr(o.typeListAttr);
+            }
+            args = &known;
+        } else {
+            return k; // not in the op list: a single-output op (the common case)
+        }
+        int flat = 0;
+        for (const auto& a : *args) {
+            int count = 1;
+            if (!a.number_attr().empty()) {
+                auto at = n.attr().find(a.number_attr());
+                count = at != n.attr().end() ? static_cast<int>(at->second.i()) : 0;
+            } else if (!a.type_list_attr().empty()) {
+                auto at = n.attr().find(a.type_list_attr());
+                count = at != n.attr().end() ? at->second.list().type_size() : 0;
+            }
+            if (a.name() == outArg) {
+                if (k < 0 || k >= count)
+                    fail(m_label, "function '" + fn + "': node '" + n.name() + "': output " + outArg + ":"
+                            + std::to_string(k) + " does not exist");
+                return flat + k;
+            }
+            flat += count;
+        }
+        fail(m_label, "function '" + fn + "': node '" + n.name() + "': op '" + n.op() + "' has no output '" + outArg + "'");
+    }
+
+    static void substitutePlaceholders(tensorflow::AttrValue& a, const google::protobuf::Map<std::string, tensorflow::AttrValue>& callAttrs,
+        const std::string& where, const std::string& label)
+    {
+        if (a.value_case() == tensorflow::AttrValue::kPlaceholder) {
+            auto it = callAttrs.find(a.placeholder());
+            if (it == callAttrs.end())
+                fail(label, where + ": attribute placeholder '" + a.placeholder() + "' is not set by the call");
+            a = it->second;
+        }
+    }
+
+    Inlined inlineFunction(const tensorflow::FunctionDef& f, const std::string& prefix, const std::vector<std::string>& args,
+        const std::vector<std::string>& controls, const google::protobuf::Map<std::string, tensorflow::AttrValue>& callAttrs)
+    {
+        m_options.cancel.check();
+        const std::string& name = f.signature().name();
+        if (std::find(m_stack.begin(), m_stack.end(), name) != m_stack.end()) {
+            std::string chain;
+            for (const auto& s : m_stack)
+                chain += s + " -> ";
+            fail(m_label, "function '" + name + "' calls itself (" + chain + name
+                    + "); recursive functions cannot be inlined");
+        }
+        if (static_cast<int>(m_stack.size()) >= kMaxCallDepth)
+            fail(m_label, "function calls nest deeper than " + std::to_string(kMaxCallDepth) + " levels at '" + name + "'");
+        if (static_cast<int>(args.size()) != f.signature().input_arg_size())
+            fail(Location::atNode(m_label, prefix), "calls '" + name + "' with " + std::to_string(args.size())
+                    + " inputs; it takes " + std::to_string(f.signature().input_arg_size()));
+        m_stack.push_back(name);
+        std::unordered_map<std::string, std::string> argTensor;
+        for (int i = 0; i < f.signature().input_arg_size(); ++i) {
+            const auto& a = f.signature().input_arg(i);
+            if (!a.number_attr().empty() || !a.type_list_attr().empty())
+                fail(m_label, "function '" + name + "': argument '" + a.name() + "' is a list of tensors, which is not supported");
+            argTensor[a.name()] = args[static_cast<std::size_t>(i)];
+        }
+        std::unordered_map<std::string, const NodeDef*> body;
+        for (const auto& n : f.node_def())
+            body[n.name()] = &n;
+        auto local = [&](const std::string& n) { return prefix.empty() ? n : prefix + "/" + n; };
+        auto resolve = [&](const std::string& in) -> std::string {
+            const bool control = !in.empty() && in[0] == '^';
+            const std::string s = control ? in.substr(1) : in;
+            const auto c1 = s.find(':');
+            const std::string nodeName = s.substr(0, c1);
+            if (control) {
+                if (auto it = argTensor.find(s); it != argTensor.end())
+                    return "^" + splitTensor(it->second).first;
+                if (body.count(s))
+                    return "^" + local(s);
+                fail(m_label, "function '" + name + "': control input '" + in + "' names nothing");
+            }
+            if (c1 == std::string::npos) {
+                if (auto it = argTensor.find(s); it != argTensor.end())
+                    return it->second;
+                if (body.count(s))
+                    return local(s);
+                fail(m_label, "function '" + name + "': input '" + in + "' names nothing");
+            }
+            auto it = body.find(nodeName);
+            if (it == body.end())
+                fail(m_label, "function '" + name + "': input '" + in + "' names no node of the function");
+            const auto c2 = s.find(':', c1 + 1);
+            const std::string outArg = s.substr(c1 + 1, c2 == std::string::npos ? std::string::npos : c2 - c1 - 1);
+            int k = 0;
+            if (c2 != std::string::npos) {
+                const std::string digits = s.substr(c2 + 1);
+                if (digits.empty() || digits.size() > 6 || digits.find_first_not_of("0123456789") != std::string::npos)
+                    fail(m_label, "function '" + name + "': bad input '" + in + "'");
+                k = std::stoi(digits);
+            }
+            return tensorName(local(nodeName), flatOutputIndex(*it->second, outArg, k, name));
+        };
+        for (const auto& src : f.node_def()) {
+            NodeDef n = src;
+            n.set_name(local(src.name()));
+            n.clear_input();
+            bool hasInputs = false;
+            for (const auto& in : src.input()) {
+                n.add_input(resolve(in));
+                hasInputs = true;
+            }
+            if (!hasInputs)
+                for (const auto& c : controls)
+                    n.add_input(c);
+            for (auto& [key, value] : *n.mutable_attr())
+                substitutePlaceholders(value, callAttrs, "function '" + name + "': node '" + src.name() + "'", m_label);
+            if (isCall(n))
+                inlineCall(n);
+            else {
+                fillDefaults(n);
+                m_nodes.push_back(std::move(n));
+            }
+        }
+        Inlined out;
+        for (const auto& o : f.signature().output_arg()) {
+            auto it = f.ret().find(o.name());
+            if (it == f.ret().end())
+                fail(m_label, "function '" + name + "': output '" + o.name() + "' has no ret entry");
+            out.outputs.push_back(resolve(it->second));
+        }
+        for (const auto& [k, v] : f.control_ret())
+            if (body.count(v))
+                out.controlNodes.push_back(local(v));
+        m_stack.pop_back();
+        return out;
+    }
+
+    // Replaces call node `n` (already in flat-graph input syntax) by the callee's body.
+    void inlineCall(const NodeDef& n)
+    {
+        std::vector<std::string> args, controls;
+        for (const auto& in : n.input())
+            (!in.empty() && in[0] == '^' ? controls : args).push_back(in);
+        const Inlined r = inlineFunction(callee(n, n.name()), n.name(), args, controls, n.attr());
+        for (std::size_t i = 0; i < r.outputs.size(); ++i)
+            m_rename[n.name() + ":" + std::to_string(i)] = r.outputs[i];
+        auto& c = m_controlRename[n.name()];
+        for (const auto& t : r.outputs)
+            c.push_back(splitTensor(t).first);
+        for (const auto& t : r.controlNodes)
+            c.push_back(t);
+    }
+
+    // Signature placeholders of the top-level graph feeding call input i, if it is one.
+    std::optional<std::string> signatureInputKey(const std::string& tensor) const
+    {
+        for (const auto& [key, info] : m_sig.inputs())
+            if (splitTensor(info.name()) == splitTensor(tensor))
+                return key;
+        return std::nullopt;
+    }
+
+    // Object-graph ids of the captured inputs of a call, in input order (FORMATS.md 7.6 A.3).
+    std::vector<int> boundInputs(const NodeDef& call) const
+    {
+        if (!call.attr().count("f"))
+            return {};
+        const auto& cf = m_mg.object_graph_def().concrete_functions();
+        auto it = cf.find(call.attr().at("f").func().name());
+        if (it == cf.end())
+            return {};
+        return {it->second.bound_inputs().begin(), it->second.bound_inputs().end()};
+    }
+
+    // Records the checkpoint key of each VarHandleOp a call captures.
+    void bindCaptures(const NodeDef& call, const std::vector<std::string>& dataInputs,
+        const std::function<void(const std::string& top, const std::string& key)>& bind)
+    {
+        const auto bound = boundInputs(call);
+        if (bound.empty() || bound.size() > dataInputs.size() || !m_objectKey)
+            return;
+        const std::size_t first = dataInputs.size() - bound.size();
+        for (std::size_t j = 0; j < bound.size(); ++j) {
+            const std::string top = splitTensor(dataInputs[first + j]).first;
+            if (auto key = m_objectKey(bound[j]))
+                bind(top, *key);
+        }
+    }
+
+    // TF2: the signature's wrapper function is the graph; its arguments are the inputs.
+    void buildFromWrapper(const NodeDef& call)
+    {
+        const auto& f = callee(call, call.name());
+        std::vector<std::string> dataInputs;
+        for (const auto& in : call.input())
+            if (in.empty() || in[0] != '^')
+                dataInputs.push_back(in);
+        if (static_cast<int>(dataInputs.size()) != f.signature().input_arg_size())
+            fail(Location::atNode(m_label, call.name()), "calls '" + f.signature().name() + "' with "
+                    + std::to_string(dataInputs.size()) + " inputs; it takes " + std::to_string(f.signature().input_arg_size()));
+        std::unordered_map<std::string, std::string> capturedKey;
+        bindCaptures(call, dataInputs, [&](const std::string& top, const std::string& key) { capturedKey[top] = key; });
+        std::vector<std::string> args;
+        std::map<std::string, std::string> inputByKey;
+        for (int i = 0; i < f.signature().input_arg_size(); ++i) {
+            const auto& arg = f.signature().input_arg(i);
+            const std::string& src = dataInputs[static_cast<std::size_t>(i)];
+            const auto srcNode = splitTensor(src).first;
+            auto it = m_top.find(srcNode);
+            if (it == m_top.end())
+                fail(Location::atNode(m_label, call.name()), "input '" + src + "' names no node");
+            const NodeDef& top = *it->second;
+            NodeDef n;
+            n.set_name(arg.name());
+            if (auto key = signatureInputKey(src)) {
+                n.set_op("Placeholder");
+                (*n.mutable_attr())["dtype"].set_type(arg.type());
+                if (auto s = top.attr().find("shape"); s != top.attr().end())
+                    (*n.mutable_attr())["shape"] = s->second;
+                else
+                    *(*n.mutable_attr())["shape"].mutable_shape() = m_sig.inputs().at(*key).tensor_shape();
+                inputByKey[*key] = arg.name() + ":0";
+            } else if (top.op() == "VarHandleOp") {
+                n = top;
+                n.set_name(arg.name());
+                auto k = capturedKey.find(srcNode);
+                if (k == capturedKey.end())
+                    fail(Location::atNode(m_label, srcNode), "variable captured by '" + f.signature().name()
+                            + "' has no checkpoint key in the object graph");
+                m_variableKey[arg.name()] = k->second;
+            } else if (top.op() == "Const") {
+                n = top;
+                n.set_name(arg.name());
+            } else {
+                fail(Location::atNode(m_label, srcNode), top.op() + " captured by the signature function '"
+                        + f.signature().name() + "' is not supported (only variables and constants)");
+            }
+            m_nodes.push_back(std::move(n));
+            args.push_back(arg.name());
+        }
+        const Inlined r = inlineFunction(f, "", args, {}, call.attr());
+        for (const auto& [key, tensor] : inputByKey)
+            m_inputs.emplace_back(key, tensor);
+        for (const auto& key : sortedKeys(m_sig.outputs())) {
+            const auto [node, index] = splitTensor(m_sig.outputs().at(key).name());
+            if (index < 0 || index >= static_cast<int>(r.outputs.size()))
+                failSig("output '" + key + "' is output " + std::to_string(index) + " of '" + node + "', which has "
+                        + std::to_string(r.outputs.size()));
+            m_outputs.emplace_back(key, r.outputs[static_cast<std::size_t>(index)]);
+        }
+    }
+
+    // A signature input that is not a Placeholder (TF1 signatures may feed any tensor, e.g. the
+    // Identity after a ParseExample): TensorFlow cuts the graph there, so it becomes a Placeholder.
+    bool isFedTensor(NodeDef& n)
+    {
+        if (n.op() == "Placeholder")
+            return false;
+        for (const auto& [key, info] : m_sig.inputs()) {
+            const auto [node, index] = splitTensor(info.name());
+            if (node != n.name())
+                continue;
+            if (index != 0)
+                failSig("input '" + key + "' feeds output " + std::to_string(index) + " of '" + node
+                        + "', which is not supported (only placeholders and first outputs)");
+            NodeDef p;
+            p.set_name(n.name());
+            p.set_op("Placeholder");
+            (*p.mutable_attr())["dtype"].set_type(info.dtype());
+            auto* shape = (*p.mutable_attr())["shape"].mutable_shape();
+            *shape = info.tensor_shape();
+            if (!info.has_tensor_shape())
+                shape->set_unknown_rank(true); // a TensorInfo without a shape says nothing of it
+            m_nodes.push_back(std::move(p));
+            return true;
+        }
+        return false;
+    }
+
+    // TF1 (and TF2 graphs not shaped like the above): the top-level graph, calls inlined in place.
+    void buildFromTopLevel()
+    {
+        // Only what the signature outputs reach: the saver's calls and initializers stay out.
+        std::unordered_set<std::string> reach, fed;
+        std::vector<std::string> todo;
+        for (const auto& [key, info] : m_sig.outputs())
+            todo.push_back(splitTensor(info.name()).first);
+        for (const auto& [key, info] : m_sig.inputs()) {
+            todo.push_back(splitTensor(info.name()).first);
+            fed.insert(splitTensor(info.name()).first); // the graph is cut at the inputs
+        }
+        while (!todo.empty()) {
+            const std::string n = todo.back();
+            todo.pop_back();
+            if (!reach.insert(n).second)
+                continue;
+            auto it = m_top.find(n);
+            if (it == m_top.end() || fed.count(n))
+                continue;
+            for (const auto& in : it->second->input())
+                todo.push_back(core::inputNodeName(in));
+        }
+        const bool tf1Keys = !m_mg.has_object_graph_def() || m_mg.object_graph_def().nodes_size() == 0;
+        for (const auto& src : m_mg.graph_def().node()) {
+            if (!reach.count(src.name()))
+                continue;
+            NodeDef n = src;
+            if (isCall(n)) {
+                std::vector<std::string> dataInputs;
+                for (const auto& in : n.input())
+                    if (in.empty() || in[0] != '^')
+                        dataInputs.push_back(in);
+                bindCaptures(n, dataInputs, [&](const std::string& top, const std::string& key) { m_variableKey[top] = key; });
+                inlineCall(n);
+                continue;
+            }
+            fillDefaults(n);
+            if (isFedTensor(n))
+                continue;
+            if (n.op() == "VariableV2" || n.op() == "Variable")
+                m_variableKey.emplace(n.name(), n.name());
+            else if (n.op() == "VarHandleOp" && tf1Keys)
+                m_tf1Handles.push_back(n.name());
+            m_nodes.push_back(std::move(n));
+        }
+        for (const auto& [key, info] : m_sig.inputs())
+            m_inputs.emplace_back(key, info.name());
+        for (const auto& key : sortedKeys(m_sig.outputs()))
+            m_outputs.emplace_back(key, m_sig.outputs().at(key).name());
+    }
+
+public:
+    // TF1 resource variables: the checkpoint key is the variable's name (node or shared_name).
+    void bindTf1Handles(const TensorBundle* bundle)
+    {
+        for (const auto& name : m_tf1Handles) {
+            if (m_variableKey.count(name))
+                continue;
+            std::string key = name;
+            if (bundle && !bundle->find(key))
+                for (const auto& n : m_nodes)
+                    if (n.name() == name)
+                        if (auto s = n.attr().find("shared_name"); s != n.attr().end() && !s->second.s().empty())
+                            key = s->second.s();
+            m_variableKey[name] = key;
+        }
+    }
+
+private:
+    std::string renameTensor(const std::string& t) const
+    {
+        std::string cur = t;
+        for (int guard = 0; guard < 100000; ++guard) {
+            const auto [node, index] = splitTensor(cur);
+            auto it = m_rename.find(node + ":" + std::to_string(index));
+            if (it == m_rename.end())
+                return tensorName(node, index);
+            cur = it->second;
+        }
+        fail(m_label, "function outputs forward to each other in a cycle at '" + t + "'");
+    }
+
+    void expandControl(const std::string& node, std::vector<std::string>& out, std::unordered_set<std::string>& seen, int depth) const
+    {
+        if (depth > kMaxCallDepth * 4)
+            fail(m_label, "control dependencies of calls nest too deeply at '" + node + "'");
+        auto it = m_controlRename.find(node);
+        if (it == m_controlRename.end()) {
+            if (seen.insert(node).second)
+                out.push_back("^" + node);
+            return;
+        }
+        for (const auto& n : it->second)
+            expandControl(n, out, seen, depth + 1);
+    }
+
+    void applyRenames()
+    {
+        for (auto& n : m_nodes) {
+            std::vector<std::string> data, controls;
+            std::unordered_set<std::string> seen;
+            for (const auto& in : n.input()) {
+                if (!in.empty() && in[0] == '^')
+                    expandControl(in.substr(1), controls, seen, 0);
+                else
+                    data.push_back(renameTensor(in));
+            }
+            n.clear_input();
+            for (auto& d : data)
+                n.add_input(d);
+            for (auto& c : controls)
+                n.add_input(c);
+        }
+        for (auto& [key, t] : m_outputs)
+            t = renameTensor(t);
+    }
+
+    std::optional<std::string> traceResource(const std::string& tensor, const std::unordered_map<std::string, std::size_t>& index) const
+    {
+        std::string cur = tensor;
+        for (int guard = 0; guard < 10000; ++guard) {
+            const auto [node, slot] = splitTensor(cur);
+            if (m_constKey.count(node))
+                return node;
+            auto it = index.find(node);
+            if (it == index.end())
+                return std::nullopt;
+            const NodeDef& n = m_nodes[it->second];
+            if (n.op() == "Identity" && n.input_size() > 0)
+                cur = n.input(0);
+            else if (n.op() == "IdentityN" && slot < n.input_size())
+                cur = n.input(slot);
+            else
+                return std::nullopt;
+        }
+        return std::nullopt;
+    }
+
+    // Keeps what the outputs reach (and the signature inputs); variable ops left over are
+    // dropped with the control edges on them; a data edge on one is an error.
+    void prune()
+    {
+        std::unordered_map<std::string, std::size_t> index;
+        for (std::size_t i = 0; i < m_nodes.size(); ++i)
+            index[m_nodes[i].name()] = i;
+        std::vector<bool> keep(m_nodes.size(), false);
+        std::vector<std::string> todo;
+        for (const auto& [k, t] : m_outputs)
+            todo.push_back(splitTensor(t).first);
+        for (const auto& [k, t] : m_inputs)
+            todo.push_back(splitTensor(t).first);
+        while (!todo.empty()) {
+            const std::string name = todo.back();
+            todo.pop_back();
+            auto it = index.find(name);
+            if (it == index.end())
+                fail(m_label, "signature '" + m_signatureName + "': tensor of node '" + name + "' is not in the frozen graph");
+            if (keep[it->second])
+                continue;
+            keep[it->second] = true;
+            const NodeDef& n = m_nodes[it->second];
+            for (const auto& in : n.input()) {
+                const auto src = core::inputNodeName(in);
+                auto s = index.find(src);
+                if (s == index.end())
+                    fail(Location::atNode(m_label, n.name()), "input '" + in + "' names no node of the inlined graph");
+                if (!in.empty() && in[0] == '^' && isVariableOp(m_nodes[s->second].op()))
+                    continue; // a control edge on a variable op goes with it
+                if (in.empty() || in[0] != '^') {
+                    const auto& op = m_nodes[s->second].op();
+                    if (isVariableOp(op))
+                        fail(Location::atNode(m_label, n.name()), n.op() + " reads the output of " + op + " '" + src
+                                + "', which cannot be frozen to a constant");
+                }
+                todo.push_back(src);
+            }
+        }
+        std::vector<NodeDef> kept;
+        std::unordered_set<std::string> dropped;
+        for (std::size_t i = 0; i < m_nodes.size(); ++i) {
+            if (keep[i])
+                kept.push_back(std::move(m_nodes[i]));
+            else
+                dropped.insert(m_nodes[i].name());
+        }
+        for (auto& n : kept) {
+            std::vector<std::string> inputs;
+            for (const auto& in : n.input())
+                if (!(!in.empty() && in[0] == '^' && dropped.count(in.substr(1))))
+                    inputs.push_back(in);
+            if (static_cast<int>(inputs.size()) != n.input_size()) {
+                n.clear_input();
+                for (auto& s : inputs)
+                    n.add_input(s);
+            }
+        }
+        m_nodes = std::move(kept);
+    }
+
+    tensorflow::MetaGraphDef& m_mg;
+    const tensorflow::SignatureDef& m_sig;
+    std::string m_signatureName;
+    std::string m_label;
+    const ImportOptions& m_options;
+    std::function<std::optional<std::string>(int)> m_objectKey;
+    std::unordered_map<std::string, const tensorflow::OpDef*> m_ops;
+    std::unordered_map<std::string, const tensorflow::FunctionDef*> m_functions;
+    std::unordered_map<std::string, const NodeDef*> m_top;
+    std::vector<NodeDef> m_nodes;
+    std::unordered_map<std::string, std::string> m_rename;                     // "call:i" -> tensor
+    std::unordered_map<std::string, std::vector<std::string>> m_controlRename; // call -> nodes
+    std::vector<std::string> m_stack;
+    std::unordered_map<std::string, std::string> m_variableKey; // variable node -> checkpoint key
+    std::unordered_map<std::string, std::string> m_constKey;    // Const made from it -> key
+    std::vector<std::string> m_tf1Handles;
+    std::vector<std::pair<std::string, std::string>> m_inputs, m_outputs;
+};
+
+// Object-graph node id -> checkpoint key of its variable: the SavedModel's object graph and the
+// checkpoint's, walked together from the root matching children by name (FORMATS.md 7.6 A.2).
+std::unordered_map<int, std::string> variableKeys(const tensorflow::SavedObjectGraph& saved, const TensorBundle& bundle)
+{
+    std::unordered_map<int, std::string> keys;
+    const BundleEntry* entry = bundle.find("_CHECKPOINTABLE_OBJECT_GRAPH");
+    if (!entry || saved.nodes_size() == 0)
+        return keys;
+    const auto strings = bundle.readStrings(*entry);
+    tensorflow::TrackableObjectGraph trackable;
+    if (strings.size() != 1 || !trackable.ParseFromString(strings[0]))
+        fail(bundle.indexLabel(), "_CHECKPOINTABLE_OBJECT_GRAPH does not hold an object graph (damaged?)");
+    if (trackable.nodes_size() == 0)
+        return keys;
+    std::vector<std::pair<int, int>> todo{{0, 0}};
+    std::unordered_set<int> seenT, seenS;
+    while (!todo.empty()) {
+        const auto [s, t] = todo.back();
+        todo.pop_back();
+        if (s < 0 || s >= saved.nodes_size() || t < 0 || t >= trackable.nodes_size())
+            continue;
+        if (!seenT.insert(t).second || !seenS.insert(s).second)
+            continue;
+        const auto& sNode = saved.nodes(s);
+        const auto& tNode = trackable.nodes(t);
+        if (sNode.kind_case() == tensorflow::SavedObject::kVariable)
+            for (const auto& a : tNode.attributes())
+                if (a.name() == "VARIABLE_VALUE")
+                    keys[s] = a.checkpoint_key();
+        for (const auto& child : sNode.children())
+            for (const auto& tc : tNode.children())
+                if (tc.local_name() == child.local_name()) {
+                    todo.emplace_back(child.node_id(), tc.node_id());
+                    break;
+                }
+    }
+    return keys;
+}
+
+// The signature in the JSON form TF.js graph models carry (FORMATS.md 1.6): a key is kept when it
+// is the only one of the original keys with this dtype and shape, else the tensor name is the key.
+nlohmann::ordered_json signatureJson(const google::protobuf::Map<std::string, tensorflow::TensorInfo>& original,
+    const std::vector<std::pair<std::string, std::string>>& tensors, std::vector<core::TensorSpec>& specs)
+{
+    auto side = nlohmann::ordered_json::object();
+    for (const auto& [key, tensor] : tensors) {
+        const auto& info = original.at(key);
+        int same = 0;
+        for (const auto& [k, other] : original)
+            if (other.dtype() == info.dtype() && other.tensor_shape().SerializeAsString() == info.tensor_shape().SerializeAsString())
+                ++same;
+        const auto [node, index] = splitTensor(tensor);
+        const std::string name = node + ":" + std::to_string(index);
+        const std::string jsonKey = same == 1 ? key : name;
+        nlohmann::ordered_json entry = {{"name", name}};
+        if (auto dt = core::tfDataTypeName(info.dtype()))
+            entry["dtype"] = std::string(*dt);
+        entry["tensorShape"] = shapeJson(infoShape(info));
+        side[jsonKey] = entry;
+        core::TensorSpec spec;
+        spec.key = jsonKey;
+        spec.name = name;
+        spec.tfDtype = info.dtype();
+        spec.shape = toShape(infoShape(info));
+        specs.push_back(spec);
+    }
+    return side;
+}
+
+// ---- .tar.gz modules ----
+
+// Unpacks `archive` into `dest`: regular files and folders only, every path relative and inside
+// `dest`, the total bounded by the memory budget.
+void unpackTarGz(const fs::path& archive, const fs::path& dest, std::uint64_t budget)
+{
+    const std::string label = archive.filename().string();
+    std::unique_ptr<struct archive, int (*)(struct archive*)> a(archive_read_new(), &archive_read_free);
+    archive_read_support_filter_gzip(a.get());
+    archive_read_support_format_tar(a.get());
+    if (archive_read_open_filename(a.get(), archive.c_str(), 1 << 16) != ARCHIVE_OK)
+        fail(label, std::string("cannot open as a .tar.gz: ") + archive_error_string(a.get()));
+    std::uint64_t total = 0;
+    int entries = 0;
+    struct archive_entry* e = nullptr;
+    for (;;) {
+        const int r = archive_read_next_header(a.get(), &e);
+        if (r == ARCHIVE_EOF)
+            break;
+        if (r != ARCHIVE_OK)
+            fail(label, std::string("damaged archive: ") + archive_error_string(a.get()));
+        if (++entries > 100000)
+            fail(label, "more than 100000 entries");
+        const char* rawName = archive_entry_pathname(e);
+        const std::string name = rawName ? rawName : "";
+        const fs::path rel = fs::path(name).lexically_normal();
+        if (name.empty() || rel.is_absolute() || rel.has_root_name() || rel.has_root_directory()
+            || (!rel.empty() && *rel.begin() == ".."))
+            fail(label, "entry '" + name + "' would be written outside the unpack folder");
+        for (const auto& part : rel)
+            if (part == "..")
+                fail(label, "entry '" + name + "' would be written outside the unpack folder");
+        const auto type = archive_entry_filetype(e);
+        const fs::path out = dest / rel;
+        if (type == AE_IFDIR) {
+            fs::create_directories(out);
+            continue;
+        }
+        if (type != AE_IFREG)
+            fail(label, "entry '" + name + "' is not a regular file or folder (links are not unpacked)");
+        if (archive_entry_size_is_set(e)) {
+            const auto declared = static_cast<std::uint64_t>(std::max<la_int64_t>(0, archive_entry_size(e)));
+            if (declared > budget - std::min(budget, total))
+                fail(label, "entry '" + name + "' of " + core::byteSizeText(declared) + " does not fit the memory budget");
+        }
+        fs::create_directories(out.parent_path());
+        std::ofstream o(out, std::ios::binary | std::ios::trunc);
+        if (!o)
+            fail(label, "cannot write '" + out.string() + "'");
+        char buf[1 << 16];
+        for (;;) {
+            const la_ssize_t n = archive_read_data(a.get(), buf, sizeof buf);
+            if (n < 0)
+                fail(label, "entry '" + name + "': " + archive_error_string(a.get()));
+            if (n == 0)
+                break;
+            total += static_cast<std::uint64_t>(n);
+            if (total > budget)
+                fail(label, "unpacks to more than the memory budget of " + core::byteSizeText(budget));
+            o.write(buf, n);
+        }
+        if (!o)
+            fail(label, "cannot write '" + out.string() + "'");
+    }
+}
+
+// The module folder inside an unpacked archive: the root, or its one subfolder.
+fs::path moduleRoot(const fs::path& dir, const std::string& label)
+{
+    std::error_code ec;
+    if (fs::exists(dir / "saved_model.pb", ec) || fs::exists(dir / "saved_model.pbtxt", ec))
+        return dir;
+    std::vector<fs::path> subs;
+    for (const auto& e : fs::directory_iterator(dir, ec))
+        if (e.is_directory())
+            subs.push_back(e.path());
+    if (subs.size() == 1 && (fs::exists(subs[0] / "saved_model.pb", ec) || fs::exists(subs[0] / "saved_model.pbtxt", ec)))
+        return subs[0];
+    fail(label, "the archive holds no saved_model.pb at its top level");
+}
+
+bool isTarGz(const fs::path& p)
+{
+    const auto name = p.filename().string();
+    auto ends = [&](const std::string& s) { return name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0; };
+    return ends(".tar.gz") || ends(".tgz");
+}
+
+core::Model readFolder(const fs::path& dir, const ImportOptions& options, Format format)
+{
+    const std::uint64_t budget = core::memoryBudgetOr(options.maxMemoryBytes);
+    std::error_code ec;
+    const bool hubV1 = fs::exists(dir / "tfhub_module.pb", ec);
+    if (format == Format::TfHub && hubV1) {
+        tensorflow::HubModuleDef module;
+        std::ifstream in(dir / "tfhub_module.pb", std::ios::binary);
+        if (!module.ParseFromIstream(&in))
+            fail("tfhub_module.pb", "not a TF Hub ModuleDef (damaged?)");
+        if (module.format() != tensorflow::HubModuleDef::FORMAT_V3)
+            fail("tfhub_module.pb", "module format " + std::to_string(module.format()) + " is not supported (only format 3)");
+        if (module.required_features_size() > 0)
+            fail("tfhub_module.pb", "the module requires feature '" + module.required_features(0) + "', which is not supported");
+    }
+    options.progress ? options.progress(0.05) : void();
+    tensorflow::SavedModel sm = parseSavedModel(dir, budget);
+    const std::string label = fs::exists(dir / "saved_model.pb", ec) ? "saved_model.pb" : "saved_model.pbtxt";
+    // TF1 Hub modules keep their inference graph under the empty tag set; --saved_model_tags does not apply.
+    const std::set<std::string> tags = (format == Format::TfHub && hubV1) ? std::set<std::string>{} : parseTags(options.savedModelTags);
+    tensorflow::MetaGraphDef& mg = *selectMetaGraph(sm, tags, label);
+    const std::string signatureName = !options.signatureName.empty() ? options.signatureName
+        : format == Format::TfHub ? "default" : "serving_default";
+    const tensorflow::SignatureDef& sig = selectSignature(mg, signatureName, label);
+    options.cancel.check();
+
+    std::unique_ptr<TensorBundle> bundle;
+    const fs::path prefix = dir / "variables" / "variables";
+    if (fs::exists(prefix.string() + ".index", ec))
+        bundle = std::make_unique<TensorBundle>(prefix, options.maxMemoryBytes);
+    std::unordered_map<int, std::string> objectKeys;
+    if (bundle && mg.has_object_graph_def())
+        objectKeys = variableKeys(mg.object_graph_def(), *bundle);
+
+    Freezer freezer(mg, sig, signatureName, label, options);
+    freezer.build([&](int id) -> std::optional<std::string> {
+        auto it = objectKeys.find(id);
+        return it == objectKeys.end() ? std::nullopt : std::optional<std::string>(it->second);
+    });
+    freezer.bindTf1Handles(bundle.get());
+    options.progress ? options.progress(0.3) : void();
+    freezer.freeze(bundle.get());
+    options.cancel.check();
+
+    core::Model m;
+    m.sourcePath = dir.string();
+    m.kind = core::ModelKind::GraphModel;
+    m.meta.format = std::string(formatName(format));
+    if (!mg.meta_info_def().tensorflow_version().empty())
+        m.meta.generatedBy = mg.meta_info_def().tensorflow_version();
+    auto& group = m.weightGroups.emplace_back();
+    DecodeBudget decode = decodeBudgetFor(dir / label, options.maxMemoryBytes);
+    auto& nodes = freezer.nodes();
+    std::size_t done = 0;
+    for (auto& n : nodes) {
+        if (n.op() != "Const")
+            continue;
+        if (++done % 64 == 0) {
+            options.cancel.check();
+            if (options.progress)
+                options.progress(0.3 + 0.6 * static_cast<double>(done) / static_cast<double>(nodes.size()));
+        }
+        auto it = n.mutable_attr()->find("value");
+        if (it == n.mutable_attr()->end() || !it->second.has_tensor())
+            fail(Location::atNode(label, n.name()), "Const has no value");
+        if (auto k = freezer.constKeys().find(n.name()); k != freezer.constKeys().end())
+            group.weights.push_back(bundle->weight(*bundle->find(k->second), n.name()));
+        else
+            group.weights.push_back(constToWeight(it->second.tensor(), n.name(), label, decode));
+        clearValues(it->second.mutable_tensor());
+    }
+    tensorflow::GraphDef graph;
+    for (auto& n : nodes)
+        *graph.add_node() = std::move(n);
+    if (mg.graph_def().has_versions())
+        *graph.mutable_versions() = mg.graph_def().versions();
+    for (const auto& [name, f] : freezer.keptFunctions())
+        *graph.mutable_library()->add_function() = *f;
+    m.graph = toGraph(graph, label);
+    auto inputs = signatureJson(sig.inputs(), freezer.inputs(), m.inputs);
+    auto outputs = signatureJson(sig.outputs(), freezer.outputs(), m.outputs);
+    m.meta.signature = {{"inputs", inputs}, {"outputs", outputs}};
+    options.progress ? options.progress(1.0) : void();
+    return m;
+}
+
+class SavedModelImporter final : public Importer {
+public:
+    explicit SavedModelImporter(Format format) : m_format(format) {}
+    Format format() const override { return m_format; }
+    std::string nameFilter() const override
+    {
+        return m_format == Format::TfHub ? "tfhub_module.pb *.tar.gz *.tgz" : "saved_model.pb saved_model.pbtxt";
+    }
+    bool opensFolders() const override { return true; }
+    bool canRead(const fs::path& path) const override
+    {
+        return m_format == Format::TfHub ? isTfHubModule(path) : isSavedModelFolder(path);
+    }
+    core::Model read(const fs::path& path, const ImportOptions& options) const override
+    {
+        options.cancel.check();
+        return readSavedModel(path, options, m_format);
+    }
+
+private:
+    Format m_format;
+};
+
+} // namespace
+
+bool isSavedModelFolder(const fs::path& path)
+{
+    std::error_code ec;
+    const fs::path dir = fs::is_directory(path, ec) ? path
+        : (path.filename() == "saved_model.pb" || path.filename() == "saved_model.pbtxt") ? path.parent_path() : fs::path();
+    return !dir.empty() && (fs::exists(dir / "saved_model.pb", ec) || fs::exists(dir / "saved_model.pbtxt", ec));
+}
+
+bool isTfHubModule(const fs::path& path)
+{
+    std::error_code ec;
+    if (fs::is_regular_file(path, ec) && isTarGz(path))
+        return true;
+    const fs::path dir = fs::is_directory(path, ec) ? path : path.filename() == "tfhub_module.pb" ? path.parent_path() : fs::path();
+    return !dir.empty() && fs::exists(dir / "tfhub_module.pb", ec);
+}
+
+core::Model readSavedModel(const fs::path& path, const ImportOptions& options, Format format)
+{
+    std::error_code ec;
+    if (!fs::exists(path, ec))
+        fail(path.string(), "no such file or folder");
+    if (format == Format::TfHub && fs::is_regular_file(path, ec) && isTarGz(path)) {
+        const std::uint64_t budget = core::memoryBudgetOr(options.maxMemoryBytes);
+        TempFolder tmp("tfjs-studio-hub-");
+        unpackTarGz(path, tmp.path(), budget);
+        core::Model m = readFolder(moduleRoot(tmp.path(), path.filename().string()), options, format);
+        // The unpacked files go with the temporary folder: keep the weights' bytes in memory.
+        for (auto& g : m.weightGroups)
+            for (auto& w : g.weights)
+                if (!std::dynamic_pointer_cast<const core::MemorySource>(w.source)) {
+                    w.source = std::make_shared<core::MemorySource>(w.storedBytes());
+                    w.offset = 0;
+                }
+        m.sourcePath = path.string();
+        return m;
+    }
+    return readFolder(folderOf(path), options, format);
+}
+
+std::unique_ptr<Importer> makeSavedModelImporter(Format format) { return std::make_unique<SavedModelImporter>(format); }
+
+} // namespace studio::conv
