@@ -1,11 +1,14 @@
 // tfjs-studio: the desktop studio. Without a display it runs the same pipeline headless.
 #include "app/pipeline.h"
 #include "core/version.h"
+#include "ui/graph/graph_view.h"
 #include "ui/main_window.h"
 #include "ui/panels/benchmark_panel.h"
 
 #include <QApplication>
 #include <QDataStream>
+#include <QDockWidget>
+#include <QElapsedTimer>
 #include <QDir>
 #include <QFileInfo>
 #include <QIcon>
@@ -37,6 +40,9 @@ struct Args {
     std::optional<std::string> screenshot; // --screenshot PATH: show, grab the window to PNG, exit
     std::optional<std::string> select;     // --select NODE: select a node (with --screenshot: before the grab)
     bool benchmark = false;                // --benchmark: run a short benchmark (with --screenshot: before the grab)
+    std::optional<std::string> expand;     // --expand SCOPE: open a graph scope or layer before the grab
+    std::optional<std::string> grab;       // --grab graph|issues: grab that panel instead of the window
+    std::optional<std::string> tab;        // --tab graph|nodes: the centre tab to show
     std::string error;
 };
 
@@ -57,6 +63,12 @@ Args parseArgs(int argc, char** argv)
             value(a.select);
         else if (arg == "--benchmark")
             a.benchmark = true;
+        else if (arg == "--expand")
+            value(a.expand);
+        else if (arg == "--grab")
+            value(a.grab);
+        else if (arg == "--tab")
+            value(a.tab);
         else if (arg == "--quit-after-loads") {
             std::optional<std::string> n;
             value(n);
@@ -342,10 +354,43 @@ int main(int argc, char** argv)
         std::cerr << "tfjs-studio: no node named '" << *args.select << "'\n";
         rc = 1;
     }
-    // Give layouts, deferred resizes and the first paint time to settle before the grab.
-    auto grabLater = [&window, &rc, path = QString::fromStdString(*args.screenshot)] {
-        QTimer::singleShot(500, &window, [&window, &rc, path] {
-            if (!window.grab().save(path, "PNG")) {
+    if (args.tab && *args.tab == "nodes")
+        window.showNodesTab();
+    auto waitForGraph = [&window] {
+        QElapsedTimer waited;
+        waited.start();
+        while (window.graphView()->isLayingOut() && waited.elapsed() < 60000)
+            QApplication::processEvents(QEventLoop::AllEvents, 50);
+    };
+    if (args.expand) {
+        // "@first": the topmost closed group, whatever the model calls it.
+        QString scope = QString::fromStdString(*args.expand);
+        if (scope == QLatin1String("@first")) {
+            waitForGraph();
+            const auto* graph = window.graphView()->graphData();
+            double top = 1e300;
+            for (const auto& box : window.graphView()->layout().boxes)
+                if (box.isGroup && graph && box.rect.top() < top) {
+                    top = box.rect.top();
+                    scope = graph->groups[static_cast<std::size_t>(box.id)].name;
+                }
+        }
+        if (!window.graphView()->setGroupExpanded(scope, true)) {
+            std::cerr << "tfjs-studio: no graph scope or layer named '" << scope.toStdString() << "'\n";
+            rc = 1;
+        }
+    }
+    QWidget* grabbed = &window;
+    if (args.grab && *args.grab == "graph")
+        grabbed = window.graphView();
+    else if (args.grab && *args.grab == "issues") // the window, with the Issues tab in front
+        window.findChild<QDockWidget*>(QStringLiteral("issuesDock"))->raise();
+    // Give layouts, deferred resizes and the first paint time to settle before the grab; the graph's
+    // layout runs on a worker, so wait for it first (up to a minute).
+    auto grabLater = [&window, &rc, grabbed, waitForGraph, path = QString::fromStdString(*args.screenshot)] {
+        waitForGraph();
+        QTimer::singleShot(500, &window, [grabbed, &rc, path] {
+            if (!grabbed->grab().save(path, "PNG")) {
                 std::cerr << "tfjs-studio: cannot write " << path.toStdString() << "\n";
                 rc = 1;
             } else {

@@ -20,6 +20,43 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// A TensorFlow graph must be acyclic apart from its loops' back edges (NextIteration -> Merge);
+// a cycle elsewhere would make every later stage loop or read garbage. Throws naming a node on it.
+void checkAcyclic(const core::Model& model)
+{
+    const core::GraphIndex index(model.graph);
+    const auto n = index.size();
+    std::vector<std::size_t> pending(n, 0);
+    std::vector<std::vector<std::size_t>> consumers(n);
+    for (std::size_t k = 0; k < n; ++k)
+        for (const auto& in : index.inputs(k)) {
+            const auto& producer = model.graph.nodes[in.node].op;
+            if (producer == "NextIteration" || producer == "RefNextIteration")
+                continue; // a loop's back edge
+            ++pending[k];
+            consumers[in.node].push_back(k);
+        }
+    std::vector<std::size_t> ready;
+    for (std::size_t k = 0; k < n; ++k)
+        if (pending[k] == 0)
+            ready.push_back(k);
+    std::size_t done = 0;
+    while (!ready.empty()) {
+        const auto k = ready.back();
+        ready.pop_back();
+        ++done;
+        for (const auto c : consumers[k])
+            if (--pending[c] == 0)
+                ready.push_back(c);
+    }
+    if (done == n)
+        return;
+    for (std::size_t k = 0; k < n; ++k)
+        if (pending[k] != 0)
+            fail(Location::atNode(model.sourcePath, std::string(index.name(k))),
+                "the graph has a cycle through this node outside any loop (NextIteration -> Merge)");
+}
+
 double secondsSince(std::chrono::steady_clock::time_point t0)
 {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -94,6 +131,7 @@ void finishOptimizedGraph(core::Model& model)
         if (n.op == "Placeholder")
             placeholders.insert(n.name);
     std::erase_if(model.inputs, [&](const core::TensorSpec& t) { return !placeholders.count(core::inputNodeName(t.name)); });
+    edit::nameFunctionConsts(model.graph);
     edit::weightsInConstOrder(model);
 }
 
@@ -154,6 +192,10 @@ PassManager graphPasses(const ConvertOptions& o)
     // CONVERTER.md 3.2: Grappler's first round, the converter's own rewrites around its second
     // round (remap, constfold, arithmetic, dependency), then the PReLU and depthwise fusions.
     PassManager passes;
+    // Lowering happens while the reference freezes the SavedModel, before any Grappler round;
+    // the bodies lose their forwarding Identities first, so the lowered loops do not carry them.
+    passes.add(makeSimplifyFunctionBodiesPass());
+    passes.add(makeLowerControlFlowPass());
     if (o.stripDebugOps)
         passes.add(makeStripDebugOpsPass());
     for (int round = 0; round < 2; ++round) {
@@ -228,10 +270,18 @@ ConvertResult convert(const ConvertOptions& o, const ConvertHooks& hooks)
     applyMetadata(model, o);
     r.readSeconds = secondsSince(t0);
 
+    // TensorFlow graphs: no cycles outside loops; a model.json TF.js can load needs `versions`
+    // (TF.js reads versions.producer), which some frozen GraphDefs lack.
+    if (route.graphPasses && model.kind == core::ModelKind::GraphModel && !isTfjs(route.input)) {
+        checkAcyclic(model);
+        if (model.graph.versions.is_null())
+            model.graph.versions = nlohmann::ordered_json::object();
+    }
+
     // lower
     hooks.cancel.check();
     if (route.lowerLayers && model.kind == core::ModelKind::LayersModel)
-        model = lowerLayersModel(model);
+        model = lowerLayersModel(model, LoweringOptions{.referenceNames = route.output == Format::TfjsGraphModel});
 
     // passes, between the reference converter's two op checks (CONVERTER.md 3.2 steps 1 and 11)
     if (route.graphPasses) {

@@ -70,7 +70,8 @@ const std::vector<Route>& routes()
     constexpr auto A = RouteStatus::Available;
     static const std::vector<Route> kRoutes{
         {F::Keras, F::TfjsLayersModel, A, false, false, false, "byte-identical to the reference converter"},
-        {F::Keras, F::TfjsGraphModel, P, true, true, true, "Keras to graph model: the graph converter issue"},
+        {F::Keras, F::TfjsGraphModel, A, true, true, true,
+            "layers lowered to TensorFlow ops, then the reference converter's passes"},
         {F::KerasKeras, F::TfjsLayersModel, A, false, false, false,
             "Keras 3 config and weights translated to the layout TF.js reads"},
         {F::KerasSavedModel, F::TfjsLayersModel, P, false, false, false, "tf.keras SavedModel: the graph converter issue"},
@@ -84,7 +85,8 @@ const std::vector<Route>& routes()
         {F::TfjsLayersModel, F::KerasKeras, P, false, false, false, "layers model to .keras: the Keras issue"},
         {F::TfjsLayersModel, F::KerasSavedModel, P, false, false, false, "not planned before the Keras issue"},
         {F::TfjsLayersModel, F::TfjsLayersModel, A, false, false, false, "re-shard / re-quantize"},
-        {F::TfjsLayersModel, F::TfjsGraphModel, P, true, true, true, "layers to graph model: the graph converter issue"},
+        {F::TfjsLayersModel, F::TfjsGraphModel, A, true, true, true,
+            "layers lowered to TensorFlow ops, then the reference converter's passes"},
         {F::TfjsGraphModel, F::TfjsGraphModel, A, false, false, true,
             "re-shard / re-quantize (not a reference converter route)"},
     };

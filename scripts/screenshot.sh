@@ -4,7 +4,8 @@
 set -euo pipefail
 
 if [[ $# -lt 1 || $1 == -h || $1 == --help ]]; then
-    echo "usage: $0 OUT.png [MODEL] [--select NODE] [--benchmark]" >&2
+    echo "usage: $0 OUT.png [MODEL] [--select NODE] [--benchmark] [--tab graph|nodes] [--grab graph|issues] [--expand SCOPE|@first]" >&2
+    echo "       $0 --graph-set DIR   (graph view and Issues panel: the sample, the largest model in ../shared/models)" >&2
     exit 2
 fi
 
@@ -15,6 +16,45 @@ if [[ ! -x $bin ]]; then
     exit 1
 fi
 command -v xvfb-run >/dev/null || { echo "$0: xvfb-run not found (apt-get install xvfb xauth)" >&2; exit 1; }
+
+# The graph view's set: the sample, the largest graph model under ../shared/models closed and with
+# its topmost scope open, and the Issues panel on a model with an unsupported op.
+if [[ $1 == --graph-set ]]; then
+    dir="${2:?--graph-set needs a folder}"
+    mkdir -p "$dir"
+    models="$root/../shared/models"
+    largest="$(python3 - "$models" <<'PY'
+import json, os, sys
+best, most = "", 0
+for base, _, files in os.walk(sys.argv[1]):
+    for f in files:
+        if not f.endswith(".json"):
+            continue
+        try:
+            with open(os.path.join(base, f)) as fh:
+                nodes = json.load(fh).get("modelTopology", {}).get("node", [])
+        except Exception:
+            continue
+        if isinstance(nodes, list) and len(nodes) > most:
+            best, most = os.path.join(base, f), len(nodes)
+print(best)
+PY
+)"
+    [[ -n $largest ]] || { echo "$0: no graph model under $models" >&2; exit 1; }
+    # An unsupported op: the golden graph model with its MatMul renamed.
+    bad="$(mktemp -d)"
+    trap 'rm -rf "$bad"' EXIT
+    cp "$models/golden-tfjs-e2e-load-predict/graph_model/weights.bin" "$bad/"
+    sed 's/"op": "MatMul"/"op": "SentencepieceOp"/' "$models/golden-tfjs-e2e-load-predict/graph_model/model.json" >"$bad/model.json"
+    shot() { xvfb-run -a -s "-screen 0 1400x900x24" "$bin" --screenshot "$@"; }
+    shot "$dir/graph-sample-window.png"
+    shot "$dir/graph-sample.png" --grab graph
+    shot "$dir/graph-largest.png" "$largest" --grab graph
+    shot "$dir/graph-largest-expanded.png" "$largest" --grab graph --expand @first
+    shot "$dir/graph-layers-model.png" "$models/tfjs-layers-mobilenetv2-float32-seeded/model.json" --grab graph
+    shot "$dir/issues-panel.png" "$bad/model.json" --grab issues
+    exit 0
+fi
 
 out="$1"
 shift

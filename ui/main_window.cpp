@@ -8,11 +8,14 @@
 #include "core/ir/model.h"
 #include "core/version.h"
 #include "ui/format.h"
+#include "ui/graph/graph_data.h"
+#include "ui/graph/graph_view.h"
 #include "ui/models/node_table_model.h"
 #include "ui/panels/benchmark_panel.h"
 #include "ui/panels/convert_panel.h"
 #include "ui/panels/histogram_panel.h"
 #include "ui/panels/inspector_panel.h"
+#include "ui/panels/issues_panel.h"
 #include "ui/panels/log_panel.h"
 #include "ui/panels/node_panel.h"
 #include "ui/panels/summary_panel.h"
@@ -34,7 +37,9 @@
 #include <QProgressBar>
 #include <QSettings>
 #include <QSplitter>
+#include <QSet>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QToolButton>
 
 #include <chrono>
@@ -127,6 +132,8 @@ void MainWindow::buildPanels()
     m_summary = new SummaryPanel;
     m_histogram = new HistogramPanel;
     m_nodes = new NodePanel;
+    m_graph = new GraphView;
+    m_issues = new IssuesPanel;
     m_inspector = new InspectorPanel;
     m_convert = new ConvertPanel;
     m_benchmark = new BenchmarkPanel;
@@ -144,11 +151,18 @@ void MainWindow::buildPanels()
 
     auto* centre = new QSplitter(Qt::Vertical);
     centre->setObjectName(QStringLiteral("centreSplit"));
-    centre->addWidget(m_nodes);
+    // The graph and the node table share the centre: both want its width, and the selection is
+    // the same in either, so the one not shown loses nothing.
+    m_centreTabs = new QTabWidget;
+    m_centreTabs->setObjectName(QStringLiteral("centreTabs"));
+    m_centreTabs->setDocumentMode(true);
+    m_centreTabs->addTab(m_graph, tr("Graph"));
+    m_centreTabs->addTab(m_nodes, tr("Nodes"));
+    centre->addWidget(m_centreTabs);
     centre->addWidget(new Section(tr("Inspector"), m_inspector));
     centre->setStretchFactor(0, 3);
     centre->setStretchFactor(1, 2);
-    centre->setSizes({380, 340});
+    centre->setSizes({500, 220}); // the graph wants the height
 
     m_mainSplit = new QSplitter(Qt::Horizontal);
     m_mainSplit->setObjectName(QStringLiteral("mainSplit"));
@@ -179,7 +193,13 @@ void MainWindow::buildPanels()
     logDock->setObjectName(QStringLiteral("logDock"));
     logDock->setWidget(m_log);
     addDockWidget(Qt::BottomDockWidgetArea, logDock);
-    resizeDocks({convertDock}, {340}, Qt::Horizontal);
+    // Issues beside the log: both are lists of what went wrong, read one at a time.
+    m_issuesDock = new QDockWidget(tr("Issues"), this);
+    m_issuesDock->setObjectName(QStringLiteral("issuesDock"));
+    m_issuesDock->setWidget(m_issues);
+    tabifyDockWidget(logDock, m_issuesDock);
+    logDock->raise();
+    resizeDocks({convertDock}, {370}, Qt::Horizontal);
     resizeDocks({logDock}, {130}, Qt::Vertical);
 
     m_statusPath = new QLabel(tr("No model loaded"));
@@ -209,6 +229,35 @@ void MainWindow::buildPanels()
     statusBar()->addPermanentWidget(m_statusCounts);
 
     m_inspector->showHint(tr("Open a model to inspect it (File > Open)."));
+
+    // The op check's total on the summary; a click shows the Issues panel.
+    m_issuesBadge = new QToolButton;
+    m_issuesBadge->setObjectName(QStringLiteral("issuesBadge"));
+    m_issuesBadge->setAutoRaise(true);
+    m_issuesBadge->setStyleSheet(QStringLiteral(
+        "QToolButton { background: #c62020; color: white; border-radius: 8px; padding: 0px 7px; font-weight: bold; }"));
+    m_issuesBadge->setToolTip(tr("Nodes TensorFlow.js cannot run: click for the Issues panel"));
+    m_issuesBadge->hide();
+    m_summarySection->addTool(m_issuesBadge);
+    connect(m_issuesBadge, &QToolButton::clicked, this, [this] {
+        m_issuesDock->show();
+        m_issuesDock->raise();
+    });
+    connect(m_issues, &IssuesPanel::countChanged, this, [this](int n) {
+        m_issuesBadge->setText(n == 1 ? tr("1 issue") : tr("%1 issues").arg(n));
+        m_issuesBadge->setVisible(n > 0);
+        m_issuesDock->setWindowTitle(n > 0 ? tr("Issues (%1)").arg(n) : tr("Issues"));
+    });
+    connect(m_issues, &IssuesPanel::nodeActivated, this, [this](const QString& name) {
+        showGraphTab();
+        m_graph->selectNode(name, true);
+        m_nodes->selectName(name);
+    });
+    connect(m_graph, &GraphView::nodeSelected, this, [this](const QString& name) { m_nodes->selectName(name); });
+    connect(m_inspector, &InspectorPanel::linkActivated, this, [this](const QString& name) {
+        m_graph->selectNode(name, true);
+        m_nodes->selectName(name);
+    });
 
     connect(m_nodes, &NodePanel::currentRowChanged, this, &MainWindow::showSelection);
     connect(m_histogram, &HistogramPanel::opActivated, this,
@@ -290,7 +339,13 @@ void MainWindow::buildMenus()
     quit->setMenuRole(QAction::QuitRole);
 
     QMenu* edit = menuBar()->addMenu(tr("&Edit"));
-    QAction* find = edit->addAction(tr("&Find Node"), m_nodes, &NodePanel::focusFilter);
+    // Find where the user is looking: the graph's find bar, or the node table's filter.
+    QAction* find = edit->addAction(tr("&Find Node"), this, [this] {
+        if (m_centreTabs->currentWidget() == m_graph)
+            m_graph->focusFind();
+        else
+            m_nodes->focusFilter();
+    });
     find->setShortcut(QKeySequence::Find);
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
@@ -387,6 +442,9 @@ MainWindow::LoadResult MainWindow::load(const QString& path, const CancelToken& 
     // Cancelled while the importer was inside a file: the model is not wanted any more.
     cancel.check();
     r.report = conv::inspect(*r.model);
+    cancel.check();
+    r.check = conv::checkOps(*r.model);
+    r.graph = graph::buildGraphData(*r.model);
     r.elapsedMs = static_cast<qint64>(msSince(t0));
     return r;
 }
@@ -466,13 +524,23 @@ bool MainWindow::showLoaded(const LoadResult& loaded)
     const QString unit = graph ? tr("nodes") : tr("layers");
     m_summary->setReport(report);
     m_summarySection->setNote(QString::fromStdString(report.kind));
-    m_histogram->setCounts(report.histogram, graph);
+    QSet<QString> unsupported;
+    for (const auto& u : loaded.check.unsupported)
+        unsupported.insert(QString::fromStdString(u.op));
+    m_histogram->setCounts(report.histogram, graph, unsupported);
     m_histogramSection->setTitle(graph ? tr("Ops") : tr("Layer classes"));
     m_histogramSection->setNote(tr("%1 kinds").arg(report.histogram.size()));
     // Without a topology there is nothing to count; an empty table would look broken.
     m_histogramSection->setVisible(!weightsOnly);
     m_nodes->setFilterText({});
+    m_nodes->setUnsupportedOnly(false);
     m_nodes->setModel(model);
+    m_graph->setGraph(loaded.graph, weightsOnly ? tr("This file holds weights without a topology: there is no graph to draw.")
+                                                : QString());
+    if (weightsOnly)
+        m_issues->clearReport(tr("No topology: nothing to check."));
+    else
+        m_issues->setReport(loaded.check);
     m_model = loaded.model;
     m_modelPath = path;
     showSelection(-1);
@@ -507,6 +575,16 @@ bool MainWindow::selectNode(const QString& name)
     return m_model && m_nodes->selectName(name);
 }
 
+void MainWindow::showGraphTab()
+{
+    m_centreTabs->setCurrentWidget(m_graph);
+}
+
+void MainWindow::showNodesTab()
+{
+    m_centreTabs->setCurrentWidget(m_nodes);
+}
+
 void MainWindow::showSelection(int row)
 {
     if (!m_model) {
@@ -518,6 +596,9 @@ void MainWindow::showSelection(int row)
         return;
     }
     const auto index = static_cast<std::size_t>(row);
+    // The graph follows the table (weights have no place in it).
+    if (m_nodes->tableModel()->rowKind() != NodeTableModel::RowKind::Weight)
+        m_graph->selectNode(m_nodes->tableModel()->index(row, NodeTableModel::NameColumn).data().toString(), false);
     switch (m_nodes->tableModel()->rowKind()) {
     case NodeTableModel::RowKind::GraphNode: m_inspector->showGraphNode(*m_model, index); break;
     case NodeTableModel::RowKind::Layer: m_inspector->showLayer(*m_model, index); break;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "converter/inspect.h"
+#include "converter/op_check.h"
 #include "core/error.h"
 #include "ui/job.h"
 
@@ -16,6 +17,7 @@ class QLabel;
 class QMenu;
 class QProgressBar;
 class QSplitter;
+class QTabWidget;
 class QToolButton;
 
 namespace studio::core {
@@ -24,7 +26,12 @@ struct Model;
 
 namespace studio::ui {
 
+namespace graph {
+struct GraphData;
+}
 class BenchmarkPanel;
+class GraphView;
+class IssuesPanel;
 class ConvertPanel;
 class HistogramPanel;
 class InspectorPanel;
@@ -69,6 +76,12 @@ public:
     const core::Model* model() const { return m_model.get(); }
     QString modelPath() const { return m_modelPath; }
     NodePanel* nodePanel() const { return m_nodes; }
+    // The graph tab; its setLatencyProfile takes the last benchmark's per-op profile.
+    GraphView* graphView() const { return m_graph; }
+    IssuesPanel* issuesPanel() const { return m_issues; }
+    // Brings the Graph tab (or the node table) to the front of the centre.
+    void showGraphTab();
+    void showNodesTab();
     ConvertPanel* convertPanel() const { return m_convert; }
     BenchmarkPanel* benchmarkPanel() const { return m_benchmark; }
     // Brings the Benchmark tab to the front of the dock it shares with Convert.
@@ -100,6 +113,8 @@ private:
         QString path;
         std::shared_ptr<core::Model> model;
         conv::InspectReport report;
+        conv::OpCheckReport check;                   // by op, or by layer class for layers models
+        std::shared_ptr<const graph::GraphData> graph; // what the graph view draws
         double readMs = 0;    // the importer alone, which the benchmark counts as import
         qint64 elapsedMs = 0; // read + inspect
     };
@@ -140,6 +155,11 @@ private:
     SummaryPanel* m_summary = nullptr;
     HistogramPanel* m_histogram = nullptr;
     NodePanel* m_nodes = nullptr;
+    GraphView* m_graph = nullptr;
+    IssuesPanel* m_issues = nullptr;
+    QDockWidget* m_issuesDock = nullptr;
+    QTabWidget* m_centreTabs = nullptr;
+    QToolButton* m_issuesBadge = nullptr;
     InspectorPanel* m_inspector = nullptr;
     ConvertPanel* m_convert = nullptr;
     BenchmarkPanel* m_benchmark = nullptr;

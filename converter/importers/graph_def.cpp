@@ -417,6 +417,20 @@ core::Model readFrozenGraphDef(const fs::path& path, std::uint64_t maxMemoryByte
         group.weights.push_back(constToWeight(it->second.tensor(), node.name(), label, budget));
         clearValues(it->second.mutable_tensor());
     }
+    // Consts inside library functions (functional If / While bodies) become weights named
+    // "<function>/<node>", as the reference's extract_weights names them (CONVERTER.md 3.2, end).
+    if (graph.has_library())
+        for (auto& f : *graph.mutable_library()->mutable_function())
+            for (auto& node : *f.mutable_node_def()) {
+                if (node.op() != "Const")
+                    continue;
+                const std::string name = f.signature().name() + "/" + node.name();
+                auto it = node.mutable_attr()->find("value");
+                if (it == node.mutable_attr()->end() || !it->second.has_tensor())
+                    fail(label, "Const '" + name + "' has no value");
+                group.weights.push_back(constToWeight(it->second.tensor(), name, label, budget));
+                clearValues(it->second.mutable_tensor());
+            }
     m.graph = toGraph(graph, label);
     m.inputs = placeholderInputs(m.graph);
     m.outputs = sinkOutputs(m.graph);

@@ -540,11 +540,72 @@ private:
     void fillDefaults(NodeDef& n) const
     {
         auto it = m_ops.find(n.op());
-        if (it == m_ops.end())
+        if (it != m_ops.end()) {
+            for (const auto& a : it->second->attr())
+                if (a.has_default_value() && !n.attr().count(a.name()))
+                    (*n.mutable_attr())[a.name()] = a.default_value();
             return;
-        for (const auto& a : it->second->attr())
-            if (a.has_default_value() && !n.attr().count(a.name()))
-                (*n.mutable_attr())[a.name()] = a.default_value();
+        }
+        // TF 2.x SavedModels strip the op list down to the top-level ops, so ops used only
+        // inside functions come without their defaults; TensorFlow.js reads several of them
+        // (a Conv2D without `dilations` makes it throw), and the reference converter writes
+        // them because TF fills them in when it loads the graph.
+        for (const auto& [name, value] : builtinDefaults(n.op()))
+            if (!n.attr().count(name))
+                (*n.mutable_attr())[name] = value;
+    }
+
+    // The registered defaults (tensorflow/core/ops/*.cc) of the attributes TF.js's op mappers read.
+    static std::vector<std::pair<std::string, tensorflow::AttrValue>> builtinDefaults(const std::string& op)
+    {
+        auto str = [](const char* v) { tensorflow::AttrValue a; a.set_s(v); return a; };
+        auto ints = [](std::initializer_list<std::int64_t> v) {
+            tensorflow::AttrValue a;
+            auto* list = a.mutable_list();
+            for (auto x : v)
+                list->add_i(x);
+            return a;
+        };
+        auto flag = [](bool v) { tensorflow::AttrValue a; a.set_b(v); return a; };
+        auto real = [](float v) { tensorflow::AttrValue a; a.set_f(v); return a; };
+        auto type = [](tensorflow::DataType t) { tensorflow::AttrValue a; a.set_type(t); return a; };
+        if (op == "Conv2D")
+            return {{"data_format", str("NHWC")}, {"dilations", ints({1, 1, 1, 1})}, {"explicit_paddings", ints({})},
+                {"use_cudnn_on_gpu", flag(true)}};
+        if (op == "DepthwiseConv2dNative" || op == "Conv2DBackpropInput")
+            return {{"data_format", str("NHWC")}, {"dilations", ints({1, 1, 1, 1})}, {"explicit_paddings", ints({})}};
+        if (op == "Conv3D")
+            return {{"data_format", str("NDHWC")}, {"dilations", ints({1, 1, 1, 1, 1})}};
+        if (op == "MaxPool" || op == "AvgPool" || op == "BiasAdd")
+            return {{"data_format", str("NHWC")}};
+        if (op == "MaxPool3D" || op == "AvgPool3D")
+            return {{"data_format", str("NDHWC")}};
+        if (op == "MatMul")
+            return {{"transpose_a", flag(false)}, {"transpose_b", flag(false)}};
+        if (op == "BatchMatMul" || op == "BatchMatMulV2")
+            return {{"adj_x", flag(false)}, {"adj_y", flag(false)}};
+        if (op == "FusedBatchNorm" || op == "FusedBatchNormV2" || op == "FusedBatchNormV3")
+            return {{"epsilon", real(0.0001f)}, {"data_format", str("NHWC")}, {"is_training", flag(true)},
+                {"exponential_avg_factor", real(1.0f)}};
+        if (op == "Squeeze")
+            return {{"squeeze_dims", ints({})}};
+        if (op == "StridedSlice")
+            return {{"begin_mask", [] { tensorflow::AttrValue a; a.set_i(0); return a; }()},
+                {"end_mask", [] { tensorflow::AttrValue a; a.set_i(0); return a; }()},
+                {"ellipsis_mask", [] { tensorflow::AttrValue a; a.set_i(0); return a; }()},
+                {"new_axis_mask", [] { tensorflow::AttrValue a; a.set_i(0); return a; }()},
+                {"shrink_axis_mask", [] { tensorflow::AttrValue a; a.set_i(0); return a; }()}};
+        if (op == "Mean" || op == "Sum" || op == "Max" || op == "Min" || op == "Prod" || op == "All" || op == "Any")
+            return {{"keep_dims", flag(false)}};
+        if (op == "ResizeBilinear" || op == "ResizeNearestNeighbor")
+            return {{"align_corners", flag(false)}, {"half_pixel_centers", flag(false)}};
+        if (op == "LeakyRelu")
+            return {{"alpha", real(0.2f)}};
+        if (op == "Cast")
+            return {{"Truncate", flag(false)}};
+        if (op == "ArgMax" || op == "ArgMin")
+            return {{"output_type", type(tensorflow::DT_INT64)}};
+        return {};
     }
 
     // The flat output index of `outArg`:k of body node `n` (FORMATS.md 6.5).
@@ -1267,6 +1328,9 @@ core::Model readFolder(const fs::path& dir, const ImportOptions& options, Format
     auto& group = m.weightGroups.emplace_back();
     DecodeBudget decode = decodeBudgetFor(dir / label, options.maxMemoryBytes);
     auto& nodes = freezer.nodes();
+    // The functions still called (functional If / While bodies kept as they are), found before
+    // the nodes are moved into the GraphDef below.
+    const auto keptFunctions = freezer.keptFunctions();
     std::size_t done = 0;
     for (auto& n : nodes) {
         if (n.op() != "Const")
@@ -1290,8 +1354,21 @@ core::Model readFolder(const fs::path& dir, const ImportOptions& options, Format
         *graph.add_node() = std::move(n);
     if (mg.graph_def().has_versions())
         *graph.mutable_versions() = mg.graph_def().versions();
-    for (const auto& [name, f] : freezer.keptFunctions())
-        *graph.mutable_library()->add_function() = *f;
+    for (const auto& [name, f] : keptFunctions) {
+        auto& copy = *graph.mutable_library()->add_function();
+        copy = *f;
+        // Consts inside a kept function become weights named "<function>/<node>", as the
+        // reference's extract_weights names them (CONVERTER.md 3.2, end).
+        for (auto& n : *copy.mutable_node_def()) {
+            if (n.op() != "Const")
+                continue;
+            auto it = n.mutable_attr()->find("value");
+            if (it == n.mutable_attr()->end() || !it->second.has_tensor())
+                fail(Location::atNode(label, name + "/" + n.name()), "Const has no value");
+            group.weights.push_back(constToWeight(it->second.tensor(), name + "/" + n.name(), label, decode));
+            clearValues(it->second.mutable_tensor());
+        }
+    }
     m.graph = toGraph(graph, label);
     auto inputs = signatureJson(sig.inputs(), freezer.inputs(), m.inputs);
     auto outputs = signatureJson(sig.outputs(), freezer.outputs(), m.outputs);
@@ -1363,6 +1440,35 @@ core::Model readSavedModel(const fs::path& path, const ImportOptions& options, F
         return m;
     }
     return readFolder(folderOf(path), options, format);
+}
+
+std::vector<SavedModelMetaGraph> describeSavedModel(const fs::path& path, std::uint64_t maxMemoryBytes)
+{
+    std::error_code ec;
+    if (fs::is_regular_file(path, ec) && isTarGz(path))
+        return {};
+    const fs::path dir = folderOf(path);
+    tensorflow::SavedModel sm = parseSavedModel(dir, core::memoryBudgetOr(maxMemoryBytes));
+    std::vector<SavedModelMetaGraph> out;
+    for (const auto& mg : sm.meta_graphs()) {
+        SavedModelMetaGraph m;
+        const std::set<std::string> tags(mg.meta_info_def().tags().begin(), mg.meta_info_def().tags().end());
+        for (const auto& t : tags)
+            m.tags += (m.tags.empty() ? "" : ",") + t;
+        for (const auto& [key, sig] : mg.signature_def()) {
+            if (key == kInitOpSignature)
+                continue;
+            std::string summary = signatureSummary(key, sig);
+            // "'key' (inputs: ...; outputs: ...)" -> "inputs: ...; outputs: ..."
+            if (const auto open = summary.find(" ("); open != std::string::npos && summary.back() == ')')
+                summary = summary.substr(open + 2, summary.size() - open - 3);
+            m.signatures.push_back({key, summary});
+        }
+        std::sort(m.signatures.begin(), m.signatures.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+        out.push_back(std::move(m));
+    }
+    return out;
 }
 
 std::unique_ptr<Importer> makeSavedModelImporter(Format format) { return std::make_unique<SavedModelImporter>(format); }

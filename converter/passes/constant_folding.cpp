@@ -116,6 +116,35 @@ public:
                     refused.insert(n.name);
                     continue;
                 }
+                // Forwarding a constant computes nothing: the new Const shares the input's stored
+                // bytes (a frozen variable read is an Identity of a checkpoint tensor; copying
+                // those would hold every weight of the model in memory once more).
+                if ((n.op == "Identity" || n.op == "Snapshot" || n.op == "StopGradient" || n.op == "PreventGradient")
+                    && data.size() == 1) {
+                    const auto& srcNode = model.graph.nodes[byName.at(core::inputNodeName(data[0]))];
+                    const auto* src = edit::findWeight(model, srcNode.name);
+                    if (src && core::parseInput(data[0]).output == 0) {
+                        core::Weight w = *src;
+                        w.name = n.name;
+                        int dt = core::tfDataTypeOf(w.dtype);
+                        if (const auto* a = core::findAttr(srcNode.attrs, "dtype"); a && a->kind == core::AttrValue::Kind::Type)
+                            dt = a->type;
+                        std::vector<std::string> controls;
+                        for (const auto& in : n.inputs)
+                            if (core::Node::isControlInput(in))
+                                controls.push_back(in);
+                        feeders.insert(srcNode.name);
+                        auto c = edit::makeConstNode(n.name, dt, w.shape);
+                        c.device = n.device;
+                        c.inputs = controls;
+                        c.extra = n.extra;
+                        n = std::move(c);
+                        edit::putWeight(model, std::move(w));
+                        ++folded;
+                        changed = true;
+                        continue;
+                    }
+                }
                 // What every output would hold, refused when unknown or too large.
                 std::string why;
                 std::uint64_t outBytes = 0;

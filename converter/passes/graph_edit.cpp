@@ -255,14 +255,51 @@ void weightsInConstOrder(core::Model& model)
         for (auto& w : g.weights)
             byName.emplace(w.name, &w);
     core::WeightGroup group;
-    for (const auto& n : model.graph.nodes)
-        if (n.op == "Const")
-            if (auto it = byName.find(n.name); it != byName.end() && it->second) {
-                group.weights.push_back(std::move(*it->second));
-                it->second = nullptr; // a duplicate Const name takes its weight once
-            }
+    auto take = [&](const std::vector<core::Node>& nodes) {
+        for (const auto& n : nodes)
+            if (n.op == "Const")
+                if (auto it = byName.find(n.name); it != byName.end() && it->second) {
+                    group.weights.push_back(std::move(*it->second));
+                    it->second = nullptr; // a duplicate Const name takes its weight once
+                }
+    };
+    take(model.graph.nodes);
+    for (const auto& f : model.graph.functions)
+        take(f.nodes);
     model.weightGroups.clear();
     model.weightGroups.push_back(std::move(group));
+}
+
+void nameFunctionConsts(core::Graph& graph)
+{
+    for (auto& f : graph.functions) {
+        const std::string prefix = f.name + "/";
+        std::unordered_map<std::string, std::string> renamed;
+        for (auto& n : f.nodes)
+            if (n.op == "Const" && n.name.rfind(prefix, 0) != 0) {
+                renamed.emplace(n.name, prefix + n.name);
+                n.name = prefix + n.name;
+            }
+        if (renamed.empty())
+            continue;
+        // Body inputs read "node:out_arg:k" or "^node": the node part is renamed, the rest kept.
+        for (auto& n : f.nodes)
+            for (auto& in : n.inputs) {
+                const bool control = core::Node::isControlInput(in);
+                const std::string node = core::inputNodeName(in);
+                if (auto it = renamed.find(node); it != renamed.end())
+                    in = (control ? "^" : "") + it->second + in.substr(node.size() + (control ? 1 : 0));
+            }
+        // The function's results may name a Const too.
+        if (auto ret = f.rest.find("ret"); ret != f.rest.end() && ret->is_object())
+            for (auto& [key, value] : ret->items())
+                if (value.is_string()) {
+                    const std::string text = value.get<std::string>();
+                    const std::string node = core::inputNodeName(text);
+                    if (auto it = renamed.find(node); it != renamed.end())
+                        value = it->second + text.substr(node.size());
+                }
+    }
 }
 
 core::AttrValue* attr(core::Node& node, const std::string& name)

@@ -71,8 +71,14 @@ core::Weight makeFloatWeight(const std::string& name, const std::vector<std::int
 void putWeight(core::Model& model, core::Weight weight);
 
 // The weights re-ordered as the reference writes them: one entry per top-level Const, in node
-// order, in a single group; weights no Const names are dropped.
+// order, then the Consts of each library function (named "<function>/<node>", see
+// nameFunctionConsts), in a single group; weights no Const names are dropped.
 void weightsInConstOrder(core::Model& model);
+
+// Renames every Const inside a library function to "<function>/<node>" and the body inputs and
+// results that read it, as the reference's extract_weights does (the importers name those
+// Consts' weights so).
+void nameFunctionConsts(core::Graph& graph);
 
 // An attribute by name, or null; and set (replacing).
 core::AttrValue* attr(core::Node& node, const std::string& name);

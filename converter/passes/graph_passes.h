@@ -35,5 +35,10 @@ std::unique_ptr<Pass> makeFusePreluPass();
 std::unique_ptr<Pass> makeFuseDepthwiseConv2dPass();
 // The converter's fuse_prelu_with_fused_conv2d_or_matmul (§3.3.5).
 std::unique_ptr<Pass> makeFusePreluWithFusedPass();
+// Control-flow lowering while freezing (§3.1 step 4): While / StatelessWhile become TF1 loop
+// frames with their cond and body inlined, unless --control_flow_v2; SavedModel routes only.
+std::unique_ptr<Pass> makeLowerControlFlowPass();
+// Grappler on the function library: forwarding Identity nodes leave the bodies that stay.
+std::unique_ptr<Pass> makeSimplifyFunctionBodiesPass();
 
 } // namespace studio::conv

@@ -52,7 +52,7 @@ std::vector<std::int64_t> intsOf(const Json& v, std::size_t n, const std::string
     low.bad(l, what + " must be an integer or a list of " + std::to_string(n) + ", got " + v.dump());
 }
 
-Lowering::Lowering(const core::Model& src) : m_src(src)
+Lowering::Lowering(const core::Model& src, const LoweringOptions& options) : m_src(src), m_options(options)
 {
     for (const auto& g : src.weightGroups)
         for (const auto& w : g.weights)
@@ -108,6 +108,8 @@ core::Model Lowering::run()
         out.shape = type->shape;
         m_out.outputs.push_back(out);
     }
+    if (m_options.referenceNames)
+        useReferenceNames();
     return std::move(m_out);
 }
 
@@ -298,6 +300,126 @@ void Lowering::inferTypes(const core::Layer& l)
     m_typedNodes = m_out.graph.nodes.size();
 }
 
+namespace {
+
+Json shapeJson(const std::optional<core::Shape>& shape)
+{
+    if (!shape || shape->unknownRank)
+        return Json{{"unknownRank", true}};
+    Json dims = Json::array();
+    for (auto d : shape->dims)
+        dims.push_back(Json{{"size", std::to_string(d)}});
+    return dims.empty() ? Json::object() : Json{{"dim", dims}};
+}
+
+// FORMATS.md 1.6: a key is kept when no other tensor on its side has the same dtype and shape,
+// else the tensor name is the key.
+Json signatureSide(std::vector<core::TensorSpec>& specs)
+{
+    Json side = Json::object();
+    for (auto& t : specs) {
+        const auto same = std::count_if(specs.begin(), specs.end(),
+            [&](const core::TensorSpec& o) { return o.tfDtype == t.tfDtype && o.shape == t.shape; });
+        if (same > 1)
+            t.key = t.name;
+        Json entry{{"name", t.name}};
+        if (const auto dt = core::tfDataTypeName(t.tfDtype.value_or(1)))
+            entry["dtype"] = std::string(*dt);
+        entry["tensorShape"] = shapeJson(t.shape);
+        side[t.key] = entry;
+    }
+    return side;
+}
+
+} // namespace
+
+// The reference converter reads a Keras model through tf.keras' SavedModel: its ops live in the
+// signature function's StatefulPartitionedCall under the model's name, each variable is read by
+// the op using it (<op>/ReadVariableOp), and each output leaves through an Identity.
+void Lowering::useReferenceNames()
+{
+    std::string modelName = "model";
+    const Json& topology = m_src.meta.modelTopology;
+    const Json* config = nullptr;
+    if (topology.is_object() && topology.contains("model_config") && topology["model_config"].is_object())
+        config = &topology["model_config"];
+    else if (topology.is_object() && topology.contains("config"))
+        config = &topology;
+    if (config && config->contains("config") && (*config)["config"].is_object()
+        && (*config)["config"].contains("name") && (*config)["config"]["name"].is_string()
+        && !(*config)["config"]["name"].get<std::string>().empty())
+        modelName = (*config)["config"]["name"].get<std::string>();
+    const std::string prefix = "StatefulPartitionedCall/" + modelName + "/";
+
+    std::set<std::string> weightConsts;
+    for (const auto& [weightName, constName] : m_constOf)
+        weightConsts.insert(constName);
+    std::map<std::string, std::vector<std::string>> readers;
+    for (const auto& n : m_out.graph.nodes)
+        for (const auto& in : n.inputs)
+            readers[core::inputNodeName(in)].push_back(n.name);
+
+    std::map<std::string, std::string> renamed;
+    std::set<std::string> taken;
+    for (const auto& n : m_out.graph.nodes)
+        if (n.op == "Placeholder")
+            taken.insert(n.name);
+    auto claim = [&](const std::string& want) {
+        std::string name = want;
+        for (int k = 1; !taken.insert(name).second; ++k)
+            name = want + "_" + std::to_string(k);
+        return name;
+    };
+    for (const auto& n : m_out.graph.nodes) {
+        if (n.op == "Placeholder" || weightConsts.count(n.name))
+            continue;
+        renamed[n.name] = claim(prefix + n.name);
+    }
+    for (const auto& n : m_out.graph.nodes) {
+        if (!weightConsts.count(n.name))
+            continue;
+        const auto it = readers.find(n.name);
+        if (it != readers.end() && it->second.size() == 1 && renamed.count(it->second[0]))
+            renamed[n.name] = claim(renamed[it->second[0]] + "/ReadVariableOp");
+        else
+            renamed[n.name] = claim(prefix + n.name);
+    }
+    auto tensor = [&](const std::string& in) {
+        const bool control = core::Node::isControlInput(in);
+        const std::string body = control ? in.substr(1) : in;
+        const auto colon = body.find(':');
+        const auto it = renamed.find(body.substr(0, colon));
+        if (it == renamed.end())
+            return in;
+        return (control ? "^" : "") + it->second + (colon == std::string::npos ? "" : body.substr(colon));
+    };
+    for (auto& n : m_out.graph.nodes) {
+        if (const auto it = renamed.find(n.name); it != renamed.end())
+            n.name = it->second;
+        for (auto& in : n.inputs)
+            in = tensor(in);
+    }
+    for (auto& g : m_out.weightGroups)
+        for (auto& w : g.weights)
+            if (const auto it = renamed.find(w.name); it != renamed.end())
+                w.name = it->second;
+
+    for (std::size_t k = 0; k < m_out.outputs.size(); ++k) {
+        auto& out = m_out.outputs[k];
+        core::Node id;
+        id.name = claim(k == 0 ? std::string("Identity") : "Identity_" + std::to_string(k));
+        id.op = "Identity";
+        id.inputs = {tensor(out.name)};
+        id.attrs.emplace_back("T", AttrValue::ofType(out.tfDtype.value_or(1)));
+        m_out.graph.nodes.push_back(id);
+        out.key = m_src.outputs[k].key.empty() ? m_src.outputs[k].name : m_src.outputs[k].key; // the output layer
+        out.name = id.name + ":0";
+    }
+    for (auto& in : m_out.inputs)
+        in.key = core::inputNodeName(in.name);
+    m_out.meta.signature = Json{{"inputs", signatureSide(m_out.inputs)}, {"outputs", signatureSide(m_out.outputs)}};
+}
+
 const core::TensorType* Lowering::findType(const std::string& tensor) const
 {
     return m_types.find(m_out.graph, m_index, tensor);
@@ -356,7 +478,9 @@ std::string Lowering::activation(const core::Layer& l, const std::string& x, con
     const auto it = kOps.find(a);
     if (it == kOps.end())
         bad(l, "activation '" + a + "' is not supported");
-    return node(base + "/" + it->second, it->second, {x});
+    // Named as TensorFlow names it (conv2d/Relu, activation_1/Relu): the reference converter's
+    // fused nodes take the activation's name.
+    return node(l.name + "/" + it->second, it->second, {x});
 }
 
 std::string Lowering::reshape(const core::Layer& l, const std::string& x, const Dims& dims, const std::string& tag)
@@ -429,7 +553,8 @@ std::string Lowering::lowerLayer(const core::Layer& l, const std::vector<std::st
         if (!isModelInput || !(c.contains("batch_input_shape") || c.contains("batch_shape")))
             bad(l, "has no inbound layer and no batch_input_shape");
         core::Layer input;
-        input.name = l.name;
+        // tf.keras names the input of a Sequential model built from its first layer <layer>_input.
+        input.name = m_options.referenceNames ? l.name + "_input" : l.name;
         input.className = "InputLayer";
         input.config = Json::object();
         input.config["batch_input_shape"] = c.contains("batch_input_shape") ? c["batch_input_shape"] : c["batch_shape"];
@@ -610,12 +735,29 @@ bool Lowering::lowerCoreLayer(const core::Layer& l, const std::vector<std::strin
     } else if (cls == "PReLU") {
         one();
         const Dims s = staticShape(l, x);
-        if (c.contains("shared_axes") && !c["shared_axes"].is_null())
-            bad(l, "shared_axes is not supported yet");
-        const auto alpha = constFor(weight(l, "alpha", Dims(s.begin() + 1, s.end())));
+        Dims alphaShape(s.begin() + 1, s.end());
+        if (c.contains("shared_axes") && !c["shared_axes"].is_null()) {
+            const Json& sa = c["shared_axes"];
+            for (const auto& a : sa.is_array() ? sa : Json::array({sa})) {
+                const auto v = a.is_number_integer() ? a.get<std::int64_t>() : 0;
+                if (v < 1 || v >= static_cast<std::int64_t>(s.size()))
+                    bad(l, "shared_axes " + sa.dump() + " must name non-batch axes of rank " + std::to_string(s.size()));
+                alphaShape[static_cast<std::size_t>(v - 1)] = 1;
+            }
+        }
+        const auto& alpha = weight(l, "alpha", alphaShape);
+        if (alpha.dtype != core::DType::Float32)
+            bad(l, "weight '" + alpha.name + "' is not float32");
+        // tf.keras: relu(x) + (-alpha) * relu(-x), with -alpha folded into a Const named Neg; the
+        // reference converter's fuse_ops_for_prelu turns exactly this pattern into Prelu.
+        auto negAlpha = core::decodeFloat32(alpha);
+        for (auto& v : negAlpha)
+            v = -v;
         const auto pos = node(base + "Relu", "Relu", {x});
-        const auto neg = node(base + "Minimum", "Minimum", {x, scalar(base + "zero", 0.0f)});
-        out = node(base + "add", "AddV2", {pos, node(base + "mul", "Mul", {neg, alpha})});
+        const auto negConst = floatConst(base + "Neg", alphaShape, negAlpha);
+        const auto negX = node(base + "Neg_1", "Neg", {x});
+        const auto neg = node(base + "mul", "Mul", {negConst, node(base + "Relu_1", "Relu", {negX})});
+        out = node(base + "add", "AddV2", {pos, neg});
     } else if (cls == "BatchNormalization" || cls == "LayerNormalization") {
         one();
         const Dims s = shapeOf(l, x);
@@ -647,7 +789,20 @@ bool Lowering::lowerCoreLayer(const core::Layer& l, const std::vector<std::strin
         if (cls == "BatchNormalization") {
             if (axes.size() != 1)
                 bad(l, "normalizes one axis, got " + axisJson.dump());
-            // Inference: y = x * gamma / sqrt(var + eps) + (beta - mean * gamma / sqrt(var + eps)).
+            if (m_options.referenceNames && rank == 4 && axes[0] == 3) {
+                // tf.keras runs a 4-D channels-last batch norm as FusedBatchNormV3; the passes
+                // fold it into the conv before it or turn it into Mul / Add, as the reference does.
+                const auto gammaC = scale ? constFor(weight(l, "gamma", wshape)) : floatConst(base + "ones", wshape, std::vector<float>(static_cast<std::size_t>(wshape[0]), 1.0f));
+                const auto betaC = center ? constFor(weight(l, "beta", wshape)) : floatConst(base + "zeros", wshape, std::vector<float>(static_cast<std::size_t>(wshape[0]), 0.0f));
+                const auto meanC = constFor(weight(l, "moving_mean", wshape));
+                const auto varC = constFor(weight(l, "moving_variance", wshape));
+                out = node(base + "FusedBatchNormV3", "FusedBatchNormV3", {x, gammaC, betaC, meanC, varC},
+                    {{"U", AttrValue::ofType(1)}, {"epsilon", AttrValue::ofFloat(eps)}, {"exponential_avg_factor", AttrValue::ofFloat(1.0)},
+                        {"data_format", AttrValue::ofString("NHWC")}, {"is_training", AttrValue::ofBool(false)}});
+                return true;
+            }
+            // Inference, in float32 as tf.keras computes it: inv = rsqrt(var + eps) * gamma,
+            // y = x * inv + (beta - mean * inv).
             const auto mean = values(l, "moving_mean", wshape);
             const auto var = values(l, "moving_variance", wshape);
             std::vector<float> gamma(mean.size(), 1.0f), beta(mean.size(), 0.0f);
@@ -656,13 +811,14 @@ bool Lowering::lowerCoreLayer(const core::Layer& l, const std::vector<std::strin
             if (center)
                 beta = values(l, "beta", wshape);
             std::vector<float> mul(mean.size()), add(mean.size());
+            const auto epsF = static_cast<float>(eps);
             for (std::size_t k = 0; k < mean.size(); ++k) {
-                mul[k] = static_cast<float>(static_cast<double>(gamma[k]) / std::sqrt(static_cast<double>(var[k]) + eps));
-                add[k] = static_cast<float>(static_cast<double>(beta[k]) - static_cast<double>(mean[k]) * static_cast<double>(mul[k]));
+                mul[k] = 1.0f / std::sqrt(var[k] + epsF) * gamma[k];
+                add[k] = beta[k] - mean[k] * mul[k];
             }
             const Dims cs = axes.back() == rank - 1 ? wshape : bshape;
-            const auto y = node(base + "mul", "Mul", {x, floatConst(base + "scale", cs, mul)});
-            out = node(base + "add", "AddV2", {y, floatConst(base + "offset", cs, add)});
+            const auto y = node(base + "batchnorm/mul_1", "Mul", {x, floatConst(base + "batchnorm/mul", cs, mul)});
+            out = node(base + "batchnorm/add_1", "AddV2", {y, floatConst(base + "batchnorm/sub", cs, add)});
         } else {
             std::vector<std::int32_t> ax(axes.begin(), axes.end());
             const auto axesConst = intConst(base + "axes", {static_cast<std::int64_t>(ax.size())}, ax);
@@ -710,7 +866,7 @@ bool Lowering::lowerCoreLayer(const core::Layer& l, const std::vector<std::strin
         const std::string& op = kOps.at(cls);
         std::string y = in[0];
         for (std::size_t k = 1; k < in.size(); ++k)
-            y = node(base + op, op, {y, in[k]});
+            y = node(base + (cls == "Add" ? std::string("add") : op), op, {y, in[k]});
         if (cls == "Average")
             y = node(base + "truediv", "RealDiv", {y, scalar(base + "count", static_cast<float>(in.size()))});
         out = y;
@@ -773,9 +929,9 @@ bool Lowering::lowerCoreLayer(const core::Layer& l, const std::vector<std::strin
 
 } // namespace lowering
 
-core::Model lowerLayersModel(const core::Model& layers)
+core::Model lowerLayersModel(const core::Model& layers, const LoweringOptions& options)
 {
-    return lowering::Lowering(layers).run();
+    return lowering::Lowering(layers, options).run();
 }
 
 } // namespace studio::conv

@@ -6,8 +6,17 @@
 
 namespace studio::conv {
 
+struct LoweringOptions {
+    // Shape the graph as the reference converter's Keras -> graph-model path sees it (the model
+    // saved as a SavedModel, CONVERTER.md 1.4 / 3): nodes named StatefulPartitionedCall/<model>/
+    // <layer>/<op>, weights read by one op named <op>/ReadVariableOp, 4-D batch norms as
+    // FusedBatchNormV3 (which the passes fold into a conv or turn into Mul / Add), an Identity per
+    // output (Identity, Identity_1, ...) and the signature FORMATS.md 1.6 describes.
+    bool referenceNames = false;
+};
+
 // Returns a graph model whose Consts reuse the layers model's weights (plus derived ones,
 // e.g. batch-norm scale and offset). Throws studio::Error naming the layer it cannot lower.
-core::Model lowerLayersModel(const core::Model& layers);
+core::Model lowerLayersModel(const core::Model& layers, const LoweringOptions& options = {});
 
 } // namespace studio::conv

@@ -149,7 +149,7 @@ bool Lowering::lowerConvLayer(const core::Layer& l, const std::vector<std::strin
         const bool isMax = kind.find("Max") != std::string::npos;
         const bool keep = c.value("keepdims", false);
         out = node(base + (isMax ? "Max" : "Mean"), isMax ? "Max" : "Mean",
-            {x, intConst(base + "axes", {static_cast<std::int64_t>(axes.size())}, axes)},
+            {x, intConst(base + (isMax ? "Max" : "Mean") + "/reduction_indices", {static_cast<std::int64_t>(axes.size())}, axes)},
             {{"keep_dims", AttrValue::ofBool(keep)}, {"Tidx", AttrValue::ofType(3)}});
         return true;
     }
@@ -258,10 +258,11 @@ bool Lowering::lowerConvLayer(const core::Layer& l, const std::vector<std::strin
             pk.push_back(channels * mult);
             pk.push_back(filters);
             const auto& pw = weight(l, "pointwise_kernel", pk);
-            y = node(base + "depthwise", "DepthwiseConv2dNative", {x, opKernel(dk)},
+            // Named as tf.nn.separable_conv2d names its ops.
+            y = node(base + "separable_conv2d/depthwise", "DepthwiseConv2dNative", {x, opKernel(dk)},
                 {{"strides", opList(strides)}, {"dilations", opList(dilations)}, {"padding", pad},
                     {"data_format", AttrValue::ofString("NHWC")}});
-            y = node(base + "pointwise", "Conv2D", {y, opKernel(pw)},
+            y = node(base + "separable_conv2d", "Conv2D", {y, opKernel(pw)},
                 {{"strides", ints({1, 1, 1, 1})}, {"dilations", ints({1, 1, 1, 1})}, {"padding", AttrValue::ofString("VALID")},
                     {"data_format", AttrValue::ofString("NHWC")}});
             outChannels = filters;

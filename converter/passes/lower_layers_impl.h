@@ -32,12 +32,13 @@ struct WeightScope {
 
 class Lowering {
 public:
-    explicit Lowering(const core::Model& src);
+    Lowering(const core::Model& src, const LoweringOptions& options);
     core::Model run();
 
     // ---- infrastructure (lower_layers.cpp)
     std::string where(const core::Layer& l) const;
     [[noreturn]] void bad(const core::Layer& l, const std::string& what) const;
+    bool referenceNames() const { return m_options.referenceNames; }
     // The weight `var` of a layer; fails naming the layer when absent, or when `expected` is
     // given and the weight's shape differs from it.
     const core::Weight& weight(const core::Layer& l, const std::string& var, const Dims& expected = {});
@@ -88,14 +89,17 @@ public:
 
 private:
     void inferTypes(const core::Layer& l);
+    // LoweringOptions::referenceNames, once every layer is lowered.
+    void useReferenceNames();
     void addConst(core::Weight w);
     const core::TensorType* findType(const std::string& tensor) const;
 
     const core::Model& m_src;
+    LoweringOptions m_options;
     core::Model m_out;
     std::map<std::string, const core::Weight*> m_weights;
     std::map<std::string, WeightScope> m_scopes; // layer name -> weights (default: its own name)
-    std::map<std::string, std::string> m_constOf;
+    std::map<std::string, std::string> m_constOf; // Keras weight name -> its Const
     std::map<std::string, std::string> m_tensor; // layer -> tensor name of its output
     std::set<std::string> m_names;               // node names in use
     std::map<std::uint32_t, std::string> m_scalars; // float bits -> Const

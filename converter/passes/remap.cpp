@@ -9,7 +9,8 @@
 //   constant folding then turns into the constants <bn>/Scaled and <bn>/Offset.
 // Every intermediate node must have one data reader, no control edges, and not be fetched; the
 // contraction must be on a CPU device (the cpu_device step), float32, NHWC.
-// Not covered: Conv2D + Squeeze + BiasAdd (Conv1D), and the oneDNN-only fusions.
+// - Conv2D + Squeeze + BiasAdd (Keras Conv1D) -> _FusedConv2D + Squeeze.
+// Not covered: the oneDNN-only fusions.
 #include "converter/passes/graph_edit.h"
 #include "converter/passes/graph_passes.h"
 
@@ -101,6 +102,23 @@ public:
                 if (bias) {
                     const auto data = edit::dataInputs(*bias);
                     const auto* c = data.size() == 2 ? model.graph.find(core::inputNodeName(data[0])) : nullptr;
+                    // Conv1D as Keras builds it: Conv2D + Squeeze + BiasAdd (Grappler's contraction
+                    // with squeeze and bias); an activation after it stays a node of its own.
+                    if (!act && c && c->op == "Squeeze" && intermediate(*c) && core::parseInput(data[0]).output == 0) {
+                        const auto sIn = edit::dataInputs(*c);
+                        const auto* conv = sIn.size() == 1 ? model.graph.find(core::inputNodeName(sIn[0])) : nullptr;
+                        const auto* dims = core::findAttr(c->attrs, "squeeze_dims");
+                        bool spatial = dims && dims->kind == core::AttrValue::Kind::List && !dims->list.i.empty();
+                        if (spatial)
+                            for (const auto d : dims->list.i)
+                                spatial = spatial && d != -1 && d != 3;
+                        if (spatial && conv && conv->op == "Conv2D" && contraction(conv)
+                            && core::parseInput(sIn[0]).output == 0 && typeAttr(*bias, "T") == typeAttr(*conv, "T")) {
+                            fuseSqueeze(model, *conv, *c, *bias, context);
+                            changed = true;
+                            break;
+                        }
+                    }
                     if (!contraction(c) || core::parseInput(data[0]).output != 0 || typeAttr(*bias, "T") != typeAttr(*c, "T"))
                         continue;
                     if (act && last.op == "LeakyRelu" && c->op != "Conv2D")
@@ -183,6 +201,36 @@ private:
             gone.insert(bias.name);
         const std::string description = c.name + " + " + bias.name + (act ? " + " + act->name : "") + " -> " + f.op;
         replace(model, last.name, std::move(f), gone);
+        if (context.report)
+            context.report->fused.push_back(description);
+    }
+
+    // Conv2D C + Squeeze S + BiasAdd B -> _FusedConv2D named C (fused_ops [BiasAdd]) + a Squeeze
+    // named B reading it, as the reference writes Keras Conv1D layers.
+    static void fuseSqueeze(core::Model& model, const core::Node& c, const core::Node& squeeze, const core::Node& bias,
+        PassContext& context)
+    {
+        auto f = fusedNode(c, c.name);
+        const auto cIn = edit::dataInputs(c);
+        f.inputs = {cIn[0], cIn[1], edit::dataInputs(bias)[1]};
+        f.attrs.emplace_back("fused_ops", stringList({"BiasAdd"}));
+        f.attrs.emplace_back("num_args", core::AttrValue::ofInt(1));
+        f.attrs.emplace_back("epsilon", core::AttrValue::ofFloat(0.0));
+        core::Node s;
+        s.name = bias.name;
+        s.op = "Squeeze";
+        s.device = bias.device;
+        s.inputs = {c.name};
+        for (const auto& in : bias.inputs)
+            if (core::Node::isControlInput(in))
+                s.inputs.push_back(in);
+        copyAttrs(squeeze, s, {"T", "squeeze_dims"});
+        const std::string description = c.name + " + " + squeeze.name + " + " + bias.name + " -> _FusedConv2D + Squeeze";
+        const std::string squeezeName = squeeze.name, biasName = bias.name, convName = c.name;
+        auto index = edit::indexByName(model.graph);
+        model.graph.nodes[index.at(convName)] = std::move(f);
+        model.graph.nodes[index.at(biasName)] = std::move(s);
+        edit::removeNodes(model, {squeezeName});
         if (context.report)
             context.report->fused.push_back(description);
     }

@@ -1,11 +1,16 @@
 // tfjs-studio-cli end to end: version, inspect, convert, and every bad input giving a clear
 // error, a non-zero exit and no output folder.
 #include "core/version.h"
+#include "proto/graph.pb.h"
+#include "proto/saved_model.pb.h"
 
 #include <QtTest>
 
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <tuple>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -59,6 +64,49 @@ void editManifest(const fs::path& dir, const std::function<void(nlohmann::json&)
     }
     edit(j);
     std::ofstream(dir / "model.json", std::ios::trunc) << j.dump();
+}
+
+// A copy of a model folder the test may damage.
+fs::path copyModel(const fs::path& model, const std::string& name)
+{
+    const fs::path dir = scratch(name);
+    fs::copy(model, dir, fs::copy_options::recursive);
+    for (const auto& e : fs::recursive_directory_iterator(dir))
+        fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
+    return dir;
+}
+
+void flipByte(const fs::path& file, std::streamoff at)
+{
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(at);
+    char c = 0;
+    f.read(&c, 1);
+    c = static_cast<char>(c ^ 0x20);
+    f.seekp(at);
+    f.write(&c, 1);
+}
+
+// A frozen GraphDef: Placeholder x (float), then each {name, op, inputs} with T = float.
+fs::path frozenGraph(const std::string& name, const std::vector<std::tuple<std::string, std::string, std::vector<std::string>>>& nodes)
+{
+    tensorflow::GraphDef g;
+    auto* x = g.add_node();
+    x->set_name("x");
+    x->set_op("Placeholder");
+    (*x->mutable_attr())["dtype"].set_type(tensorflow::DT_FLOAT);
+    for (const auto& [n, op, inputs] : nodes) {
+        auto* node = g.add_node();
+        node->set_name(n);
+        node->set_op(op);
+        for (const auto& i : inputs)
+            node->add_input(i);
+        (*node->mutable_attr())["T"].set_type(tensorflow::DT_FLOAT);
+    }
+    const fs::path p = scratch(name + ".pb");
+    std::ofstream out(p, std::ios::binary);
+    g.SerializeToOstream(&out);
+    return p;
 }
 
 } // namespace
@@ -278,6 +326,97 @@ private slots:
         expectFailure(kModels / "frozen-graphdef-tf1-tf2onnx-rnn-and-mlp/fc-layers/frozen.pb", {},
             {"--output_node_names flag is required"});
         expectFailure(kModels / "does-not-exist.json", {}, {"does-not-exist.json"});
+    }
+
+    // Damaged SavedModels through the CLI (tests/converter/test_saved_model.cpp and
+    // test_tensor_bundle.cpp check the same readers' messages in process): exit 1, the file and
+    // the problem named, nothing written.
+    void badSavedModelTruncated()
+    {
+        const auto dir = copyModel(kModels / "savedmodel-tf2-tfjs-node-test-fixtures/times_three_float", "sm-truncated");
+        fs::resize_file(dir / "saved_model.pb", fs::file_size(dir / "saved_model.pb") / 2 + 1);
+        expectFailure(dir, {}, {"saved_model.pb", "truncated"});
+    }
+    void badCheckpointChecksum()
+    {
+        const auto dir = copyModel(kModels / "savedmodel-tf2-tfjs-node-test-fixtures/times_three_float", "sm-crc");
+        flipByte(dir / "variables/variables.index", 3); // inside the first block
+        expectFailure(dir, {}, {"variables.index", "checksum mismatch"});
+    }
+    void badCheckpointMagic()
+    {
+        const auto dir = copyModel(kModels / "savedmodel-tf2-tfjs-node-test-fixtures/times_three_float", "sm-magic");
+        const auto index = dir / "variables/variables.index";
+        flipByte(index, static_cast<std::streamoff>(fs::file_size(index)) - 1); // the footer's last magic byte
+        expectFailure(dir, {}, {"variables.index", "bad magic"});
+    }
+    void badCheckpointMissingShard()
+    {
+        const auto dir = copyModel(kModels / "savedmodel-tf1-serving-half-plus-two/saved_model_half_plus_two_cpu/00000123", "sm-shard");
+        fs::remove(dir / "variables/variables.data-00000-of-00001");
+        expectFailure(dir, {}, {"variables.data-00000-of-00001", "data shard missing"});
+    }
+    void badUnknownTagAndSignature()
+    {
+        // The TF1 serving model's tag set is {serve}; module_with_multiple_signatures has two
+        // signatures, both listed when the one asked for is missing.
+        expectFailure(kModels / "savedmodel-tf1-serving-half-plus-two/saved_model_half_plus_two_cpu/00000123",
+            {"--saved_model_tags=train"}, {"saved_model.pb", "{train}", "{serve}"});
+        expectFailure(kModels / "savedmodel-tf2-tfjs-node-test-fixtures/module_with_multiple_signatures",
+            {"--signature_name=nope"}, {"saved_model.pb", "\"nope\"", "serving_default", "timestwo"});
+    }
+    void badFunctionCallsItself()
+    {
+        // times_three_float's model function made to call itself: refused, no hang, no stack overflow.
+        const auto dir = copyModel(kModels / "savedmodel-tf2-tfjs-node-test-fixtures/times_three_float", "sm-recursive");
+        tensorflow::SavedModel sm;
+        {
+            std::ifstream in(dir / "saved_model.pb", std::ios::binary);
+            QVERIFY(sm.ParseFromIstream(&in));
+        }
+        int changed = 0;
+        for (auto& f : *sm.mutable_meta_graphs(0)->mutable_graph_def()->mutable_library()->mutable_function()) {
+            if (f.signature().name().find("__call__") == std::string::npos || f.signature().input_arg_size() == 0)
+                continue;
+            auto* n = f.add_node_def();
+            n->set_name("again");
+            n->set_op("StatefulPartitionedCall");
+            for (const auto& a : f.signature().input_arg())
+                n->add_input(a.name());
+            (*n->mutable_attr())["f"].mutable_func()->set_name(f.signature().name());
+            ++changed;
+        }
+        QVERIFY(changed > 0);
+        {
+            std::ofstream out(dir / "saved_model.pb", std::ios::binary | std::ios::trunc);
+            QVERIFY(sm.SerializeToOstream(&out));
+        }
+        expectFailure(dir, {}, {"saved_model.pb", "calls itself"});
+    }
+    void badCycleOutsideControlFlow()
+    {
+        // a = Add(x, b), b = Relu(a): a cycle with no Enter/Merge/NextIteration, which no
+        // executor can order. TensorFlow refuses to import such a graph; so do we.
+        const auto pb = frozenGraph("cycle", {{"a", "Add", {"x", "b"}}, {"b", "Relu", {"a"}}, {"out", "Identity", {"b"}}});
+        expectFailure(pb, {"--output_node_names=out"}, {"cycle.pb", "cycle"});
+    }
+    void badOpUnknownToTfjs()
+    {
+        const auto pb = frozenGraph("unknown-op", {{"weird1", "FooBarOp", {"x"}}, {"weird2", "FooBarOp", {"weird1"}},
+                                                      {"out", "Relu", {"weird2"}}});
+        // The op check names the op, how many nodes use it and which.
+        expectFailure(pb, {"--output_node_names=out"}, {"unknown-op.pb", "Unsupported Ops in the model: FooBarOp", "2 nodes: weird1, weird2"});
+        // --skip_op_check converts anyway, with a warning, and the op is in the output.
+        const fs::path out = scratch("unknown-op-skipped");
+        const auto r = cli({"convert", "--skip_op_check", "--output_node_names=out", q(pb), q(out)});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("FooBarOp") && r.err.contains("--skip_op_check"), qPrintable(r.err));
+        std::ifstream in(out / "model.json");
+        const auto j = nlohmann::json::parse(in);
+        int foo = 0;
+        for (const auto& n : j["modelTopology"]["node"])
+            foo += n["op"] == "FooBarOp";
+        QCOMPARE(foo, 2);
     }
 };
 

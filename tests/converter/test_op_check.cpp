@@ -4,6 +4,7 @@
 #include "core/ops/op_table.h"
 #include "core/tfjs/artifacts.h"
 
+#include <QFile>
 #include <QtTest>
 
 #include <algorithm>
@@ -66,6 +67,32 @@ private slots:
         QVERIFY2(text.startsWith("Unsupported Ops in the model: MyCustomOp"), qPrintable(text));
         QVERIFY(text.contains(QString::fromStdString(model.graph.nodes[3].name)));
         QVERIFY(text.contains("freezing should have inlined"));
+    }
+
+    // Layers models are checked by layer class: the corpus's Keras layers pass, and the user-defined
+    // HyperScale layer (which the reference converter passed through unchanged, so TF.js fails to
+    // load it) is named with its layer. Names come from the model.json, read here by hand.
+    void layerClassesChecked()
+    {
+        const auto ok = core::readTfjsModel(fs::path(STUDIO_MODELS_DIR) / "tfjs-layers-mobilenetv2-float32-seeded/model.json");
+        const auto r = conv::checkOps(ok);
+        QVERIFY2(r.ok(), conv::describe(r).c_str());
+        QCOMPARE(r.checkedNodes, ok.layers.size());
+
+        const fs::path custom = fs::path(STUDIO_MODELS_DIR) / "keras-custom-layer-hyperscale-layers/tfjs_layers_model/model.json";
+        QFile f(QString::fromStdString(custom.string()));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray json = f.readAll();
+        QVERIFY(json.contains("\"class_name\": \"HyperScale\""));
+        QVERIFY(json.contains("\"name\": \"hyper_scale_1\""));
+        const auto bad = conv::checkOps(core::readTfjsModel(custom));
+        QCOMPARE(bad.unsupported.size(), std::size_t(1));
+        QCOMPARE(QString::fromStdString(bad.unsupported[0].op), QString("HyperScale"));
+        QVERIFY(bad.unsupported[0].layerClass);
+        QCOMPARE(bad.unsupported[0].nodes, std::vector<std::string>{"hyper_scale_1"});
+        QVERIFY(QString::fromStdString(conv::describe(bad)).startsWith("Unsupported layer classes in the model: HyperScale"));
+        QVERIFY(!conv::tfjsSupportsLayerClass("Lambda"));
+        QVERIFY(conv::tfjsSupportsLayerClass("DepthwiseConv2D"));
     }
 
     // The op check reads the op schemas too: a node TF.js supports but whose inputs cannot fit

@@ -131,9 +131,12 @@ private slots:
         conv::ConvertOptions o;
         conv::PassContext c;
         c.options = &o;
-        // The debug stripper is the first of the route's passes; it runs alone here so the
-        // stripped nodes can be looked at (the passes after it prune what no output reads).
-        QCOMPARE(conv::graphPasses(o).names().front(), std::string("strip_debug_ops"));
+        // The debug stripper is the first Grappler pass, after the freezing-time control-flow
+        // lowering; it runs alone here so the stripped nodes can be looked at (the passes after
+        // it prune what no output reads).
+        const auto names = conv::graphPasses(o).names();
+        QCOMPARE(names.at(1), std::string("lower_control_flow"));
+        QCOMPARE(names.at(2), std::string("strip_debug_ops"));
         conv::PassManager strip;
         strip.add(conv::makeStripDebugOpsPass());
         const auto reports = strip.run(model, c);

@@ -2,6 +2,8 @@
 // files the writer then writes, the command line it shows converts to the same bytes through the
 // CLI, folders that cannot take the model are refused before any prompt, the routes and their
 // rows follow the model, and nothing of a previous model stays behind.
+#include "converter/importers/importer.h"
+#include "runtime/backend.h"
 #include "ui/main_window.h"
 #include "ui/panels/convert_panel.h"
 
@@ -240,6 +242,45 @@ private slots:
         panel->setOutputFolder(earlier);
         QVERIFY(convertAndWait(panel));
         QVERIFY(convertAndWait(panel));
+    }
+
+    // A SavedModel's pickers list its tag sets and signatures (SOURCE.md of the tfjs-node fixtures:
+    // tag serve, signatures serving_default = 3x and timestwo = 2x); choosing timestwo converts
+    // that signature, which the CLI command says too.
+    void savedModelPickersListSignatures()
+    {
+        QTemporaryDir dir;
+        MainWindow w;
+        w.setInteractive(false);
+        auto* panel = w.convertPanel();
+        QSignalSpy listed(panel, &ConvertPanel::savedModelChoicesChanged);
+        QVERIFY(w.openModel(QStringLiteral(STUDIO_MODELS_DIR "/savedmodel-tf2-tfjs-node-test-fixtures/module_with_multiple_signatures")));
+        QVERIFY(listed.count() > 0 || listed.wait(30000));
+        QCOMPARE(panel->tagSetChoices(), QStringList{QStringLiteral("serve")});
+        QCOMPARE(panel->signatureChoices(), (QStringList{QStringLiteral("serving_default"), QStringLiteral("timestwo")}));
+        auto* signature = w.findChild<QComboBox*>(QStringLiteral("signatureName"));
+        QVERIFY(signature->isVisibleTo(panel));
+        QCOMPARE(signature->currentText(), QStringLiteral("serving_default"));
+        auto* info = w.findChild<QLabel*>(QStringLiteral("signatureInfo"));
+        QVERIFY2(info->text().contains(QStringLiteral("inputs: x float32")), qPrintable(info->text()));
+        signature->setCurrentIndex(signature->findText(QStringLiteral("timestwo")));
+        QCOMPARE(panel->options().signatureName, std::string("timestwo"));
+        QVERIFY(panel->commandLine().contains(QStringLiteral("--signature_name=timestwo")));
+        panel->setOutputFolder(dir.filePath(QStringLiteral("out")));
+        QVERIFY(convertAndWait(panel));
+        // The written model computes timestwo: [1, 2, 3] -> [2, 4, 6].
+        const auto model = studio::conv::importModel(dir.filePath(QStringLiteral("out/model.json")).toStdString());
+        studio::rt::CompileOptions shapes;
+        shapes.inputShapes[studio::core::inputNodeName(model.inputs.at(0).name)] = {3};
+        auto session = studio::rt::compile(model, "reference", shapes);
+        const auto result = session->run({{studio::core::inputNodeName(model.inputs.at(0).name),
+            studio::rt::Tensor::floats({3}, {1.0f, 2.0f, 3.0f})}});
+        QCOMPARE(result.outputs.size(), std::size_t(1));
+        QCOMPARE(result.outputs[0].toHost().f, (std::vector<float>{2.0f, 4.0f, 6.0f}));
+        // A model that is not a SavedModel has no pickers.
+        QVERIFY(w.openModel(kSample));
+        QVERIFY(!signature->isVisibleTo(panel));
+        QVERIFY(panel->signatureChoices().isEmpty());
     }
 
     // The rows follow the route: a frozen graph asks for its outputs, pre-filled with the nodes

@@ -1,6 +1,7 @@
 // The node table model and its name/op filter.
 #include "ui/models/node_table_model.h"
 
+#include "converter/op_check.h"
 #include "core/ir/model.h"
 #include "core/ops/op_table.h"
 #include "ui/format.h"
@@ -28,7 +29,8 @@ void NodeTableModel::setModel(const core::Model& model)
         m_kind = RowKind::Layer;
         m_rows.reserve(model.layers.size());
         for (const auto& l : model.layers) {
-            Row r{QString::fromStdString(l.name), QString::fromStdString(l.className), {}, false};
+            Row r{QString::fromStdString(l.name), QString::fromStdString(l.className), {},
+                !conv::tfjsSupportsLayerClass(l.className)};
             for (const auto& in : l.inboundLayers)
                 r.links << QString::fromStdString(in);
             m_rows.push_back(std::move(r));
@@ -88,8 +90,12 @@ QVariant NodeTableModel::data(const QModelIndex& index, int role) const
     // Ops TensorFlow.js cannot run stand out in red, with the reason on hover.
     if (r.unsupported && role == Qt::ForegroundRole)
         return QColor(0xc0, 0x20, 0x20);
+    if (role == UnsupportedRole)
+        return r.unsupported;
     if (r.unsupported && role == Qt::ToolTipRole && index.column() == OpColumn)
-        return tr("TensorFlow.js cannot run %1: it is not in the converter's op list").arg(r.op);
+        return m_kind == RowKind::Layer
+            ? tr("TensorFlow.js has no layer class %1: tf.loadLayersModel fails unless the page registers one").arg(r.op)
+            : tr("TensorFlow.js cannot run %1: it is not in the converter's op list").arg(r.op);
     // Long input lists are cut by the column; the tooltip shows them one per line.
     if (role == Qt::ToolTipRole && index.column() == LinksColumn && r.links.size() > 1)
         return r.links.join(u'\n');
@@ -127,11 +133,22 @@ void NodeFilterModel::setFilterText(const QString& text)
     invalidateFilter();
 }
 
+void NodeFilterModel::setUnsupportedOnly(bool on)
+{
+    if (on == m_unsupportedOnly)
+        return;
+    m_unsupportedOnly = on;
+    invalidateFilter();
+}
+
 bool NodeFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const
 {
+    const auto* src = sourceModel();
+    if (m_unsupportedOnly
+        && !src->index(sourceRow, NodeTableModel::NameColumn, sourceParent).data(NodeTableModel::UnsupportedRole).toBool())
+        return false;
     if (m_text.isEmpty())
         return true;
-    const auto* src = sourceModel();
     const QString op = src->index(sourceRow, NodeTableModel::OpColumn, sourceParent).data().toString();
     if (!m_exactOp.isEmpty())
         return op == m_exactOp;

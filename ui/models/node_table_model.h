@@ -19,6 +19,8 @@ class NodeTableModel : public QAbstractTableModel {
 public:
     enum class RowKind { GraphNode, Layer, Weight };
     enum Column { NameColumn, OpColumn, LinksColumn, ColumnCount };
+    // true for rows TensorFlow.js cannot run (graph nodes by op, layers by class)
+    static constexpr int UnsupportedRole = Qt::UserRole + 1;
 
     explicit NodeTableModel(QObject* parent = nullptr);
 
@@ -39,7 +41,7 @@ private:
         QString name;
         QString op;         // op, layer class, or dtype
         QStringList links;  // inputs, inbound layers, or (weights) the shape as one item
-        bool unsupported = false; // graph nodes whose op TensorFlow.js cannot run
+        bool unsupported = false; // graph nodes whose op, or layers whose class, TensorFlow.js cannot run
     };
     RowKind m_kind = RowKind::GraphNode;
     std::vector<Row> m_rows;
@@ -54,6 +56,9 @@ public:
     explicit NodeFilterModel(QObject* parent = nullptr);
     void setFilterText(const QString& text);
     QString filterText() const { return m_text; }
+    // Only rows TensorFlow.js cannot run (the op check's "unsupported only").
+    void setUnsupportedOnly(bool on);
+    bool unsupportedOnly() const { return m_unsupportedOnly; }
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const override;
@@ -61,6 +66,7 @@ protected:
 private:
     QString m_text;
     QString m_exactOp;
+    bool m_unsupportedOnly = false;
 };
 
 } // namespace studio::ui

@@ -18,6 +18,8 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
+#include <QFutureWatcher>
+#include <QtConcurrent>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -152,6 +154,7 @@ ConvertPanel::ConvertPanel(QWidget* parent)
         m_signatureInfo->setText(m_signature->currentData().toString());
         updatePreview();
     });
+    connect(m_tags, &QComboBox::currentIndexChanged, this, [this] { fillSignatures(); });
     connect(m_tags, &QComboBox::currentTextChanged, this, [this] { updatePreview(); });
     connect(m_signature, &QComboBox::currentTextChanged, this, [this] { updatePreview(); });
 
@@ -208,7 +211,7 @@ ConvertPanel::ConvertPanel(QWidget* parent)
         updatePreview();
     });
     m_shardPresets->setObjectName(QStringLiteral("shardPresets"));
-    m_shardPresets->setText(tr("Presets"));
+    m_shardPresets->setText(tr("▾"));
     m_shardPresets->setToolTip(tr("Common shard sizes"));
     m_shardPresets->setPopupMode(QToolButton::InstantPopup);
     auto* presets = new QMenu(m_shardPresets);
@@ -221,9 +224,14 @@ ConvertPanel::ConvertPanel(QWidget* parent)
     auto* shardRow = new QHBoxLayout;
     shardRow->setSpacing(4);
     shardRow->addWidget(m_shardSize, 1);
-    shardRow->addWidget(m_shardHint);
     shardRow->addWidget(m_shardPresets);
     updateShardHint();
+    // A narrow dock must not clip the form: combos size to a few characters, not their longest item.
+    for (QComboBox* combo : {m_outputFormat, m_tags, m_signature, m_quantization}) {
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        combo->setMinimumContentsLength(10);
+    }
+    m_shardSize->setMinimumWidth(90);
 
     m_splitByLayer->setObjectName(QStringLiteral("splitWeightsByLayer"));
     m_splitByLayer->setText(tr("One weight group per layer"));
@@ -256,6 +264,7 @@ ConvertPanel::ConvertPanel(QWidget* parent)
     form->addRow(tr("Quantize:"), m_quantization);
     form->addRow(tr("Weights:"), m_patterns);
     form->addRow(tr("Shard size:"), shardRow);
+    form->addRow(QString(), m_shardHint);
     form->addRow(QString(), m_splitByLayer);
     form->addRow(QString(), m_stripDebug);
     form->addRow(QString(), m_skipOpCheck);
@@ -319,15 +328,27 @@ ConvertPanel::ConvertPanel(QWidget* parent)
     settingsLayout->addLayout(form);
     settingsLayout->addWidget(m_preview);
     settingsLayout->addWidget(m_previewNote);
-    settingsLayout->addLayout(commandRow);
-    settingsLayout->addLayout(buttons);
-    settingsLayout->addWidget(m_progress);
-    // Many rows for a narrow dock: the settings scroll rather than squeeze at 900x600.
+    settingsLayout->addStretch(1);
+    // Many rows for a narrow dock: the settings scroll rather than squeeze at 900x600, while the
+    // command, the buttons and the progress stay in view below them.
     auto* scroll = new QScrollArea;
     scroll->setWidget(settings);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
     scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    auto* actions = new QWidget;
+    auto* actionsLayout = new QVBoxLayout(actions);
+    actionsLayout->setContentsMargins(10, 4, 10, 8);
+    actionsLayout->setSpacing(6);
+    actionsLayout->addLayout(commandRow);
+    actionsLayout->addLayout(buttons);
+    actionsLayout->addWidget(m_progress);
+    auto* settingsPane = new QWidget;
+    auto* settingsPaneLayout = new QVBoxLayout(settingsPane);
+    settingsPaneLayout->setContentsMargins(0, 0, 0, 0);
+    settingsPaneLayout->setSpacing(0);
+    settingsPaneLayout->addWidget(scroll, 1);
+    settingsPaneLayout->addWidget(actions);
 
     m_files->setObjectName(QStringLiteral("convertOutput"));
     m_files->setColumnCount(2);
@@ -385,7 +406,7 @@ ConvertPanel::ConvertPanel(QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
-    layout->addWidget(new Section(tr("Settings"), scroll), 3);
+    layout->addWidget(new Section(tr("Settings"), settingsPane), 3);
     layout->addWidget(new Section(tr("Last output"), results), 2);
 
     // The writer reports per chunk; only the newest report of a batch is worth a repaint.
@@ -449,30 +470,84 @@ void ConvertPanel::setSource(const QString& modelPath, std::optional<conv::Forma
     m_runOutput.clear();
     for (QPushButton* b : {m_openResult, m_benchResult, m_showFolder})
         b->setEnabled(false);
+    m_metaGraphs.clear();
     fillOutputFormats();
     updateRoute();
     setRunning(isRunning());
+    // A SavedModel's tag sets and signatures, read off the GUI thread (saved_model.pb can be large).
+    const int serial = ++m_sourceSerial;
+    if (m_inputFormat == conv::Format::TfSavedModel || m_inputFormat == conv::Format::TfHub
+        || m_inputFormat == conv::Format::KerasSavedModel) {
+        const std::string path = modelPath.toStdString();
+        auto* watcher = new QFutureWatcher<std::vector<conv::SavedModelMetaGraph>>(this);
+        connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, serial] {
+            watcher->deleteLater();
+            if (serial != m_sourceSerial)
+                return; // another model was opened meanwhile
+            try {
+                setSavedModelChoices(watcher->result());
+            } catch (const std::exception& e) {
+                emit message(LogLevel::Warning, tr("Cannot list the SavedModel's signatures: %1").arg(QString::fromUtf8(e.what())));
+            }
+        });
+        watcher->setFuture(QtConcurrent::run([path] { return conv::describeSavedModel(path); }));
+    }
 }
 
-void ConvertPanel::setSavedModelChoices(const SavedModelChoices& choices)
+void ConvertPanel::setSavedModelChoices(const std::vector<conv::SavedModelMetaGraph>& metaGraphs)
 {
-    m_tags->clear();
-    for (const auto& t : choices.tagSets)
-        m_tags->addItem(t);
-    const int serve = m_tags->findText(QStringLiteral("serve"));
-    if (serve >= 0)
-        m_tags->setCurrentIndex(serve);
-    else if (m_tags->count() == 0)
-        m_tags->setEditText(QStringLiteral("serve"));
+    m_metaGraphs = metaGraphs;
+    {
+        const QSignalBlocker block(m_tags);
+        m_tags->clear();
+        for (const auto& mg : m_metaGraphs)
+            m_tags->addItem(mg.tags.empty() ? tr("(empty tag set)") : QString::fromStdString(mg.tags),
+                QString::fromStdString(mg.tags));
+        // TF1 Hub modules: the empty set, which --saved_model_tags does not choose.
+        int pick = m_tags->findData(m_inputFormat == conv::Format::TfHub ? QString() : QStringLiteral("serve"));
+        if (pick < 0 && m_tags->count() > 0)
+            pick = 0;
+        if (pick >= 0)
+            m_tags->setCurrentIndex(pick);
+        else
+            m_tags->setEditText(QStringLiteral("serve"));
+    }
+    fillSignatures();
+    emit savedModelChoicesChanged();
+}
+
+// The signatures of the chosen tag set, the format's default signature first chosen.
+void ConvertPanel::fillSignatures()
+{
+    const QSignalBlocker block(m_signature);
     m_signature->clear();
-    for (const auto& [name, info] : choices.signatures)
-        m_signature->addItem(name, info);
+    const QString tags = m_tags->currentData().isValid() ? m_tags->currentData().toString() : m_tags->currentText();
+    for (const auto& mg : m_metaGraphs)
+        if (QString::fromStdString(mg.tags) == tags)
+            for (const auto& sig : mg.signatures)
+                m_signature->addItem(QString::fromStdString(sig.name), QString::fromStdString(sig.summary));
     const int def = m_signature->findText(m_inputFormat == conv::Format::TfHub ? QStringLiteral("default")
                                                                                 : QStringLiteral("serving_default"));
     if (def >= 0)
         m_signature->setCurrentIndex(def);
     m_signatureInfo->setText(m_signature->currentData().toString());
     updatePreview();
+}
+
+QStringList ConvertPanel::tagSetChoices() const
+{
+    QStringList out;
+    for (int k = 0; k < m_tags->count(); ++k)
+        out << m_tags->itemData(k).toString();
+    return out;
+}
+
+QStringList ConvertPanel::signatureChoices() const
+{
+    QStringList out;
+    for (int k = 0; k < m_signature->count(); ++k)
+        out << m_signature->itemText(k);
+    return out;
 }
 
 // The output formats the route table has for this input: the available ones first, the pending
@@ -634,8 +709,9 @@ conv::ConvertOptions ConvertPanel::options() const
         o.skipOpCheckGiven = o.skipOpCheck;
     }
     if (m_form->isRowVisible(m_tags)) {
-        const QString tags = m_tags->currentText().trimmed();
-        if (!tags.isEmpty() && tags != QLatin1String("serve")) {
+        const bool listed = m_tags->currentIndex() >= 0 && m_tags->itemText(m_tags->currentIndex()) == m_tags->currentText();
+        const QString tags = (listed ? m_tags->currentData().toString() : m_tags->currentText()).trimmed();
+        if (m_inputFormat != conv::Format::TfHub && !tags.isEmpty() && tags != QLatin1String("serve")) {
             o.savedModelTags = tags.toStdString();
             o.savedModelTagsGiven = true;
         }
@@ -1007,7 +1083,7 @@ void ConvertPanel::setRunning(bool running)
 
 void ConvertPanel::updateShardHint()
 {
-    m_shardHint->setText(tr("= %1").arg(bytesText(static_cast<std::uint64_t>(m_shardSize->value()))));
+    m_shardHint->setText(tr("= %1 per shard file").arg(bytesText(static_cast<std::uint64_t>(m_shardSize->value()))));
 }
 
 } // namespace studio::ui

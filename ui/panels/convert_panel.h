@@ -6,6 +6,7 @@
 
 #include "converter/convert.h"
 #include "converter/formats.h"
+#include "converter/importers/saved_model.h"
 #include "core/ir/model.h"
 #include "ui/job.h"
 #include "ui/panels/log_panel.h"
@@ -30,11 +31,6 @@ namespace studio::ui {
 
 class ElidedLabel;
 
-// What a SavedModel offers, for the tag-set and signature pickers (from conv::describeSavedModel).
-struct SavedModelChoices {
-    std::vector<QString> tagSets;                    // "serve", "serve,gpu"
-    std::vector<std::pair<QString, QString>> signatures; // name -> "inputs: x [1,28,28,1] · outputs: y [1,10]"
-};
 
 class ConvertPanel : public QWidget {
     Q_OBJECT
@@ -51,7 +47,11 @@ public:
     // the preview and the detected output nodes. Everything of the previous model is reset.
     void setSource(const QString& modelPath, std::optional<conv::Format> inputFormat, bool weightsOnly = false,
         std::shared_ptr<const core::Model> model = {});
-    void setSavedModelChoices(const SavedModelChoices& choices);
+    // The tag sets and signatures of a SavedModel (conv::describeSavedModel), for the pickers.
+    // setSource reads them on a worker; tests may wait for savedModelChoicesChanged.
+    void setSavedModelChoices(const std::vector<conv::SavedModelMetaGraph>& metaGraphs);
+    QStringList tagSetChoices() const;
+    QStringList signatureChoices() const;
     void setOutputFolder(const QString& folder);
     QString outputFolder() const;
     void setOutputFormat(conv::Format format);
@@ -85,6 +85,7 @@ signals:
     void finished(bool ok);
     // The result buttons: open the converted model in the studio, or benchmark it.
     void openRequested(const QString& path);
+    void savedModelChoicesChanged();
     void benchmarkRequested(const QString& path);
 
 private:
@@ -101,6 +102,7 @@ private:
     void updateRoute();
     void updatePreview();
     void fillOutputFormats();
+    void fillSignatures();
     QString routeText() const; // "keras → tfjs_layers_model"
     std::optional<conv::Format> outputFormat() const; // the chosen output format
     bool kerasInput() const;
@@ -112,6 +114,8 @@ private:
     QString m_source;
     std::optional<conv::Format> m_inputFormat;
     std::shared_ptr<const core::Model> m_model;
+    std::vector<conv::SavedModelMetaGraph> m_metaGraphs;
+    int m_sourceSerial = 0; // which setSource a finished worker read for
     bool m_weightsOnly = false;
     QString m_autoOutput; // the derived folder; replaced on the next model unless edited
     QString m_runOutput;  // the folder of the running (or last) conversion

@@ -60,7 +60,8 @@ HistogramPanel::HistogramPanel(QWidget* parent) : QTableWidget(0, 2, parent)
     });
 }
 
-void HistogramPanel::setCounts(const std::vector<std::pair<std::string, std::size_t>>& counts, bool graphModel)
+void HistogramPanel::setCounts(const std::vector<std::pair<std::string, std::size_t>>& counts, bool graphModel,
+    const QSet<QString>& unsupported)
 {
     setSortingEnabled(false);
     setHorizontalHeaderLabels({graphModel ? tr("Op") : tr("Layer class"), tr("Count")});
@@ -70,8 +71,19 @@ void HistogramPanel::setCounts(const std::vector<std::pair<std::string, std::siz
         max = std::max(max, c.second);
     int r = 0;
     for (const auto& [name, n] : counts) {
-        setItem(r, 0, new QTableWidgetItem(QString::fromStdString(name)));
+        auto* label = new QTableWidgetItem(QString::fromStdString(name));
         auto* count = new QTableWidgetItem;
+        // What TensorFlow.js cannot run stands out here too, as in the node table.
+        if (unsupported.contains(label->text())) {
+            for (auto* it : {label, count})
+                it->setForeground(QColor(0xc0, 0x20, 0x20));
+            QFont bold = label->font();
+            bold.setBold(true);
+            label->setFont(bold);
+            label->setToolTip(graphModel ? tr("TensorFlow.js cannot run %1").arg(label->text())
+                                         : tr("TensorFlow.js has no layer class %1").arg(label->text()));
+        }
+        setItem(r, 0, label);
         // DisplayRole as a number so sorting is numeric, not "9" > "73".
         count->setData(Qt::DisplayRole, static_cast<qulonglong>(n));
         count->setData(kFractionRole, max ? static_cast<double>(n) / static_cast<double>(max) : 0.0);

@@ -13,6 +13,19 @@ namespace {
 
 enum Column { KeyColumn, ValueColumn, TypeColumn };
 
+constexpr int kLinkRole = Qt::UserRole + 1; // the node or layer a row links to
+
+// Netron-style: inputs and consumers read as links to the node they name.
+void makeLink(QTreeWidgetItem* item, const QString& target)
+{
+    item->setData(ValueColumn, kLinkRole, target);
+    QFont f = item->font(ValueColumn);
+    f.setUnderline(true);
+    item->setFont(ValueColumn, f);
+    item->setForeground(ValueColumn, item->treeWidget()->palette().color(QPalette::Link));
+    item->setToolTip(ValueColumn, QObject::tr("Click to select %1").arg(target));
+}
+
 // JSON configs of Keras layers nest deeply; two levels open is what fits on screen.
 constexpr int kExpandDepth = 2;
 
@@ -133,6 +146,16 @@ InspectorPanel::InspectorPanel(QWidget* parent) : QTreeWidget(parent)
     header()->setSectionResizeMode(TypeColumn, QHeaderView::ResizeToContents);
     setColumnWidth(KeyColumn, 170);
     setTextElideMode(Qt::ElideMiddle);
+    connect(this, &QTreeWidget::itemClicked, this, [this](QTreeWidgetItem* item, int) {
+        const QString target = item->data(ValueColumn, kLinkRole).toString();
+        if (!target.isEmpty())
+            emit linkActivated(target);
+    });
+    connect(this, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem* item, int) {
+        const QString target = item->data(ValueColumn, kLinkRole).toString();
+        if (!target.isEmpty())
+            emit linkActivated(target);
+    });
 }
 
 void InspectorPanel::showHint(const QString& hint)
@@ -162,8 +185,10 @@ void InspectorPanel::showGraphNode(const core::Model& m, std::size_t index)
         const auto& in = n.inputs[i];
         const core::Node* producer = m.graph.find(core::inputNodeName(in));
         const QString kind = core::Node::isControlInput(in) ? tr("control") : QString();
-        row(inputs, QString::number(i), str(in),
+        auto* item = row(inputs, QString::number(i), str(in),
             producer ? (kind.isEmpty() ? str(producer->op) : kind + u' ' + str(producer->op)) : kind);
+        if (producer)
+            makeLink(item, str(producer->name));
     }
 
     auto* attrs = section(this, tr("Attributes (%1)").arg(n.attrs.size()));
@@ -178,7 +203,7 @@ void InspectorPanel::showGraphNode(const core::Model& m, std::size_t index)
             if (core::inputNodeName(in) == n.name) {
                 // Which output (":1") or a control edge ("^") is worth saying; the plain name is not.
                 const QString via = in == n.name ? QString() : QStringLiteral("  (as %1)").arg(str(in).section(u'/', -1));
-                row(consumers, QString::number(consumerCount), str(other.name) + via, str(other.op));
+                makeLink(row(consumers, QString::number(consumerCount), str(other.name) + via, str(other.op)), str(other.name));
                 ++consumerCount;
                 break;
             }
@@ -211,7 +236,7 @@ void InspectorPanel::showLayer(const core::Model& m, std::size_t index)
 
     auto* inbound = section(this, tr("Inbound (%1)").arg(l.inboundLayers.size()));
     for (std::size_t i = 0; i < l.inboundLayers.size(); ++i)
-        row(inbound, QString::number(i), str(l.inboundLayers[i]));
+        makeLink(row(inbound, QString::number(i), str(l.inboundLayers[i])), str(l.inboundLayers[i]));
 
     // Keras names weights "<layer>/<variable>" (nested models prefix the path).
     auto* weights = section(this, tr("Weights"));

@@ -21,6 +21,10 @@ public:
     void showWeight(const core::Model& model, std::size_t flatIndex);
     // Nothing selected: a hint instead of an empty grey box.
     void showHint(const QString& hint);
+
+signals:
+    // An input, consumer or inbound layer was clicked: select that node (or layer).
+    void linkActivated(const QString& name);
 };
 
 } // namespace studio::ui

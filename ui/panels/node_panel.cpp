@@ -5,6 +5,7 @@
 #include "ui/models/node_table_model.h"
 #include "ui/widgets/section.h"
 
+#include <QCheckBox>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLineEdit>
@@ -15,7 +16,7 @@ namespace studio::ui {
 
 NodePanel::NodePanel(QWidget* parent)
     : QWidget(parent), m_model(new NodeTableModel(this)), m_filter(new NodeFilterModel(this)),
-      m_view(new QTableView), m_filterEdit(new QLineEdit)
+      m_view(new QTableView), m_filterEdit(new QLineEdit), m_unsupportedOnly(new QCheckBox(tr("Unsupported only")))
 {
     m_filter->setSourceModel(m_model);
 
@@ -51,7 +52,15 @@ NodePanel::NodePanel(QWidget* parent)
         updateNote();
     });
 
+    m_unsupportedOnly->setObjectName(QStringLiteral("unsupportedOnly"));
+    m_unsupportedOnly->setToolTip(tr("Show only what TensorFlow.js cannot run"));
+    connect(m_unsupportedOnly, &QCheckBox::toggled, this, [this](bool on) {
+        m_filter->setUnsupportedOnly(on);
+        updateNote();
+    });
+
     m_section = new Section(tr("Nodes"), m_view, this);
+    m_section->addTool(m_unsupportedOnly);
     m_section->addTool(m_filterEdit);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -88,6 +97,11 @@ void NodePanel::setFilterText(const QString& text)
     m_filterEdit->setText(text); // textChanged applies it
 }
 
+void NodePanel::setUnsupportedOnly(bool on)
+{
+    m_unsupportedOnly->setChecked(on); // toggled applies it
+}
+
 void NodePanel::focusFilter()
 {
     m_filterEdit->setFocus(Qt::ShortcutFocusReason);
@@ -102,6 +116,10 @@ bool NodePanel::selectName(const QString& name)
     QModelIndex index = m_filter->mapFromSource(m_model->index(row, 0));
     if (!index.isValid()) {
         setFilterText({});
+        index = m_filter->mapFromSource(m_model->index(row, 0));
+    }
+    if (!index.isValid()) {
+        setUnsupportedOnly(false);
         index = m_filter->mapFromSource(m_model->index(row, 0));
     }
     m_view->selectionModel()->setCurrentIndex(index,

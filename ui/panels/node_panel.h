@@ -3,6 +3,7 @@
 
 #include <QWidget>
 
+class QCheckBox;
 class QLineEdit;
 class QTableView;
 
@@ -24,6 +25,8 @@ public:
     void setModel(const core::Model& model);
     void clear();
     void setFilterText(const QString& text);
+    // Only the nodes (or layers) TensorFlow.js cannot run.
+    void setUnsupportedOnly(bool on);
     void focusFilter();
     // Selects the row with this name, clearing a filter that hides it. False if absent.
     bool selectName(const QString& name);
@@ -42,6 +45,7 @@ private:
     NodeFilterModel* m_filter;
     QTableView* m_view;
     QLineEdit* m_filterEdit;
+    QCheckBox* m_unsupportedOnly;
     Section* m_section;
 };
 
