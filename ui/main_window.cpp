@@ -276,6 +276,9 @@ void MainWindow::buildPanels()
             QMessageBox::critical(this, title, detail);
     });
     connect(m_convert, &ConvertPanel::failedAt, this, &MainWindow::selectCause);
+    // The last profile colours the graph's latency overlay.
+    connect(m_benchmark, &BenchmarkPanel::profileReady, this,
+        [this](const QHash<QString, double>& msByNode) { graphView()->setLatencyProfile(msByNode); });
     connect(m_convert, &ConvertPanel::openRequested, this, &MainWindow::openModelAsync);
     connect(m_convert, &ConvertPanel::benchmarkRequested, this, [this](const QString& path) {
         openModelAsync(path);

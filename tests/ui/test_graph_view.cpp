@@ -7,6 +7,7 @@
 #include "ui/graph/graph_layout.h"
 #include "ui/graph/graph_view.h"
 #include "ui/main_window.h"
+#include "ui/panels/benchmark_panel.h"
 #include "ui/models/node_table_model.h"
 #include "ui/panels/issues_panel.h"
 #include "ui/panels/node_panel.h"
@@ -25,6 +26,7 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolButton>
@@ -442,6 +444,42 @@ private slots:
         QTest::mouseClick(inspector->viewport(), Qt::LeftButton, {}, inspector->visualItemRect(link).center());
         QTRY_COMPARE(g->selectedName(), producer);
         QCOMPARE(currentTableName(w), producer);
+    }
+
+    // A benchmark with a profile run colours the graph by latency: the overlay can be chosen only
+    // then, and a node's tooltip gives the time the profile measured for it.
+    void latencyOverlayFromBenchmark()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openModel(kSample));
+        GraphView* g = graphOf(w);
+        QVERIFY(waitLayout(g));
+        g->setOverlay(GraphView::Overlay::Latency);
+        QCOMPARE(g->overlay(), GraphView::Overlay::Categories); // no profile yet
+        auto* bench = w.benchmarkPanel();
+        bench->setRuns(1, 2);
+        QSignalSpy profiled(bench, &studio::ui::BenchmarkPanel::profileReady);
+        QSignalSpy finished(bench, &studio::ui::BenchmarkPanel::finished);
+        QVERIFY(bench->start());
+        QVERIFY(finished.count() == 1 || finished.wait(120000));
+        QVERIFY(finished.first().first().toBool());
+        QCOMPARE(profiled.count(), 1);
+        const auto byNode = profiled.first().first().value<QHash<QString, double>>();
+        QVERIFY(!byNode.isEmpty());
+        g->setOverlay(GraphView::Overlay::Latency);
+        QCOMPARE(g->overlay(), GraphView::Overlay::Latency);
+        // Every profiled node of the sample has a box whose tooltip carries its time.
+        int checked = 0;
+        for (auto it = byNode.constBegin(); it != byNode.constEnd() && checked < 5; ++it) {
+            const BoxItem* box = g->boxForNode(it.key());
+            if (!box)
+                continue;
+            const QString tip = g->boxToolTip(box);
+            QVERIFY2(tip.contains(QStringLiteral("latency: %1 ms").arg(it.value(), 0, 'f', 3)), qPrintable(tip));
+            ++checked;
+        }
+        QVERIFY(checked > 0);
     }
 
     void exportWritesFiles()

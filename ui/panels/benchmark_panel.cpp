@@ -88,6 +88,7 @@ BenchmarkPanel::BenchmarkPanel(QWidget* parent)
       m_backend(new QComboBox),
       m_warmup(new QSpinBox),
       m_runs(new QSpinBox),
+      m_profileRuns(new QSpinBox),
       m_dim(new QSpinBox),
       m_run(new QPushButton),
       m_cancel(new QPushButton),
@@ -120,6 +121,12 @@ BenchmarkPanel::BenchmarkPanel(QWidget* parent)
     m_runs->setRange(1, 100000);
     m_runs->setValue(kDefaultTimedRuns);
     m_runs->setToolTip(tr("Runs that are timed and summarised"));
+    m_profileRuns->setObjectName(QStringLiteral("benchmarkProfileRuns"));
+    m_profileRuns->setRange(0, 1000);
+    m_profileRuns->setValue(1);
+    m_profileRuns->setSpecialValueText(tr("off"));
+    m_profileRuns->setToolTip(tr("Extra runs after the timed ones with per-node timings (the graph's latency overlay); "
+                                 "never part of the statistics"));
     m_dim->setObjectName(QStringLiteral("benchmarkDim"));
     m_dim->setRange(1, 4096);
     m_dim->setValue(1);
@@ -133,6 +140,7 @@ BenchmarkPanel::BenchmarkPanel(QWidget* parent)
     form->addRow(tr("Backend:"), m_backend);
     form->addRow(tr("Warm-up runs:"), m_warmup);
     form->addRow(tr("Timed runs:"), m_runs);
+    form->addRow(tr("Profile runs:"), m_profileRuns);
     form->addRow(tr("Free dimension:"), m_dim);
 
     m_run->setObjectName(QStringLiteral("benchmarkRunButton"));
@@ -377,6 +385,7 @@ bool BenchmarkPanel::start()
     options.backend = m_runBackend.toStdString();
     options.warmupRuns = m_runWarmups;
     options.timedRuns = m_runs->value();
+    options.profileRuns = m_profileRuns->value();
     options.dim = m_runDim;
     options.seed = kInputSeed;
 
@@ -489,6 +498,12 @@ void BenchmarkPanel::onFinished(JobStatus status)
         if (m_readMs)
             o.result.importMs = *m_readMs + o.lowerMs;
         showResult(o.result, o.lowerMs);
+        if (!o.result.profile.empty()) {
+            QHash<QString, double> byNode;
+            for (const auto& t : o.result.profile)
+                byNode.insert(QString::fromStdString(t.node), t.meanMs);
+            emit profileReady(byNode);
+        }
         emit finished(true);
         return;
     }
@@ -503,6 +518,7 @@ void BenchmarkPanel::setRunning(bool running)
     m_backend->setEnabled(!running);
     m_warmup->setEnabled(!running);
     m_runs->setEnabled(!running);
+    m_profileRuns->setEnabled(!running);
     m_dim->setEnabled(!running);
     updateRunnable();
 }

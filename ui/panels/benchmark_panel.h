@@ -7,6 +7,7 @@
 #include "ui/job.h"
 #include "ui/panels/log_panel.h"
 
+#include <QHash>
 #include <QWidget>
 
 #include <memory>
@@ -74,6 +75,8 @@ signals:
     void failedAt(const studio::Location& where);
     // Once per start(): true only with a result; false when it failed or was cancelled.
     void finished(bool ok);
+    // After a run with profiling: mean milliseconds per node (the graph view's latency overlay).
+    void profileReady(const QHash<QString, double>& msByNode);
 
 private:
     struct Outcome {
@@ -107,6 +110,7 @@ private:
     QComboBox* m_backend;
     QSpinBox* m_warmup;
     QSpinBox* m_runs;
+    QSpinBox* m_profileRuns;
     QSpinBox* m_dim;
     QPushButton* m_run;
     QPushButton* m_cancel;
