@@ -88,8 +88,17 @@ std::vector<double> numbers(const char* text)
 struct GraphDeleter {
     void operator()(Agraph_t* g) const { agclose(g); }
 };
-struct ContextDeleter {
-    void operator()(GVC_t* c) const { gvFreeContext(c); }
+// One Graphviz context for the whole process, used under graphvizMutex(): the text-layout
+// plugin caches font data across contexts, and a context freed after one layout left that cache
+// pointing at freed memory for the next (AddressSanitizer: heap-use-after-free in textspan_size
+// when several layouts ran in one process). Never freed: it lives as long as the plugins.
+struct SharedContext {
+    GVC_t* get() const
+    {
+        static GVC_t* const context = gvContext();
+        return context;
+    }
+    explicit operator bool() const { return get() != nullptr; }
 };
 
 } // namespace
@@ -194,7 +203,7 @@ LayoutResult computeLayout(const LayoutRequest& r, const CancelToken& cancel, co
     }
 
     QMutexLocker lock(&graphvizMutex());
-    std::unique_ptr<GVC_t, ContextDeleter> gvc(gvContext());
+    const SharedContext gvc;
     std::unique_ptr<Agraph_t, GraphDeleter> g(agopen(cs("g"), Agdirected, nullptr));
     if (!gvc || !g)
         throw Error("graph layout: Graphviz could not start");

@@ -502,7 +502,14 @@ GraphView::GraphView(QWidget* parent) : QWidget(parent), m_scene(new Scene(this)
     updateLegend();
 }
 
-GraphView::~GraphView() = default;
+// The canvas outlives this body (children go in ~QWidget): its callback into this object, and
+// the layout worker, must end here.
+GraphView::~GraphView()
+{
+    if (m_canvas)
+        m_canvas->viewChanged = nullptr;
+    m_job.cancel();
+}
 
 QGraphicsView* GraphView::canvas() const
 {
