@@ -32,29 +32,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "converter/importers/child_side.h"
+
 namespace {
 
 using studio::conv::h5::Handle;
 using studio::conv::H5ElementKind;
 using studio::conv::KerasH5Contents;
 
-constexpr int kExitError = 1;
-constexpr int kExitUsage = 2;
-
-void limit(int resource, rlim_t value, rlim_t hardExtra = 0)
-{
-    rlimit r{value, value + hardExtra};
-    setrlimit(resource, &r);
-}
-
-void reportError(const std::string& message, const studio::Location& where)
-{
-    nlohmann::json j = {{"error", message}, {"file", where.file}, {"node", where.node}, {"weight", where.weight},
-        {"layer", where.layer}, {"field", where.field}};
-    const std::string text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    std::fwrite(text.data(), 1, text.size(), stderr);
-    std::fflush(stderr);
-}
+using studio::conv::child::kExitError;
+using studio::conv::child::kExitUsage;
+using studio::conv::child::limit;
+using studio::conv::child::reportError;
 
 class Writer {
 public:

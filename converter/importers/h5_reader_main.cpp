@@ -24,25 +24,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "converter/importers/child_side.h"
+
 namespace {
 
-constexpr int kExitError = 1; // a clear error is on stderr
-constexpr int kExitUsage = 2;
-
-void limit(int resource, rlim_t value, rlim_t hardExtra = 0)
-{
-    rlimit r{value, value + hardExtra};
-    setrlimit(resource, &r);
-}
-
-void reportError(const std::string& message, const studio::Location& where)
-{
-    nlohmann::json j = {{"error", message}, {"file", where.file}, {"node", where.node}, {"weight", where.weight},
-        {"layer", where.layer}, {"field", where.field}};
-    const std::string text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    std::fwrite(text.data(), 1, text.size(), stderr);
-    std::fflush(stderr);
-}
+using studio::conv::child::kExitError;
+using studio::conv::child::kExitUsage;
+using studio::conv::child::limit;
+using studio::conv::child::reportError;
 
 bool isPipe(int fd)
 {
