@@ -7,10 +7,12 @@
 #include "core/ir/model.h"
 #include "runtime/tensor.h"
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace studio::rt {
@@ -75,6 +77,12 @@ struct SessionInfo {
     std::string clock;         // what per-node and device times are measured with
     std::vector<std::string> inputs;  // placeholder names, in model order
     std::vector<std::string> outputs; // output tensor names
+    // Device memory the session holds (weights, activations, scratch), in bytes; 0 when the
+    // backend keeps everything in host memory.
+    std::uint64_t deviceMemoryBytes = 0;
+    // Node name -> where it runs ("vulkan", "cpu"), in execution order; empty for single-device
+    // backends.
+    std::vector<std::pair<std::string, std::string>> placement;
 };
 
 class Session {

@@ -469,7 +469,8 @@ std::array<std::uint32_t, 3> Planner::flat(std::int64_t n) const
 // know Floor, Ceil, Round, Sin, Cos and Pow, waiting for reference kernels to check them against).
 const std::map<std::string, Builder>& builders()
 {
-    static const std::map<std::string, Builder> kTable{
+    static const std::map<std::string, Builder> kTable = [] {
+        std::map<std::string, Builder> table{
         {"Abs", unary},
         {"Add", binary},
         {"AddV2", binary},
@@ -505,7 +506,11 @@ const std::map<std::string, Builder>& builders()
         {"Tanh", unary},
         {"Transpose", transpose},
         {"_FusedConv2D", conv2d},
-    };
+        };
+        for (const auto& [op, builder] : shapeAndReduceBuilders())
+            table.emplace(op, builder);
+        return table;
+    }();
     return kTable;
 }
 

@@ -98,6 +98,9 @@ std::int64_t channelPadFoldable(const core::Node& add, const ValueInfo& other, c
 using Builder = bool (*)(const OpCall& call, Planner& planner);
 
 const std::map<std::string, Builder>& builders();
+// The builders of kernels/ops_shape_reduce.cpp (reductions, softmax, resize, slicing, gathers,
+// casts, ...), merged into builders().
+const std::map<std::string, Builder>& shapeAndReduceBuilders();
 
 // Ops whose output is their input's buffer seen with another shape.
 bool isViewOp(const std::string& op);
