@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates
   qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev qt6-qpa-plugins
   libprotobuf-dev protobuf-compiler libhdf5-dev nlohmann-json3-dev
-  libvulkan-dev glslc mesa-vulkan-drivers
+  libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers
   graphviz libgraphviz-dev
   xvfb xauth fonts-dejavu-core
   clang-14 libclang-rt-14-dev
