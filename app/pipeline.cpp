@@ -70,7 +70,7 @@ int runPipeline(const fs::path& modelPath, const fs::path& outDir, std::ostream&
         const auto& registry = rt::BackendRegistry::instance();
         out << "\n== benchmark: inference on the '" << registry.defaultName() << "' backend ==\n";
         const auto t0 = std::chrono::steady_clock::now();
-        const core::Model graph = conv::graphForRuntime(converted);
+        const core::Model graph = conv::graphForRuntime(converted, rt::referenceConstantEvaluator());
         const double importMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         auto bench = rt::benchmark(graph, bo);
         bench.importMs = importMs;

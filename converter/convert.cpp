@@ -187,6 +187,21 @@ core::Model graphForRuntime(const core::Model& model)
     return model;
 }
 
+core::Model graphForRuntime(const core::Model& model, const ConstantEvaluator& evaluate)
+{
+    if (model.kind != core::ModelKind::LayersModel)
+        return graphForRuntime(model);
+    // The lowering as the Keras -> graph-model route does it (batch norms as FusedBatchNormV3, which
+    // the passes fold into the convolutions).
+    auto graph = lowerLayersModel(model, LoweringOptions{.referenceNames = true});
+    const ConvertOptions options;
+    PassContext context;
+    context.options = &options;
+    context.evaluate = evaluate;
+    (void)graphPasses(options).run(graph, context);
+    return graph;
+}
+
 PassManager graphPasses(const ConvertOptions& o)
 {
     // CONVERTER.md 3.2: Grappler's first round, the converter's own rewrites around its second
@@ -265,7 +280,7 @@ ConvertResult convert(const ConvertOptions& o, const ConvertHooks& hooks)
         r.warnings.push_back(model.sourcePath + ": weights-only HDF5 file (no model_config): model.json gets a null "
                                                 "modelTopology, which TensorFlow.js cannot load as a model");
     }
-    if (o.splitWeightsByLayer && route.input == Format::Keras)
+    if (o.splitWeightsByLayer && (route.input == Format::Keras || route.input == Format::KerasSavedModel))
         splitByLayer(model);
     applyMetadata(model, o);
     r.readSeconds = secondsSince(t0);

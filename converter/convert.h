@@ -52,6 +52,11 @@ core::WriteReport writeModel(const core::Model& model, const ConvertOptions& opt
 // What executors run: a graph model as it is, a layers model lowered to ops. Throws studio::Error
 // naming the layer it cannot lower.
 core::Model graphForRuntime(const core::Model& model);
+// The same, optimized for execution: a layers model's lowered ops go through the graph passes
+// (batch norms folded, bias and activations fused into _FusedConv2D / _FusedMatMul /
+// FusedDepthwiseConv2dNative, constants folded with `evaluate`), as a Keras model converted to a
+// graph model would. A graph model is returned as it is (the converter optimized it already).
+core::Model graphForRuntime(const core::Model& model, const ConstantEvaluator& evaluate);
 
 // The graph passes a route runs, in their fixed order.
 PassManager graphPasses(const ConvertOptions& options);

@@ -53,15 +53,11 @@ const Backend& BackendRegistry::get(const std::string& name) const
     fail("backend '" + name + "'", "unknown backend; known backends: " + known);
 }
 
-// The vulkan backend becomes the default once it runs every shared graph model as the reference
-// does (issue 7); until then it is chosen by name only.
-constexpr bool kVulkanIsDefault = false;
-
 std::string BackendRegistry::defaultName() const
 {
     for (const auto& b : m_backends) {
         const auto info = b->info();
-        if (kVulkanIsDefault && info.name == "vulkan" && info.available)
+        if (info.name == "vulkan" && info.available)
             return info.name;
     }
     return "reference";

@@ -702,8 +702,10 @@ bool Lowering::lowerCoreLayer(const core::Layer& l, const std::vector<std::strin
         const double slope = c.value("negative_slope", 0.0), threshold = c.value("threshold", 0.0);
         if (threshold != 0.0)
             bad(l, "threshold " + std::to_string(threshold) + " is not supported");
-        std::string y = node(base + "Relu", "Relu", {x});
-        if (mv.is_number())
+        // Keras' own relu takes TensorFlow's Relu6 for max_value 6 without a slope, as here.
+        const bool six = mv.is_number() && mv.get<double>() == 6.0 && slope == 0.0;
+        std::string y = six ? node(base + "Relu6", "Relu6", {x}) : node(base + "Relu", "Relu", {x});
+        if (mv.is_number() && !six)
             y = node(base + "Minimum", "Minimum", {y, scalar(base + "max_value", mv.get<float>())});
         if (slope != 0.0) {
             const auto neg = node(base + "Minimum_neg", "Minimum", {x, scalar(base + "zero", 0.0f)});

@@ -113,6 +113,9 @@ public:
     static std::uint64_t validationMessages();
     // discrete > integrated > virtual > CPU > other; nullopt when there is no usable device.
     std::optional<std::uint32_t> defaultDevice() const;
+    // How this instance differs from the default one, for reports ("" when it does not).
+    const std::string& note() const { return m_note; }
+    void setNote(std::string note) { m_note = std::move(note); }
 
 private:
     Instance() = default;
@@ -121,6 +124,7 @@ private:
     bool m_validation = false;
     bool m_debugUtils = false;
     std::vector<PhysicalDeviceInfo> m_devices;
+    std::string m_note;
 };
 
 class Device;
@@ -192,6 +196,8 @@ public:
     std::string cachePath() const { return m_cachePath; }
     void setName(VkObjectType type, std::uint64_t handle, const std::string& name) const;
 
+    // The instance's note for reports ("" for the default instance).
+    const std::string& instanceNote() const { return m_instance->note(); }
     // "... on 'llvmpipe (...)'" for error messages.
     std::string on() const { return " on '" + m_info.name + "'"; }
 

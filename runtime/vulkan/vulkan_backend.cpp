@@ -2,10 +2,12 @@
 // CompileOptions::device or the default choice (discrete > integrated > virtual > CPU).
 #include "runtime/vulkan/vulkan_backend.h"
 
+#include "runtime/benchmark.h"
 #include "runtime/vulkan/devices.h"
 #include "runtime/vulkan/vk.h"
 #include "runtime/vulkan/vulkan_session.h"
 
+#include <cstdlib>
 #include <mutex>
 
 namespace studio::rt {
@@ -30,6 +32,50 @@ const SharedInstance& sharedInstance()
         }
     });
     return shared;
+}
+
+// Mesa's lavapipe runs each dispatch on its own thread pool (LP_NUM_THREADS, read when the
+// instance enumerates its devices). For small graphs the hand-over costs more than the second
+// core gives (spec/LAVAPIPE.md: 15-45 us per dispatch with the pool, under 1 us inline), so they
+// run on a second instance made with LP_NUM_THREADS=0: the work runs on the queue's thread.
+const SharedInstance& inlineInstance()
+{
+    static SharedInstance shared;
+    static std::once_flag once;
+    std::call_once(once, [] {
+        const char* old = std::getenv("LP_NUM_THREADS");
+        const std::string saved = old ? old : "";
+        ::setenv("LP_NUM_THREADS", "0", 1);
+        try {
+            shared.instance = vk::Instance::create();
+            shared.instance->setNote("lavapipe threads: none (LP_NUM_THREADS=0, small graph)");
+        } catch (const Error& e) {
+            shared.error = e.what();
+        }
+        if (old)
+            ::setenv("LP_NUM_THREADS", saved.c_str(), 1);
+        else
+            ::unsetenv("LP_NUM_THREADS");
+    });
+    return shared;
+}
+
+// Below this many FLOPs per run (a BlazeFace-class graph is ~0.1 G, MobileNetV2 ~0.6 G) a graph
+// runs inline on lavapipe. STUDIO_LAVAPIPE_INLINE=0/1 overrides (to measure both).
+constexpr double kInlineFlops = 0.25e9;
+
+bool runInline(const vk::PhysicalDeviceInfo& device, const core::Model& model, const CompileOptions& options)
+{
+    if (!device.cpu() || device.driver.find("llvmpipe") == std::string::npos)
+        return false;
+    if (const char* force = std::getenv("STUDIO_LAVAPIPE_INLINE"); force && *force)
+        return std::string(force) != "0";
+    if (std::getenv("LP_NUM_THREADS"))
+        return false; // the user chose the thread count
+    double flops = 0;
+    for (const auto& [node, f] : nodeFlops(model, options.inputShapes))
+        flops += f;
+    return flops > 0 && flops < kInlineFlops;
 }
 
 class VulkanBackend final : public Backend {
@@ -65,6 +111,12 @@ public:
             index = *d;
         } else {
             fail("vulkan backend", "no Vulkan 1.1 device with a compute queue");
+        }
+        if (runInline(shared.instance->devices()[index], model, options)) {
+            const auto& small = inlineInstance();
+            if (small.instance && index < small.instance->devices().size()
+                && small.instance->devices()[index].name == shared.instance->devices()[index].name)
+                return std::make_unique<vk::VulkanSession>(small.instance, index, model, options);
         }
         return std::make_unique<vk::VulkanSession>(shared.instance, index, model, options);
     }

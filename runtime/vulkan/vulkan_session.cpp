@@ -237,9 +237,56 @@ VulkanSession::VulkanSession(std::shared_ptr<Instance> instance, std::uint32_t d
         }
     }
 
+    // Zero Pads of the spatial dimensions folded into the convolution that reads them (MobileNet's
+    // ZeroPadding2D before a stride-2 VALID depthwise): the kernel reads zeros outside the input.
+    std::vector<std::array<std::int64_t, 4>> convPad(m_nodes.size(), {-1, -1, -1, -1}); // top, bottom, left, right
+    std::vector<Ref> convPadInput(m_nodes.size());
+    for (std::size_t k = 0; k < m_nodes.size(); ++k) {
+        const auto& op = m_nodes[k].op;
+        if (!needed[k] || m_values[k].size() != 1
+            || (op != "Conv2D" && op != "_FusedConv2D" && op != "DepthwiseConv2dNative" && op != "FusedDepthwiseConv2dNative"))
+            continue;
+        if (rt::ref::stringAttr(m_nodes[k], "data_format", "NHWC") != "NHWC" || rt::ref::stringAttr(m_nodes[k], "padding", "") != "VALID")
+            continue;
+        std::vector<core::InputRef> in;
+        for (const auto& r : index.inputs(k))
+            if (!r.control)
+                in.push_back(r);
+        if (in.size() < 2 || in[0].output != 0 || m_values[in[1].node].empty() || !m_values[in[1].node][0].host)
+            continue;
+        const std::size_t pad = in[0].node;
+        if ((m_nodes[pad].op != "Pad" && m_nodes[pad].op != "PadV2") || consumers[pad].size() != 1 || isOutput[pad]
+            || m_values[pad].size() != 1 || padFolded[pad])
+            continue;
+        std::vector<core::InputRef> pin;
+        for (const auto& r : index.inputs(pad))
+            if (!r.control)
+                pin.push_back(r);
+        if (pin.size() < 2 || pin.size() > 3 || pin[0].output != 0 || m_values[pin[0].node].empty() || m_values[pin[1].node].empty())
+            continue;
+        const auto& x = m_values[pin[0].node][0];
+        const auto* paddings = m_values[pin[1].node][0].host;
+        if (x.host || x.dtype != core::DType::Float32 || x.shape.size() != 4 || !paddings || paddings->i.size() != 8)
+            continue;
+        if (pin.size() == 3) {
+            const auto* value = m_values[pin[2].node].empty() ? nullptr : m_values[pin[2].node][0].host;
+            if (!value || value->f.size() != 1 || value->f[0] != 0.0f)
+                continue;
+        }
+        const auto& pads = paddings->i;
+        if (pads[0] != 0 || pads[1] != 0 || pads[6] != 0 || pads[7] != 0 || pads[2] < 0 || pads[3] < 0 || pads[4] < 0 || pads[5] < 0)
+            continue;
+        padFolded[pad] = true;
+        convPad[k] = {pads[2], pads[3], pads[4], pads[5]};
+        convPadInput[k] = Ref{pin[0].node, 0};
+    }
+
+    // Nodes whose values exist by the time the node being planned runs.
+    std::vector<bool> planned(m_nodes.size(), false);
     for (const auto k : index.topologicalOrder(needed, model.sourcePath)) {
         options.cancel.check();
         const auto& n = m_nodes[k];
+        planned[k] = true;
         if (n.op == "Const" || n.op == "Placeholder")
             continue;
         std::vector<Ref> inputs;
@@ -312,32 +359,99 @@ VulkanSession::VulkanSession(std::shared_ptr<Instance> instance, std::uint32_t d
                 call.padBefore = addPadBefore[k];
                 m_callInputs = {addPadOperands[k].first, addPadOperands[k].second};
             }
+            if (convPad[k][0] >= 0) {
+                call.spatialPad = convPad[k];
+                call.padded = &m_values[inputs[0].node][0];
+                m_callInputs[0] = convPadInput[k];
+            }
             for (const auto& r : m_callInputs)
                 call.inputs.push_back(&m_values[r.node][r.output]);
             for (const auto& v : m_values[k])
                 call.outputs.push_back(&v);
-            // Fold a single consumer's activation into this kernel.
-            std::optional<std::size_t> fuse;
-            if (takesFusedActivation(n) && m_values[k].size() == 1 && consumers[k].size() == 1 && !isOutput[k]) {
+            // Fold into this kernel a residual Add that is its single consumer (the Add's other
+            // operand already computed, same shape), then the single consumer's activation (of
+            // the Add when one was folded).
+            std::vector<std::size_t> fuse;
+            std::size_t last = k;
+            if (takesResidual(n) && m_values[k].size() == 1 && consumers[k].size() == 1 && !isOutput[k]) {
                 const auto j = consumers[k][0];
+                std::vector<core::InputRef> addIn;
+                for (const auto& r : index.inputs(j))
+                    if (!r.control)
+                        addIn.push_back(r);
+                if (addPadBefore[j] >= 0) {
+                    // Add(this, Pad(x)) with the Pad folded: x goes in as a channel-offset residual.
+                    const auto& [other, padIn] = addPadOperands[j];
+                    if (other.node == k && other.output == 0 && planned[padIn.node]
+                        && m_values[padIn.node][padIn.output].dtype == core::DType::Float32) {
+                        call.residual = &m_values[padIn.node][padIn.output];
+                        call.residualPadBefore = addPadBefore[j];
+                        call.residualInput = m_callInputs.size();
+                        m_callInputs.push_back(padIn);
+                        fuse.push_back(j);
+                        last = j;
+                    }
+                } else if ((m_nodes[j].op == "Add" || m_nodes[j].op == "AddV2") && addIn.size() == 2 && m_values[j].size() == 1) {
+                    const bool firstIsThis = addIn[0].node == k && addIn[0].output == 0;
+                    const auto& other = addIn[firstIsThis ? 1 : 0];
+                    const auto otherOut = static_cast<std::size_t>(other.output);
+                    if (other.node != k && otherOut < m_values[other.node].size() && planned[other.node]
+                        && m_values[other.node][otherOut].dtype == core::DType::Float32
+                        && m_values[other.node][otherOut].shape == m_values[k][0].shape
+                        && m_values[j][0].shape == m_values[k][0].shape) {
+                        call.residual = &m_values[other.node][otherOut];
+                        call.residualInput = m_callInputs.size();
+                        m_callInputs.push_back(Ref{other.node, otherOut});
+                        fuse.push_back(j);
+                        last = j;
+                    }
+                }
+            }
+            const bool actFits = last == k ? takesFusedActivation(n) : true;
+            if (actFits && consumers[last].size() == 1 && !isOutput[last]) {
+                const auto j = consumers[last][0];
                 Act act = Act::None;
                 if (activationCode(m_nodes[j].op, act) && m_values[j].size() == 1) {
                     call.fusedAct = act;
                     call.fusedAlpha = static_cast<float>(rt::ref::floatAttr(m_nodes[j], "alpha", 0.2));
-                    fuse = j;
+                    fuse.push_back(j);
                 }
             }
             step.gpu = it->second(call, *this);
-            if (!step.gpu && fuse) {
+            // Declined: try again with less folded in.
+            if (!step.gpu && call.residual && call.fusedAct != Act::None) {
                 call.fusedAct = Act::None;
-                fuse.reset();
+                fuse.pop_back();
                 step.gpu = it->second(call, *this);
             }
-            if (step.gpu && fuse)
-                fusedInto[*fuse] = k;
+            if (!step.gpu && call.residual) {
+                // (A declined Add keeps its own plan, channel Pad included.)
+                call.residual = nullptr;
+                call.residualPadBefore = -1;
+                m_callInputs.pop_back();
+                fuse.clear();
+                if (takesFusedActivation(n) && consumers[k].size() == 1 && !isOutput[k]) {
+                    const auto j = consumers[k][0];
+                    Act act = Act::None;
+                    if (activationCode(m_nodes[j].op, act) && m_values[j].size() == 1) {
+                        call.fusedAct = act;
+                        call.fusedAlpha = static_cast<float>(rt::ref::floatAttr(m_nodes[j], "alpha", 0.2));
+                        fuse.push_back(j);
+                    }
+                }
+                step.gpu = it->second(call, *this);
+            }
+            if (!step.gpu && !fuse.empty()) {
+                call.fusedAct = Act::None;
+                fuse.clear();
+                step.gpu = it->second(call, *this);
+            }
+            if (step.gpu)
+                for (const auto j : fuse)
+                    fusedInto[j] = k;
         }
-        if (!step.gpu && addPadBefore[k] >= 0)
-            fail(Location::atNode(model.sourcePath, n.name), "internal: the Pad folded into this add was not planned");
+        if (!step.gpu && (addPadBefore[k] >= 0 || convPad[k][0] >= 0))
+            fail(Location::atNode(model.sourcePath, n.name), "internal: the Pad folded into this " + n.op + " was not planned");
         if (!step.gpu) {
             if (!hasRef)
                 fail(Location::atNode(model.sourcePath, n.name), "the vulkan kernel for " + n.op
@@ -373,7 +487,18 @@ VulkanSession::VulkanSession(std::shared_ptr<Instance> instance, std::uint32_t d
         m_segments.back().end = s + 1;
         m_segments.back().dispatchCount += m_steps[s].dispatchCount;
     }
+    allocate();
     record();
+    // Drivers may compile a kernel's machine code at its first dispatch (lavapipe's LLVM does, and
+    // keeps nothing on disk): one pass over the device segments at load moves that out of the
+    // first inference. The values it computes from unset inputs are never read.
+    for (const auto& seg : m_segments)
+        if (seg.gpu) {
+            options.cancel.check();
+            m_device->submitAndWait(seg.commands, m_fence.get(), "compiling the kernels of '" + m_source + "'");
+        }
+    for (const auto& [name, onDevice] : m_placement)
+        m_info.placement.emplace_back(name, onDevice ? "vulkan" : "cpu");
 
     std::size_t onCpu = 0;
     std::set<std::string> cpuOps;
@@ -383,6 +508,8 @@ VulkanSession::VulkanSession(std::shared_ptr<Instance> instance, std::uint32_t d
             cpuOps.insert(m_nodes[s.node].op);
         }
     m_info.device = m_device->info().describe();
+    if (!m_device->instanceNote().empty())
+        m_info.device += "; " + m_device->instanceNote();
     if (onCpu) {
         std::string ops;
         for (const auto& op : cpuOps)
@@ -399,21 +526,31 @@ VulkanSession::~VulkanSession()
         vkDeviceWaitIdle(m_device->get());
 }
 
+int VulkanSession::newLogical(VkDeviceSize bytes, std::string name, bool pinned, const void* init)
+{
+    Logical l;
+    l.bytes = std::max<VkDeviceSize>(bytes, 16);
+    l.name = std::move(name);
+    l.pinned = pinned || init;
+    if (init) {
+        const auto* p = static_cast<const std::uint8_t*>(init);
+        l.init.assign(p, p + bytes);
+    }
+    m_logical.push_back(std::move(l));
+    return static_cast<int>(m_logical.size() - 1);
+}
+
 int VulkanSession::bufferOf(const Ref& r)
 {
     auto& v = m_values[r.node][r.output];
     if (v.buffer >= 0)
         return v.buffer;
     const std::string name = m_nodes[r.node].name + (r.output ? ":" + std::to_string(r.output) : "");
-    auto buffer = m_device->createBuffer(static_cast<VkDeviceSize>(v.count()) * 4, name);
-    if (v.host) {
-        if (v.host->isFloat())
-            std::memcpy(buffer.mapped(), v.host->f.data(), v.host->f.size() * 4);
-        else
-            std::memcpy(buffer.mapped(), v.host->i.data(), v.host->i.size() * 4);
-    }
-    m_buffers.push_back(std::move(buffer));
-    v.buffer = static_cast<int>(m_buffers.size() - 1);
+    const auto bytes = static_cast<VkDeviceSize>(v.count()) * 4;
+    const void* init = nullptr;
+    if (v.host)
+        init = v.host->isFloat() ? static_cast<const void*>(v.host->f.data()) : static_cast<const void*>(v.host->i.data());
+    v.buffer = newLogical(bytes, name, false, init);
     return v.buffer;
 }
 
@@ -423,10 +560,112 @@ int VulkanSession::outputBuffer(std::size_t k) { return bufferOf(Ref{m_callNode,
 
 int VulkanSession::constantBuffer(const std::vector<float>& words, const std::string& what)
 {
-    auto buffer = m_device->createBuffer(static_cast<VkDeviceSize>(words.size()) * 4, what);
-    std::memcpy(buffer.mapped(), words.data(), words.size() * 4);
-    m_buffers.push_back(std::move(buffer));
-    return static_cast<int>(m_buffers.size() - 1);
+    return newLogical(static_cast<VkDeviceSize>(words.size()) * 4, what, true, words.data());
+}
+
+int VulkanSession::scratchBuffer(std::int64_t floats, const std::string& what)
+{
+    return newLogical(static_cast<VkDeviceSize>(floats) * 4, what, false, nullptr);
+}
+
+void VulkanSession::allocate()
+{
+    // Execution positions: each dispatch and each CPU-fallback step is one.
+    std::int64_t pos = 0;
+    const auto use = [&](int id) {
+        auto& l = m_logical[static_cast<std::size_t>(id)];
+        if (l.first < 0)
+            l.first = pos;
+        l.last = pos;
+    };
+    for (const auto& step : m_steps) {
+        if (step.gpu) {
+            for (std::size_t d = 0; d < step.dispatchCount; ++d, ++pos)
+                for (const int b : m_dispatches[step.firstDispatch + d].buffers)
+                    use(b);
+            continue;
+        }
+        for (const auto& r : step.inputs)
+            if (m_values[r.node][r.output].buffer >= 0)
+                use(m_values[r.node][r.output].buffer);
+        for (const auto& v : m_values[step.node])
+            if (v.buffer >= 0)
+                use(v.buffer);
+        ++pos;
+    }
+    // Inputs are written before the run, outputs read after it.
+    for (const auto k : m_placeholders)
+        for (const auto& v : m_values[k])
+            if (v.buffer >= 0)
+                m_logical[static_cast<std::size_t>(v.buffer)].pinned = true;
+    for (const auto& o : m_outputs)
+        if (m_values[o.node][o.output].buffer >= 0)
+            m_logical[static_cast<std::size_t>(m_values[o.node][o.output].buffer)].pinned = true;
+
+    // Greedy assignment in order of first use: a value takes the smallest free block that holds
+    // it (or grows the largest free one) once every value in that block has had its last use.
+    std::vector<VkDeviceSize> sizes;
+    std::vector<std::string> names;
+    m_physical.assign(m_logical.size(), -1);
+    std::vector<std::size_t> order;
+    for (std::size_t id = 0; id < m_logical.size(); ++id) {
+        const auto& l = m_logical[id];
+        if (l.pinned || l.first < 0) {
+            m_physical[id] = static_cast<int>(sizes.size());
+            sizes.push_back(l.bytes);
+            names.push_back(l.name);
+        } else {
+            order.push_back(id);
+        }
+    }
+    std::stable_sort(order.begin(), order.end(),
+        [&](std::size_t a, std::size_t b) { return m_logical[a].first < m_logical[b].first; });
+    std::vector<std::pair<std::int64_t, int>> busy; // (last use, block)
+    std::vector<int> free;
+    for (const auto id : order) {
+        const auto& l = m_logical[id];
+        for (auto it = busy.begin(); it != busy.end();) {
+            if (it->first < l.first) {
+                free.push_back(it->second);
+                it = busy.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        int pick = -1;
+        for (const int b : free)
+            if (sizes[static_cast<std::size_t>(b)] >= l.bytes
+                && (pick < 0 || sizes[static_cast<std::size_t>(b)] < sizes[static_cast<std::size_t>(pick)]))
+                pick = b;
+        if (pick < 0)
+            for (const int b : free)
+                if (pick < 0 || sizes[static_cast<std::size_t>(b)] > sizes[static_cast<std::size_t>(pick)])
+                    pick = b;
+        if (pick < 0) {
+            pick = static_cast<int>(sizes.size());
+            sizes.push_back(0);
+            names.push_back("activations " + std::to_string(pick));
+        } else {
+            free.erase(std::find(free.begin(), free.end(), pick));
+        }
+        sizes[static_cast<std::size_t>(pick)] = std::max(sizes[static_cast<std::size_t>(pick)], l.bytes);
+        m_physical[id] = pick;
+        busy.emplace_back(l.last, pick);
+    }
+    m_buffers.clear();
+    VkDeviceSize total = 0;
+    for (std::size_t b = 0; b < sizes.size(); ++b) {
+        m_buffers.push_back(m_device->createBuffer(sizes[b], names[b]));
+        total += sizes[b];
+    }
+    for (std::size_t id = 0; id < m_logical.size(); ++id) {
+        auto& l = m_logical[id];
+        if (!l.init.empty())
+            std::memcpy(m_buffers[static_cast<std::size_t>(m_physical[id])].mapped(), l.init.data(), l.init.size());
+        l.init = {};
+        l.init.shrink_to_fit();
+    }
+    m_info.deviceMemoryBytes = total;
 }
 
 bool VulkanSession::preferTexelLoads() const
@@ -469,11 +708,9 @@ void VulkanSession::dispatch(const std::string& kernel, const std::vector<Bindin
         rec.buffers.push_back(b.buffer);
         rec.texel.push_back(b.texelLoads);
         if (b.texelLoads) {
-            const auto& buffer = m_buffers[static_cast<std::size_t>(b.buffer)];
-            if (buffer.size() / 16 > limits.maxTexelBufferElements)
-                fail(Location::atNode(m_source, node.name), "buffer '" + buffer.name() + "' is larger than the device's texel buffers");
-            if (!m_texelViews.count(b.buffer))
-                m_texelViews.emplace(b.buffer, m_device->createTexelView(buffer));
+            const auto& buffer = m_logical[static_cast<std::size_t>(b.buffer)];
+            if (buffer.bytes / 16 > limits.maxTexelBufferElements)
+                fail(Location::atNode(m_source, node.name), "buffer '" + buffer.name + "' is larger than the device's texel buffers");
         }
     }
     rec.push = push.words();
@@ -509,12 +746,16 @@ void VulkanSession::record()
         }
         // A barrier only where a dispatch touches what an earlier one wrote since the last
         // barrier (or overwrites what one read): binding 0 is written, the others read.
+        // Hazards are between memory blocks (values that share one conflict too).
         std::set<int> written, read;
         for (std::size_t i = 0; i < seg.dispatchCount; ++i) {
             const auto& d = m_dispatches[seg.firstDispatch + i];
-            bool hazard = written.count(d.buffers[0]) || read.count(d.buffers[0]);
-            for (std::size_t b = 1; b < d.buffers.size(); ++b)
-                hazard = hazard || written.count(d.buffers[b]);
+            std::vector<int> blocks;
+            for (const int b : d.buffers)
+                blocks.push_back(m_physical[static_cast<std::size_t>(b)]);
+            bool hazard = written.count(blocks[0]) || read.count(blocks[0]);
+            for (std::size_t b = 1; b < blocks.size(); ++b)
+                hazard = hazard || written.count(blocks[b]);
             if (hazard) {
                 VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER, nullptr, VK_ACCESS_SHADER_WRITE_BIT,
                     VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT};
@@ -523,20 +764,23 @@ void VulkanSession::record()
                 written.clear();
                 read.clear();
             }
-            written.insert(d.buffers[0]);
-            for (std::size_t b = 1; b < d.buffers.size(); ++b)
-                read.insert(d.buffers[b]);
+            written.insert(blocks[0]);
+            for (std::size_t b = 1; b < blocks.size(); ++b)
+                read.insert(blocks[b]);
 
             const VkDescriptorSet set = m_device->allocateSet(m_descriptors.get(), *d.pipeline);
             std::vector<VkDescriptorBufferInfo> infos(d.buffers.size());
             std::vector<VkWriteDescriptorSet> writes(d.buffers.size());
             std::vector<VkBufferView> views(d.buffers.size(), VK_NULL_HANDLE);
             for (std::size_t b = 0; b < d.buffers.size(); ++b) {
-                infos[b] = VkDescriptorBufferInfo{m_buffers[static_cast<std::size_t>(d.buffers[b])].get(), 0, VK_WHOLE_SIZE};
+                const auto block = blocks[b];
+                infos[b] = VkDescriptorBufferInfo{m_buffers[static_cast<std::size_t>(block)].get(), 0, VK_WHOLE_SIZE};
                 writes[b] = VkWriteDescriptorSet{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, nullptr, set, static_cast<std::uint32_t>(b),
                     0, 1, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, nullptr, &infos[b], nullptr};
                 if (d.texel[b]) {
-                    views[b] = m_texelViews.at(d.buffers[b]).get();
+                    if (!m_texelViews.count(block))
+                        m_texelViews.emplace(block, m_device->createTexelView(m_buffers[static_cast<std::size_t>(block)]));
+                    views[b] = m_texelViews.at(block).get();
                     writes[b].descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
                     writes[b].pBufferInfo = nullptr;
                     writes[b].pTexelBufferView = &views[b];
@@ -571,7 +815,7 @@ rt::Tensor VulkanSession::readValue(const ValueInfo& v) const
     t.dtype = v.dtype;
     t.shape = v.shape;
     const auto n = static_cast<std::size_t>(v.count());
-    const void* src = m_buffers[static_cast<std::size_t>(v.buffer)].mapped();
+    const void* src = physical(v.buffer).mapped();
     if (v.dtype == core::DType::Float32) {
         t.f.resize(n);
         std::memcpy(t.f.data(), src, n * 4);
@@ -589,7 +833,7 @@ void VulkanSession::writeValue(const ValueInfo& v, const rt::Tensor& t, const co
                 + " where shape inference says " + shapeText(v.shape));
     if (t.isFloat() != (v.dtype == core::DType::Float32))
         fail(Location::atNode("", node.name), "the " + node.op + " kernel produced another dtype than shape inference says");
-    void* dst = m_buffers[static_cast<std::size_t>(v.buffer)].mapped();
+    void* dst = physical(v.buffer).mapped();
     if (t.isFloat())
         std::memcpy(dst, t.f.data(), t.f.size() * 4);
     else

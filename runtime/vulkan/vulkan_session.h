@@ -31,6 +31,16 @@ private:
         std::size_t node = 0;
         std::size_t output = 0;
     };
+    // A buffer as planned: weights and host-initialized values keep their own memory, as do the
+    // inputs and outputs; the others (activations, scratch) share memory with values whose uses
+    // do not overlap theirs (first..last, in execution positions).
+    struct Logical {
+        VkDeviceSize bytes = 0;
+        std::string name;
+        bool pinned = false;
+        std::vector<std::uint8_t> init;
+        std::int64_t first = -1, last = -1;
+    };
     struct DispatchRec {
         const Pipeline* pipeline = nullptr;
         std::vector<int> buffers;
@@ -58,11 +68,19 @@ private:
     int inputBuffer(std::size_t k) override;
     int outputBuffer(std::size_t k) override;
     int constantBuffer(const std::vector<float>& words, const std::string& what) override;
+    int scratchBuffer(std::int64_t floats, const std::string& what) override;
     void dispatch(const std::string& kernel, const std::vector<Binding>& bindings, const Push& push,
         std::array<std::uint32_t, 3> groups) override;
     bool preferTexelLoads() const override;
 
     int bufferOf(const Ref& r);
+    int newLogical(VkDeviceSize bytes, std::string name, bool pinned, const void* init);
+    void allocate();
+    Buffer& physical(int logical) { return m_buffers[static_cast<std::size_t>(m_physical[static_cast<std::size_t>(logical)])]; }
+    const Buffer& physical(int logical) const
+    {
+        return m_buffers[static_cast<std::size_t>(m_physical[static_cast<std::size_t>(logical)])];
+    }
     void record();
     rt::Tensor readValue(const ValueInfo& v) const;
     void writeValue(const ValueInfo& v, const rt::Tensor& t, const core::Node& node);
@@ -72,8 +90,10 @@ private:
     std::vector<core::Node> m_nodes;
     std::vector<std::vector<rt::Tensor>> m_constants; // per node: decoded weights and load-time folds
     std::vector<std::vector<ValueInfo>> m_values;
-    std::vector<Buffer> m_buffers;
-    std::map<int, BufferView> m_texelViews; // by buffer
+    std::vector<Logical> m_logical;        // as planned (ValueInfo::buffer, DispatchRec::buffers)
+    std::vector<int> m_physical;           // logical -> index into m_buffers
+    std::vector<Buffer> m_buffers;         // device memory
+    std::map<int, BufferView> m_texelViews; // by index into m_buffers
     std::map<std::string, std::unique_ptr<Pipeline>> m_pipelines;
     std::vector<DispatchRec> m_dispatches;
     std::vector<Step> m_steps;

@@ -23,7 +23,14 @@ struct Counters {
 
 class SleepySession final : public rt::Session {
 public:
-    explicit SleepySession(Counters& c) : m_c(c) { m_info.backend = "sleepy"; m_info.device = "test"; m_info.clock = "fake"; }
+    explicit SleepySession(Counters& c) : m_c(c)
+    {
+        m_info.backend = "sleepy";
+        m_info.device = "test";
+        m_info.clock = "fake";
+        m_info.deviceMemoryBytes = 4096;
+        m_info.placement = {{"a", "sleepy"}, {"b", "cpu"}, {"c", "sleepy"}};
+    }
     const rt::SessionInfo& info() const override { return m_info; }
     rt::RunResult run(const std::map<std::string, rt::Tensor>& inputs, const rt::RunOptions& o) override
     {
@@ -111,6 +118,39 @@ private slots:
         QCOMPARE(j["profile"].size(), std::size_t(3));
         QVERIFY(QString::fromStdString(rt::toText(r)).contains("first run"));
     }
+    // --min-seconds: timed runs go on until both the run count and the seconds are reached; the
+    // profile is summed per op type; the session's device memory and placement are reported.
+    void minSecondsAndOpTypes()
+    {
+        Counters c;
+        rt::BackendRegistry::instance().add(std::make_unique<SleepyBackend>(c));
+        rt::BenchmarkOptions o;
+        o.backend = "sleepy";
+        o.warmupRuns = 0;
+        o.timedRuns = 2;
+        o.minSeconds = 0.2;
+        o.profileRuns = 1;
+        const auto r = rt::benchmark(oneInputModel(), o);
+        QVERIFY2(r.samplesMs.size() > 2, qPrintable(QString::number(r.samplesMs.size())));
+        QVERIFY(r.timedSeconds >= 0.2);
+        QCOMPARE(r.summary.count, r.samplesMs.size());
+        QCOMPARE(c.runs, 1 + static_cast<int>(r.samplesMs.size()) + 1);
+        const auto ops = rt::opTypeTotals(r.profile);
+        QCOMPARE(ops.size(), std::size_t(2));
+        QCOMPARE(ops[0].op, std::string("Conv2D"));
+        QCOMPARE(ops[0].ms, 6.0);
+        QCOMPARE(ops[0].nodes, 2);
+        QCOMPARE(ops[1].nodes, 1);
+        QCOMPARE(r.deviceMemoryBytes, std::uint64_t(4096));
+        const auto text = QString::fromStdString(rt::toText(r));
+        QVERIFY2(text.contains("(4096 bytes)") && text.contains("nodes: 2 on sleepy, 1 on cpu (on cpu: b)"), qPrintable(text));
+        const auto j = rt::toJson(r);
+        QCOMPARE(j["placement"]["cpu"].get<int>(), 1);
+        QCOMPARE(j["profileByOp"].size(), std::size_t(2));
+        QCOMPARE(j["minSeconds"].get<double>(), 0.2);
+        o.minSeconds = -1;
+        QVERIFY_THROWS_EXCEPTION(Error, rt::benchmark(oneInputModel(), o));
+    }
     void badOptionsAndCancel()
     {
         Counters c;
@@ -147,7 +187,11 @@ private slots:
         for (const auto& b : rt::BackendRegistry::instance().list())
             hasReference |= b.name == "reference" && b.available;
         QVERIFY(hasReference);
-        QCOMPARE(rt::BackendRegistry::instance().defaultName(), std::string("reference"));
+        // vulkan when a Vulkan device exists, else reference.
+        bool vulkan = false;
+        for (const auto& b : rt::BackendRegistry::instance().list())
+            vulkan |= b.name == "vulkan" && b.available;
+        QCOMPARE(rt::BackendRegistry::instance().defaultName(), std::string(vulkan ? "vulkan" : "reference"));
     }
 
     // Input shapes come from the model file: a Placeholder (or a Keras batch_input_shape) of

@@ -1,5 +1,6 @@
 // The body of the conv2d_nhwc_vec4 kernels (inC % 4 == 0, 4x4 output tile per invocation); the
 // including .comp declares the bindings and how x and w are loaded (LOAD_X, LOAD_W).
+#extension GL_EXT_control_flow_attributes : require
 #include "activation.glsl"
 
 layout(push_constant) uniform Params {
@@ -16,7 +17,7 @@ void main()
         return;
     const int ic4 = p.inC / 4;
     vec4 acc[4];
-    for (int k = 0; k < 4; ++k)
+    [[unroll]] for (int k = 0; k < 4; ++k)
         acc[k] = bias[o4];
     int wi = o4 * p.kH * p.kW * p.inC;
     for (int ky = 0; ky < p.kH; ++ky) {
@@ -29,7 +30,7 @@ void main()
         for (int kx = 0; kx < p.kW; ++kx) {
             int xi[4];
             bool ok[4];
-            for (int k = 0; k < 4; ++k) {
+            [[unroll]] for (int k = 0; k < 4; ++k) {
                 const int ix = (ox0 + k) * p.strideW - p.padLeft + kx * p.dilW;
                 ok[k] = ix >= 0 && ix < p.inW && ox0 + k < p.outW;
                 xi[k] = (row + clamp(ix, 0, p.inW - 1)) * ic4;
@@ -37,24 +38,24 @@ void main()
             for (int c = 0; c < ic4; ++c) {
                 const vec4 w0 = LOAD_W(wi), w1 = LOAD_W(wi + 1), w2 = LOAD_W(wi + 2), w3 = LOAD_W(wi + 3);
                 wi += 4;
-                for (int k = 0; k < 4; ++k) {
+                [[unroll]] for (int k = 0; k < 4; ++k) {
                     const vec4 v = ok[k] ? LOAD_X(xi[k] + c) : vec4(0.0);
                     acc[k] += w0 * v.x + w1 * v.y + w2 * v.z + w3 * v.w;
                 }
             }
         }
     }
-    for (int k = 0; k < 4; ++k) {
+    [[unroll]] for (int k = 0; k < 4; ++k) {
         if (ox0 + k >= p.outW)
             break;
         const int pix = (b * p.outH + oy) * p.outW + ox0 + k;
         vec4 r = acc[k];
-        for (int j = 0; j < 4; ++j)
+        [[unroll]] for (int j = 0; j < 4; ++j)
             r[j] = applyOp(r[j], p.act, p.alpha);
         if (p.outC % 4 == 0) {
             y4[pix * p.oc4 + o4] = r;
         } else {
-            for (int j = 0; j < 4; ++j)
+            [[unroll]] for (int j = 0; j < 4; ++j)
                 if (o4 * 4 + j < p.outC)
                     y[pix * p.outC + o4 * 4 + j] = r[j];
         }

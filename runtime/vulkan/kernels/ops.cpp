@@ -73,9 +73,16 @@ bool convGeometry(const OpCall& c, const ValueInfo& x, const ValueInfo& w, rt::r
     if (x.shape.size() != 4 || w.shape.size() != 4 || rt::ref::stringAttr(c.node, "data_format", "NHWC") != "NHWC")
         return false;
     rt::Tensor probe;
-    probe.shape = x.shape;
+    probe.shape = c.padded ? c.padded->shape : x.shape;
     g = rt::ref::window(c.node, probe, w.shape[0], w.shape[1], rt::ref::intList(c.node, "strides", {1, 1, 1, 1}),
         rt::ref::intList(c.node, "dilations", {1, 1, 1, 1}));
+    if (c.padded) {
+        // Rows and columns of the folded Pad lie outside the real input: the kernels read zeros there.
+        g.inH = x.shape[1];
+        g.inW = x.shape[2];
+        g.padTop += c.spatialPad[0];
+        g.padLeft += c.spatialPad[2];
+    }
     return true;
 }
 
@@ -88,6 +95,81 @@ std::vector<float> biasWords(const OpCall& c, bool hasBias, std::int64_t channel
             bias[static_cast<std::size_t>(k)] = b->f[static_cast<std::size_t>(k)];
     }
     return bias;
+}
+
+// The input with its last dimension zero-padded to a multiple of 4 (the kernels read 4 channels
+// at a time): the input's own buffer when it already is, else a scratch copy (one cheap pass; the
+// first layer's RGB input, say).
+int channelsPaddedTo4(const OpCall& c, Planner& p, std::size_t input)
+{
+    const auto& x = *c.inputs[input];
+    const std::int64_t channels = x.shape.back(), c4 = (channels + 3) / 4 * 4;
+    if (c4 == channels)
+        return p.inputBuffer(input);
+    auto padded = x.shape;
+    padded.back() = c4;
+    const std::int64_t n = x.count() / std::max<std::int64_t>(channels, 1) * c4;
+    const int scratch = p.scratchBuffer(n, c.node.name + "/input padded to " + std::to_string(c4) + " channels");
+    Push pad;
+    pad.i(n).f(0.0f);
+    for (auto d : padShape(padded))
+        pad.i(d);
+    for (auto d : padShape(x.shape))
+        pad.i(d);
+    for (int k = 0; k < 6; ++k)
+        pad.i(0);
+    p.dispatch("pad_constant", {scratch, p.inputBuffer(input)}, pad, p.flat(n));
+    return scratch;
+}
+
+// Y[M][N] = act(A[M][K] B[K][N] + bias (+ residual)): `a` is the buffer of A with K padded to a
+// multiple of 4; `b` is B as [K][N] floats on the host (row k, column n at b[k * N + n]), or
+// transposed ([N][K]) when bTransposed.
+// The residual of a gemm: the output's shape (vec4 loads: channels % 4 == 0), or, padded, the
+// output's shape but for fewer channels that fit at their offset.
+bool residualFits(const OpCall& c)
+{
+    const auto& y = c.outputs[0]->shape;
+    const auto& r = c.residual->shape;
+    if (c.residualPadBefore < 0)
+        return r == y && y.back() % 4 == 0;
+    return r.size() == y.size() && std::equal(r.begin(), r.end() - 1, y.begin())
+        && c.residualPadBefore + r.back() <= y.back();
+}
+
+constexpr int kGemmTN = 4; // vec4 columns per invocation (TN in the gemm shaders)
+constexpr int kGemmTM = 8; // rows per invocation (TM)
+
+void gemm(const OpCall& c, Planner& p, int a, std::int64_t M, std::int64_t K, std::int64_t N, const std::vector<float>& b,
+    bool bTransposed, bool hasBias, Act act, float alpha)
+{
+    const std::int64_t K4 = (K + 3) / 4, cols = 4 * kGemmTN, NB = (N + cols - 1) / cols;
+    // [NB][K4 * 4][TN] vec4, zero past K and N.
+    std::vector<float> packed(static_cast<std::size_t>(NB * K4 * 4 * cols), 0.0f);
+    for (std::int64_t k = 0; k < K; ++k)
+        for (std::int64_t n = 0; n < N; ++n)
+            packed[static_cast<std::size_t>(((n / cols) * K4 * 4 + k) * cols + n % cols)]
+                = b[static_cast<std::size_t>(bTransposed ? n * K + k : k * N + n)];
+    const int weights = p.constantBuffer(packed, c.node.name + "/weights (packed)");
+    const int bias = p.constantBuffer(biasWords(c, hasBias, N, NB * cols), c.node.name + "/bias");
+    const bool padded = c.residual && c.residualPadBefore >= 0;
+    Push push;
+    push.i(M).i(K4).i(N).i(NB).i(static_cast<std::int32_t>(act)).f(alpha);
+    push.i(padded ? c.residual->shape.back() : 0).i(padded ? c.residualPadBefore : 0);
+    const std::array<std::uint32_t, 3> groups{groupsOf(M, 8 * kGemmTM), groupsOf(NB, 2), 1};
+    const bool texel = p.preferTexelLoads();
+    std::vector<Binding> bindings{p.outputBuffer(0), texel ? Binding::texel(a) : Binding(a),
+        texel ? Binding::texel(weights) : Binding(weights), bias};
+    std::string kernel = texel ? "gemm_texel" : "gemm_storage";
+    if (padded) {
+        bindings.push_back(p.inputBuffer(c.residualInput));
+        kernel += "_residual_padded";
+    } else if (c.residual) {
+        const int r = p.inputBuffer(c.residualInput);
+        bindings.push_back(texel ? Binding::texel(r) : Binding(r));
+        kernel += "_residual";
+    }
+    p.dispatch(kernel + "_bias_act", bindings, push, groups);
 }
 
 bool conv2d(const OpCall& c, Planner& p)
@@ -114,25 +196,18 @@ bool conv2d(const OpCall& c, Planner& p)
     const std::int64_t outC = w.shape[3], oc4 = (outC + 3) / 4;
     if (hasBias && c.inputs[2]->count() != outC)
         return false;
-    // The kernels read 4 input channels at a time: an input with inC % 4 != 0 is first copied
-    // into a zero-padded scratch tensor (one cheap pass; the first layer's RGB input, say).
-    const std::int64_t inC4 = (g.inC + 3) / 4 * 4;
-    int input = p.inputBuffer(0);
-    if (inC4 != g.inC) {
-        const std::vector<std::int64_t> padded{g.batch, g.inH, g.inW, inC4};
-        const int scratch = p.constantBuffer(std::vector<float>(static_cast<std::size_t>(g.batch * g.inH * g.inW * inC4), 0.0f),
-            c.node.name + "/input padded to " + std::to_string(inC4) + " channels");
-        Push pad;
-        pad.i(g.batch * g.inH * g.inW * inC4).f(0.0f);
-        for (auto d : padShape(padded))
-            pad.i(d);
-        for (auto d : padShape(x.shape))
-            pad.i(d);
-        for (int k = 0; k < 6; ++k)
-            pad.i(0);
-        p.dispatch("pad_constant", {scratch, input}, pad, p.flat(g.batch * g.inH * g.inW * inC4));
-        input = scratch;
+    // A 1x1 convolution without stride or padding is a matrix product: pixels x channels.
+    const bool pointwise = g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0
+        && g.outH == g.inH && g.outW == g.inW;
+    if (c.residual && (!pointwise || !residualFits(c)))
+        return false;
+    if (pointwise) {
+        const int input = channelsPaddedTo4(c, p, 0);
+        gemm(c, p, input, g.batch * g.inH * g.inW, g.inC, outC, w.host->f, false, hasBias, act, alpha);
+        return true;
     }
+    const std::int64_t inC4 = (g.inC + 3) / 4 * 4;
+    const int input = channelsPaddedTo4(c, p, 0);
     // [kH][kW][inC][outC] -> [outC/4][kH][kW][inC4] vec4, zero-filled past outC and inC.
     const auto& wf = w.host->f;
     const std::int64_t taps = g.kH * g.kW, block = taps * inC4;
@@ -153,6 +228,57 @@ bool conv2d(const OpCall& c, Planner& p)
             push, tiles);
     else
         p.dispatch("conv2d_nhwc_vec4_bias_act", {p.outputBuffer(0), input, weights, bias}, push, tiles);
+    return true;
+}
+
+// MatMul, BatchMatMul(V2) and _FusedMatMul with a constant right-hand side: A's leading dimensions
+// flatten into the rows of one matrix product. A transposed A or a computed B runs on the CPU.
+bool matmul(const OpCall& c, Planner& p)
+{
+    if (c.inputs.size() < 2 || !allFloat(c) || !c.inputs[1]->host || c.inputs[0]->host)
+        return false;
+    const bool batch = c.node.op == "BatchMatMul" || c.node.op == "BatchMatMulV2";
+    const bool ta = rt::ref::boolAttr(c.node, batch ? "adj_x" : "transpose_a", false);
+    const bool tb = rt::ref::boolAttr(c.node, batch ? "adj_y" : "transpose_b", false);
+    bool hasBias = false;
+    Act act = Act::None;
+    float alpha = 0;
+    if (c.node.op == "_FusedMatMul") {
+        if (!fusedOps(c, hasBias, act, alpha))
+            return false;
+        if (hasBias && (c.inputs.size() < 3 || !c.inputs[2]->host))
+            return false;
+    } else if (c.fusedAct != Act::None) {
+        act = c.fusedAct;
+        alpha = c.fusedAlpha;
+    }
+    const auto& a = *c.inputs[0];
+    const auto& b = *c.inputs[1];
+    const auto& y = *c.outputs[0];
+    if (ta || a.shape.size() < 2 || (!batch && a.shape.size() != 2) || y.shape.size() != a.shape.size())
+        return false;
+    // B: [K][N] (or [N][K] transposed), or a batch of one of those.
+    for (std::size_t d = 0; d + 2 < b.shape.size(); ++d)
+        if (b.shape[d] != 1)
+            return false;
+    if (b.shape.size() < 2)
+        return false;
+    const std::int64_t K = a.shape.back(), M = a.count() / std::max<std::int64_t>(K, 1);
+    const std::int64_t N = tb ? b.shape[b.shape.size() - 2] : b.shape.back();
+    if ((tb ? b.shape.back() : b.shape[b.shape.size() - 2]) != K || y.shape.back() != N || y.count() != M * N)
+        return false;
+    if (hasBias && c.inputs[2]->count() != N)
+        return false;
+    if (c.residual && !residualFits(c))
+        return false;
+    // A few rows leave most lanes of a row-block gemm idle: the column-parallel matmul kernel
+    // of ops_shape_reduce.cpp takes them (a classifier's last Dense, say).
+    if (M < 4 * kGemmTM && !c.residual) {
+        const auto& more = shapeAndReduceBuilders();
+        if (const auto it = more.find(c.node.op); it != more.end() && it->second(c, p))
+            return true;
+    }
+    gemm(c, p, channelsPaddedTo4(c, p, 0), M, K, N, b.host->f, tb, hasBias, act, alpha);
     return true;
 }
 
@@ -475,6 +601,8 @@ const std::map<std::string, Builder>& builders()
         {"Add", binary},
         {"AddV2", binary},
         {"AvgPool", pool},
+        {"BatchMatMul", matmul},
+        {"BatchMatMulV2", matmul},
         {"BiasAdd", binary},
         {"ConcatV2", concat},
         {"Conv2D", conv2d},
@@ -483,6 +611,7 @@ const std::map<std::string, Builder>& builders()
         {"Exp", unary},
         {"FusedDepthwiseConv2dNative", depthwise},
         {"LeakyRelu", unary},
+        {"MatMul", matmul},
         {"Log", unary},
         {"MaxPool", pool},
         {"Maximum", binary},
@@ -506,6 +635,7 @@ const std::map<std::string, Builder>& builders()
         {"Tanh", unary},
         {"Transpose", transpose},
         {"_FusedConv2D", conv2d},
+        {"_FusedMatMul", matmul},
         };
         for (const auto& [op, builder] : shapeAndReduceBuilders())
             table.emplace(op, builder);
@@ -533,11 +663,21 @@ bool activationCode(const std::string& op, Act& act)
 
 bool takesFusedActivation(const core::Node& node)
 {
-    if (node.op == "_FusedConv2D" || node.op == "FusedDepthwiseConv2dNative") {
+    if (node.op == "_FusedConv2D" || node.op == "FusedDepthwiseConv2dNative" || node.op == "_FusedMatMul") {
         const auto ops = rt::ref::stringList(node, "fused_ops");
         return ops.empty() || (ops.size() == 1 && ops[0] == "BiasAdd");
     }
-    return binaryCode(node.op) >= 0 || node.op == "Conv2D" || node.op == "DepthwiseConv2dNative";
+    return binaryCode(node.op) >= 0 || node.op == "Conv2D" || node.op == "DepthwiseConv2dNative" || node.op == "MatMul"
+        || node.op == "BatchMatMul" || node.op == "BatchMatMulV2";
+}
+
+bool takesResidual(const core::Node& node)
+{
+    if (node.op == "_FusedConv2D" || node.op == "_FusedMatMul") {
+        const auto ops = rt::ref::stringList(node, "fused_ops");
+        return ops.empty() || (ops.size() == 1 && ops[0] == "BiasAdd");
+    }
+    return node.op == "Conv2D" || node.op == "MatMul" || node.op == "BatchMatMul" || node.op == "BatchMatMulV2";
 }
 
 } // namespace studio::vk

@@ -68,6 +68,9 @@ public:
     virtual int outputBuffer(std::size_t k) = 0;
     // A buffer holding `words` (packed weights), named after the node.
     virtual int constantBuffer(const std::vector<float>& words, const std::string& what) = 0;
+    // A device buffer of `floats` values that a dispatch of this node writes in full before any
+    // reads it (a padded copy of an input, say); it may share memory with other short-lived values.
+    virtual int scratchBuffer(std::int64_t floats, const std::string& what) = 0;
     // One dispatch of `kernel` with buffers at bindings 0..n-1 (output(s) first, by convention).
     virtual void dispatch(const std::string& kernel, const std::vector<Binding>& bindings, const Push& push,
         std::array<std::uint32_t, 3> groups) = 0;
@@ -87,6 +90,18 @@ struct OpCall {
     // Add only: >= 0 when input 1 is the input of a Pad folded into this add, which zero-pads
     // only the last dimension, this many before (the rest after).
     std::int64_t padBefore = -1;
+    // A residual Add folded in from the single consumer: the other operand (same shape as the
+    // output), added before fusedAct; Planner::inputBuffer(residualInput) is its buffer.
+    const ValueInfo* residual = nullptr;
+    std::size_t residualInput = 0;
+    // >= 0: the residual has fewer channels than the output and is added at this channel offset
+    // (a zero channel Pad folded in with the Add); the other channels get nothing.
+    std::int64_t residualPadBefore = -1;
+    // Convolutions only: input 0 is the input of a zero Pad of H and W folded into this node;
+    // `padded` is the Pad's output (what the node's attributes describe), spatialPad its
+    // top, bottom, left and right padding. All -1: no Pad folded.
+    std::array<std::int64_t, 4> spatialPad{-1, -1, -1, -1};
+    const ValueInfo* padded = nullptr;
 };
 
 // Add(a, Pad(x)) with a zero Pad of the last dimension only, a of the output's shape: the Pad
@@ -108,5 +123,7 @@ bool isViewOp(const std::string& op);
 bool activationCode(const std::string& op, Act& act);
 // Ops that can take a fused activation from their single consumer.
 bool takesFusedActivation(const core::Node& node);
+// Ops whose kernel can add a residual (the other operand of their single consumer, an Add).
+bool takesResidual(const core::Node& node);
 
 } // namespace studio::vk

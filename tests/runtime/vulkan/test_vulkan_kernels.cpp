@@ -1,11 +1,8 @@
 // Each Vulkan kernel against the reference executor on awkward shapes (13, 17, odd channel
 // counts, stride 2 with SAME padding on odd sizes), fixed seed, shapes printed on failure. Runs on
 // whatever Vulkan device exists (lavapipe in CI); skips, loudly, only when there is none.
-#include "core/error.h"
-#include "core/io/byte_source.h"
-#include "core/ir/model.h"
-#include "runtime/backend.h"
 #include "runtime/vulkan/vk.h"
+#include "tests/runtime/vulkan/toy_model.h"
 
 #include <QtTest>
 
@@ -16,161 +13,9 @@
 #include <random>
 
 using namespace studio;
+using namespace studio::vktest;
 
 namespace {
-
-core::AttrValue ints(std::vector<std::int64_t> v)
-{
-    core::AttrValue a;
-    a.kind = core::AttrValue::Kind::List;
-    a.list.i = std::move(v);
-    return a;
-}
-
-core::AttrValue strs(std::vector<std::string> v)
-{
-    core::AttrValue a;
-    a.kind = core::AttrValue::Kind::List;
-    a.list.s = std::move(v);
-    return a;
-}
-
-core::AttrValue str(const std::string& s) { return core::AttrValue::ofString(s); }
-
-std::string shapeText(const std::vector<std::int64_t>& s) { return core::Shape{s, false}.toString(); }
-
-std::int64_t count(const std::vector<std::int64_t>& s)
-{
-    std::int64_t n = 1;
-    for (auto d : s)
-        n *= d;
-    return n;
-}
-
-// A small graph model built node by node, with float / int32 weights in memory.
-class ToyModel {
-public:
-    ToyModel() { m.sourcePath = "toy.json"; m.weightGroups.emplace_back(); }
-
-    std::string input(const std::string& name, std::vector<std::int64_t> shape)
-    {
-        core::Node n;
-        n.name = name;
-        n.op = "Placeholder";
-        n.attrs = {{"dtype", core::AttrValue::ofType(1)}, {"shape", core::AttrValue::ofShape(core::Shape{shape, false})}};
-        m.graph.nodes.push_back(n);
-        rt::Tensor t = rt::Tensor::floats(shape);
-        for (auto& v : t.f)
-            v = m_dist(m_rng);
-        feeds[name] = t;
-        return name;
-    }
-    std::string weight(const std::string& name, std::vector<std::int64_t> shape, float lo = -1.0f, float hi = 1.0f)
-    {
-        std::uniform_real_distribution<float> d(lo, hi);
-        std::vector<float> v(static_cast<std::size_t>(count(shape)));
-        for (auto& x : v)
-            x = d(m_rng);
-        return constant(name, shape, v);
-    }
-    std::string constant(const std::string& name, std::vector<std::int64_t> shape, const std::vector<float>& v)
-    {
-        std::vector<std::uint8_t> bytes(v.size() * 4);
-        std::memcpy(bytes.data(), v.data(), bytes.size());
-        add(name, core::DType::Float32, std::move(shape), std::move(bytes), 1);
-        return name;
-    }
-    std::string intConstant(const std::string& name, std::vector<std::int64_t> shape, const std::vector<std::int32_t>& v)
-    {
-        std::vector<std::uint8_t> bytes(v.size() * 4);
-        std::memcpy(bytes.data(), v.data(), bytes.size());
-        add(name, core::DType::Int32, std::move(shape), std::move(bytes), 3);
-        return name;
-    }
-    std::string op(const std::string& name, const std::string& op, std::vector<std::string> inputs, core::AttrMap attrs = {})
-    {
-        core::Node n;
-        n.name = name;
-        n.op = op;
-        n.inputs = std::move(inputs);
-        n.attrs = std::move(attrs);
-        n.attrs.emplace_back("T", core::AttrValue::ofType(1));
-        m.graph.nodes.push_back(n);
-        return name;
-    }
-    void output(const std::string& name) { m.outputs.push_back({name, name + ":0", std::nullopt, std::nullopt}); }
-
-    core::Model m;
-    std::map<std::string, rt::Tensor> feeds;
-
-private:
-    void add(const std::string& name, core::DType dtype, std::vector<std::int64_t> shape, std::vector<std::uint8_t> bytes, int tf)
-    {
-        core::Weight w;
-        w.name = name;
-        w.dtype = dtype;
-        w.shape = shape;
-        w.byteLength = bytes.size();
-        w.source = std::make_shared<core::MemorySource>(std::move(bytes));
-        m.weightGroups[0].weights.push_back(w);
-        core::Node n;
-        n.name = name;
-        n.op = "Const";
-        n.attrs = {{"dtype", core::AttrValue::ofType(tf)}};
-        m.graph.nodes.push_back(n);
-    }
-    std::mt19937 m_rng{20261202};
-    std::uniform_real_distribution<float> m_dist{-1.0f, 1.0f};
-};
-
-bool vulkanAvailable(QString& why)
-{
-    for (const auto& b : rt::BackendRegistry::instance().list())
-        if (b.name == "vulkan") {
-            why = QString::fromStdString(b.unavailableReason);
-            return b.available;
-        }
-    why = "the vulkan backend is not registered";
-    return false;
-}
-
-// Runs both backends and compares every output; returns the max abs error over the outputs,
-// relative to each output's range (max |ref|, at least 1).
-double compare(ToyModel& t, const std::string& what, double tolerance = 1e-5)
-{
-    auto vulkan = rt::compile(t.m, "vulkan");
-    auto reference = rt::compile(t.m, "reference");
-    const auto got = vulkan->run(t.feeds).outputs;
-    const auto want = reference->run(t.feeds).outputs;
-    if (got.size() != want.size())
-        qFatal("%s: %zu outputs, reference has %zu", what.c_str(), got.size(), want.size());
-    double worst = 0;
-    for (std::size_t k = 0; k < got.size(); ++k) {
-        const auto g = got[k].toHost();
-        const auto w = want[k].toHost();
-        const std::string where = what + " output " + std::to_string(k) + " (vulkan " + shapeText(g.shape) + ", reference "
-            + shapeText(w.shape) + ")";
-        if (g.shape != w.shape)
-            qFatal("%s: shapes differ", where.c_str());
-        double range = 1.0, err = 0;
-        std::size_t at = 0;
-        for (float v : w.f)
-            range = std::max(range, static_cast<double>(std::fabs(v)));
-        for (std::size_t i = 0; i < w.f.size(); ++i) {
-            const double e = std::fabs(static_cast<double>(g.f[i]) - static_cast<double>(w.f[i]));
-            if (!(e <= err))
-                at = i;
-            err = std::isnan(e) ? std::numeric_limits<double>::infinity() : std::max(err, e);
-        }
-        err /= range;
-        if (!(err <= tolerance))
-            qFatal("%s: max error %.3g of range at element %zu (vulkan %.7g, reference %.7g), tolerance %.1g", where.c_str(),
-                err, at, static_cast<double>(g.f[at]), static_cast<double>(w.f[at]), tolerance);
-        worst = std::max(worst, err);
-    }
-    qInfo("%-58s max error %.2e  [%s]", what.c_str(), worst, vulkan->info().device.c_str());
-    return worst;
-}
 
 struct ConvCase {
     std::vector<std::int64_t> x, w;
@@ -420,7 +265,7 @@ private slots:
         }
     }
 
-    // A chain with a view (Reshape) and an op without a Vulkan kernel (Softmax): the CPU fallback
+    // A chain with a view (Reshape) and an op without a Vulkan kernel (Softsign): the CPU fallback
     // runs between two command buffers, and the device line says so.
     void fallbackAndViews()
     {
@@ -429,17 +274,17 @@ private slots:
         t.op("relu", "Relu", {x});
         const auto shape = t.intConstant("shape", {2}, {13 * 17, 5});
         t.op("flat", "Reshape", {"relu", shape});
-        t.op("soft", "Softmax", {"flat"});
+        t.op("soft", "Softsign", {"flat"});
         t.output(t.op("y", "Mul", {"soft", t.weight("k", {5})}));
-        compare(t, "Relu -> Reshape -> Softmax (CPU) -> Mul");
+        compare(t, "Relu -> Reshape -> Softsign (CPU) -> Mul");
         const auto session = rt::compile(t.m, "vulkan");
         const auto device = QString::fromStdString(session->info().device);
-        QVERIFY2(device.contains("1 of 3 nodes on the CPU fallback (Softmax)"), qPrintable(device));
+        QVERIFY2(device.contains("1 of 3 nodes on the CPU fallback (Softsign)"), qPrintable(device));
         rt::RunOptions profile;
         profile.profile = true;
         const auto r = session->run(t.feeds, profile);
         QCOMPARE(r.profile.size(), std::size_t(3));
-        QCOMPARE(QString::fromStdString(r.profile[1].op), QString("Softmax (CPU fallback)"));
+        QCOMPARE(QString::fromStdString(r.profile[1].op), QString("Softsign (CPU fallback)"));
         QVERIFY(r.deviceMs.has_value());
     }
 

@@ -5,6 +5,7 @@
 #include "converter/importers/importer.h"
 #include "core/error.h"
 #include "runtime/backend.h"
+#include "runtime/constant_eval.h"
 #include "runtime/inputs.h"
 #include "runtime/vulkan/vk.h"
 
@@ -39,7 +40,7 @@ int main(int argc, char** argv)
             a += 2;
         }
         try {
-            const auto model = conv::graphForRuntime(conv::importModel(path));
+            const auto model = conv::graphForRuntime(conv::importModel(path), rt::referenceConstantEvaluator());
             const auto inputs = rt::makeInputs(model, 1234, dim);
             rt::CompileOptions options;
             for (const auto& [name, t] : inputs)

@@ -1,0 +1,14 @@
+// gemm.glsl with A and B read through rgba32f uniform texel buffers (the fast loads of CPU implementations).
+#version 450
+#extension GL_GOOGLE_include_directive : require
+layout(local_size_x = 8, local_size_y = 2, local_size_z = 1) in;
+#define TM 8
+#define TN 4
+layout(std430, set = 0, binding = 0) writeonly buffer Out { float y[]; };
+layout(std430, set = 0, binding = 0) writeonly buffer Out4 { vec4 y4[]; };
+layout(set = 0, binding = 1) uniform samplerBuffer a;
+layout(set = 0, binding = 2) uniform samplerBuffer b;
+#define LOAD_A(i) texelFetch(a, i)
+#define LOAD_B(i) texelFetch(b, i)
+layout(std430, set = 0, binding = 3) readonly buffer Bias { vec4 bias[]; };
+#include "gemm.glsl"
