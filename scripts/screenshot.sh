@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Grabs the studio's main window to a PNG under a virtual X server: screenshot.sh OUT.png [MODEL] [--select NODE] [--benchmark].
+# Grabs the studio's main window to a PNG under a virtual X server: screenshot.sh OUT.png [MODEL] [--select NODE] [--benchmark];
+# --graph-set DIR and --benchmark-set DIR write a set of pictures of one part of the studio.
 # Builds nothing: run `cmake --build build` first. Set STUDIO_BIN to use another binary.
 set -euo pipefail
 
 if [[ $# -lt 1 || $1 == -h || $1 == --help ]]; then
     echo "usage: $0 OUT.png [MODEL] [--select NODE] [--benchmark] [--tab graph|nodes] [--grab graph|issues] [--expand SCOPE|@first]" >&2
     echo "       $0 --graph-set DIR   (graph view and Issues panel: the sample, the largest model in ../shared/models)" >&2
+    echo "       $0 --benchmark-set DIR   (Benchmark panel after two benchmarks: each tab, the comparison, a dark palette, the window at 900x600)" >&2
     exit 2
 fi
 
@@ -16,6 +18,22 @@ if [[ ! -x $bin ]]; then
     exit 1
 fi
 command -v xvfb-run >/dev/null || { echo "$0: xvfb-run not found (apt-get install xvfb xauth)" >&2; exit 1; }
+
+# The Benchmark panel's set: states the command line cannot reach (two finished benchmarks with
+# their comparison selected, a dark palette, a 900x600 window) come from its Qt Test, which drives
+# the real widgets and saves them when STUDIO_UI_SHOTS names a folder. Set STUDIO_TESTS to use
+# another build's tests folder.
+if [[ $1 == --benchmark-set ]]; then
+    dir="${2:?--benchmark-set needs a folder}"
+    mkdir -p "$dir"
+    dir="$(cd "$dir" && pwd)"
+    tests="${STUDIO_TESTS:-$(dirname "$(dirname "$bin")")/tests}"
+    [[ -x $tests/test_benchmark_panel ]] || { echo "$0: $tests/test_benchmark_panel not found; build it first" >&2; exit 1; }
+    STUDIO_UI_SHOTS="$dir" TFJS_STUDIO_HELPERS="$(dirname "$bin")" QT_QPA_PLATFORM=xcb \
+        xvfb-run -a -s "-screen 0 1400x900x24" "$tests/test_benchmark_panel" mainWindowAt900x600 screenshots
+    ls "$dir"/benchmark-*.png
+    exit 0
+fi
 
 # The graph view's set: the sample, the largest graph model under ../shared/models closed and with
 # its topmost scope open, and the Issues panel on a model with an unsupported op.

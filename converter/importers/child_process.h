@@ -31,6 +31,10 @@ struct ChildRequest {
     // Bytes for the child's stdin, in order (a writer child's input); none: stdin is /dev/null.
     // The views must stay valid until runReaderChild returns.
     std::vector<std::span<const std::uint8_t>> input;
+    // How big the reply is expected to be (0: unknown). The reply buffer is reserved for that
+    // much up front (never past limits.maxReplyBytes): a reply of hundreds of megabytes that
+    // grows by doubling is copied again and again and briefly held twice.
+    std::uint64_t expectedReplyBytes = 0;
 };
 
 // The child's stdout when it exits with status 0. Exit status 1 with a JSON object on stderr

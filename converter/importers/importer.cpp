@@ -188,7 +188,7 @@ const std::vector<std::unique_ptr<Importer>>& importers()
         v.push_back(std::make_unique<KerasH5Importer>());
         v.push_back(std::make_unique<KerasArchiveImporter>());
         v.push_back(std::make_unique<FrozenGraphImporter>());
-        v.push_back(std::make_unique<PendingImporter>(Format::KerasSavedModel, "saved_model.pb"));
+        v.push_back(makeKerasSavedModelImporter());
         return v;
     }();
     return kImporters;

@@ -25,6 +25,10 @@ std::vector<std::uint8_t> runH5Reader(const fs::path& file, const std::vector<st
     // more while reading one dataset, plus its own code and libhdf5's caches.
     req.limits.maxReplyBytes = budget;
     req.limits.addressSpaceBytes = budget + (std::uint64_t{1} << 30);
+    // The reply is about the file's size (the weights plus the config; an uncompressed file
+    // holds the same bytes and a little HDF5 structure), so it is received without regrowing.
+    if (const auto size = fs::file_size(file, ec); !ec)
+        req.expectedReplyBytes = size + (std::uint64_t{1} << 20);
     if (options.readerCpuSeconds) {
         req.limits.cpuSeconds = options.readerCpuSeconds;
         req.limits.wallTime = std::chrono::seconds(10 + 5 * options.readerCpuSeconds);

@@ -3,16 +3,21 @@
 // TF2 signatures are rebuilt from their wrapper function (arguments become placeholders named as
 // the reference names them, captured variables become Consts named after the captured argument),
 // nested calls are inlined under the call node's name, variable reads become Identities of those
-// Consts, and what the outputs do not need is dropped.
+// Consts (inside While / If bodies too), and what the outputs do not need is dropped. Captured hash
+// tables become resource inputs fed by a modelInitializer graph built as the reference builds it.
+// Also tf.keras SavedModels (keras_metadata.pb) read as layers models.
 #include "converter/importers/saved_model.h"
 
 #include "converter/importers/graph_def_proto.h"
+#include "converter/importers/keras_h5_contents.h"
 #include "converter/importers/limits.h"
 #include "converter/importers/tensor_bundle.h"
 #include "converter/importers/zip_archive.h"
 #include "core/error.h"
 #include "core/io/memory_budget.h"
 #include "core/ir/dtype.h"
+#include "core/tfjs/graph_json.h"
+#include "core/tfjs/json_limits.h"
 #include "proto/saved_model.pb.h"
 
 #include <google/protobuf/io/coded_stream.h>
@@ -23,6 +28,7 @@
 #include <archive_entry.h>
 
 #include <algorithm>
+#include <deque>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -433,6 +439,7 @@ public:
         }
         for (auto& a : added)
             m_nodes.push_back(std::move(a));
+        freezeControlFlowInputs(index);
         prune();
     }
 
@@ -766,9 +773,9 @@ private:
         const Inlined r = inlineFunction(callee(n, n.name()), n.name(), args, controls, n.attr());
         for (std::size_t i = 0; i < r.outputs.size(); ++i)
             m_rename[n.name() + ":" + std::to_string(i)] = r.outputs[i];
+        // Waiting for a call is waiting for its control results (what TensorFlow's inliner makes
+        // of a TF2 call: an output_control_node after the body's control_ret), not its data results.
         auto& c = m_controlRename[n.name()];
-        for (const auto& t : r.outputs)
-            c.push_back(splitTensor(t).first);
         for (const auto& t : r.controlNodes)
             c.push_back(t);
     }
@@ -822,6 +829,12 @@ private:
                     + std::to_string(dataInputs.size()) + " inputs; it takes " + std::to_string(f.signature().input_arg_size()));
         std::unordered_map<std::string, std::string> capturedKey;
         bindCaptures(call, dataInputs, [&](const std::string& top, const std::string& key) { capturedKey[top] = key; });
+        // Captured resources (hash tables): object-graph id per data input.
+        std::unordered_map<std::size_t, int> capturedResource;
+        if (const auto bound = boundInputs(call); !bound.empty() && bound.size() <= dataInputs.size())
+            for (std::size_t j = 0; j < bound.size(); ++j)
+                if (isResourceObject(bound[j]))
+                    capturedResource[dataInputs.size() - bound.size() + j] = bound[j];
         std::vector<std::string> args;
         std::map<std::string, std::string> inputByKey;
         for (int i = 0; i < f.signature().input_arg_size(); ++i) {
@@ -853,6 +866,13 @@ private:
             } else if (top.op() == "Const") {
                 n = top;
                 n.set_name(arg.name());
+            } else if (auto r = capturedResource.find(static_cast<std::size_t>(i)); r != capturedResource.end()) {
+                // A table the model's initializer fills (modelInitializer): TF.js feeds this
+                // placeholder with the initializer's output of the same resourceId (FORMATS.md 1.6).
+                n.set_op("Placeholder");
+                (*n.mutable_attr())["dtype"].set_type(tensorflow::DT_RESOURCE);
+                (*n.mutable_attr())["shape"].mutable_shape();
+                m_resourceInputs.push_back({arg.name(), r->second});
             } else {
                 fail(Location::atNode(m_label, srcNode), top.op() + " captured by the signature function '"
                         + f.signature().name() + "' is not supported (only variables and constants)");
@@ -966,6 +986,553 @@ public:
                             key = s->second.s();
             m_variableKey[name] = key;
         }
+    }
+
+    // A table (or other TrackableResource) the signature function captures: its placeholder in
+    // the inference graph and its object-graph id, which is its resourceId in model.json.
+    struct ResourceInput {
+        std::string placeholder;
+        int objectId = 0;
+    };
+    const std::vector<ResourceInput>& resourceInputs() const { return m_resourceInputs; }
+
+    // The graph that creates and fills the model's resources (CONVERTER.md 3.1 step 5): what the
+    // reference traces as its resource_initializer function (per resource, a call of the
+    // resource's _create_resource and one of its _initialize with the table's keys and values as
+    // constants; the new handles are the outputs) and then freezes with TensorFlow's inliner.
+    struct Initializer {
+        std::vector<NodeDef> nodes;
+        std::vector<std::pair<std::string, int>> outputs; // tensor -> resource object id
+    };
+    Initializer buildInitializer(const std::unordered_set<std::string>& takenNames)
+    {
+        Initializer init;
+        const auto& og = m_mg.object_graph_def();
+        // The resources in the order TensorFlow's TrackableView lists descendants: breadth first.
+        std::vector<int> resources;
+        {
+            std::vector<bool> seen(static_cast<std::size_t>(og.nodes_size()), false);
+            std::deque<int> todo;
+            if (og.nodes_size() > 0) {
+                todo.push_back(0);
+                seen[0] = true;
+            }
+            while (!todo.empty()) {
+                const int id = todo.front();
+                todo.pop_front();
+                if (isResourceObject(id))
+                    resources.push_back(id);
+                for (const auto& c : og.nodes(id).children())
+                    if (c.node_id() >= 0 && c.node_id() < og.nodes_size() && !seen[static_cast<std::size_t>(c.node_id())]) {
+                        seen[static_cast<std::size_t>(c.node_id())] = true;
+                        todo.push_back(c.node_id());
+                    }
+            }
+        }
+        if (resources.empty())
+            return init;
+
+        std::map<std::string, tensorflow::FunctionDef> wrappers;
+        std::unordered_set<std::string> used = takenNames;
+        int calls = 0;
+        auto callName = [&] { return calls == 0 ? std::string("StatefulPartitionedCall") : "StatefulPartitionedCall_" + std::to_string(calls); };
+        std::vector<std::string> creates, initializes;
+        for (const int r : resources) {
+            const auto& obj = og.nodes(r);
+            const std::string where = "resource '" + objectPath(r) + "'";
+            const tensorflow::FunctionDef& create = resourceFunction(obj, "_create_resource", where);
+            const tensorflow::FunctionDef& initialize = resourceFunction(obj, "_initialize", where);
+            NodeDef c = wrapperCall(create, callName(), {}, wrappers);
+            ++calls;
+            const std::string handle = c.name();
+            // _initialize's captured inputs: the resource itself (the new handle) and constants.
+            std::vector<std::string> args;
+            const auto cf = og.concrete_functions().find(initialize.signature().name());
+            if (cf == og.concrete_functions().end())
+                fail(m_label, where + ": its _initialize function '" + initialize.signature().name()
+                        + "' is not in the object graph's concrete functions");
+            for (const int b : cf->second.bound_inputs()) {
+                if (b == r) {
+                    args.push_back(handle);
+                    continue;
+                }
+                if (b < 0 || b >= og.nodes_size() || og.nodes(b).kind_case() != tensorflow::SavedObject::kConstant)
+                    fail(m_label, where + ": its _initialize function captures object " + std::to_string(b)
+                            + ", which is not a constant; only tables filled from constants are supported");
+                const std::string& op = og.nodes(b).constant().operation();
+                auto top = m_top.find(op);
+                if (top == m_top.end() || top->second->op() != "Const")
+                    fail(m_label, where + ": the constant '" + op + "' its _initialize function captures is not a Const of the graph");
+                NodeDef k = *top->second;
+                std::string name = op;
+                for (int s = 1; used.count(name); ++s)
+                    name = op + "_" + std::to_string(s);
+                used.insert(name);
+                k.set_name(name);
+                k.clear_input();
+                init.nodes.push_back(std::move(k));
+                args.push_back(name);
+            }
+            init.nodes.push_back(std::move(c));
+            NodeDef i = wrapperCall(initialize, callName(), args, wrappers);
+            ++calls;
+            initializes.push_back(i.name());
+            init.nodes.push_back(std::move(i));
+            creates.push_back(handle);
+        }
+        // The traced function's own results: automatic control dependencies make every output
+        // wait for all the stateful calls.
+        NodeDef noop;
+        noop.set_name("NoOp");
+        noop.set_op("NoOp");
+        for (std::size_t k = 0; k < resources.size(); ++k) {
+            noop.add_input("^" + creates[k]);
+            noop.add_input("^" + initializes[k]);
+        }
+        init.nodes.push_back(noop);
+        for (std::size_t k = 0; k < resources.size(); ++k) {
+            NodeDef id;
+            id.set_name(k == 0 ? std::string("Identity") : "Identity_" + std::to_string(k));
+            id.set_op("Identity");
+            (*id.mutable_attr())["T"].set_type(tensorflow::DT_RESOURCE);
+            id.add_input(creates[k]);
+            id.add_input("^NoOp");
+            for (const auto& i : initializes)
+                id.add_input("^" + i);
+            init.outputs.emplace_back(id.name() + ":0", resources[k]);
+            init.nodes.push_back(std::move(id));
+        }
+        inlineLikeTensorFlow(init.nodes, wrappers);
+        pruneTo(init.nodes, init.outputs);
+        return init;
+    }
+
+private:
+    // Functional control flow that takes a variable (a While or If body reads it through an
+    // argument): as convert_variables_to_constants_v2 does, the node reads the Const, its type
+    // list says the value's dtype, and in the bodies the argument takes that dtype and its
+    // ReadVariableOps become Identities.
+    struct FlowOp {
+        const char* typeAttr;
+        int first; // data inputs before the bodies' arguments (If: the condition)
+        bool loop;
+        std::vector<const char*> functions;
+    };
+    static const FlowOp* flowOp(const std::string& op)
+    {
+        static const FlowOp kWhile{"T", 0, true, {"cond", "body"}};
+        static const FlowOp kIf{"Tin", 1, false, {"then_branch", "else_branch"}};
+        if (op == "While" || op == "StatelessWhile")
+            return &kWhile;
+        if (op == "If" || op == "StatelessIf")
+            return &kIf;
+        return nullptr;
+    }
+
+    // Sets data input `dataIndex` of control-flow node `n` to a value of `dtype` and `shape`.
+    // Returns false when that input is not a resource.
+    bool retypeFlowInput(NodeDef& n, const FlowOp& flow, int dataIndex, int dtype, const tensorflow::TensorShapeProto& shape,
+        int depth)
+    {
+        const int arg = dataIndex - flow.first;
+        auto attr = n.mutable_attr()->find(flow.typeAttr);
+        if (arg < 0 || attr == n.mutable_attr()->end() || arg >= attr->second.list().type_size()
+            || attr->second.list().type(arg) != tensorflow::DT_RESOURCE)
+            return false;
+        attr->second.mutable_list()->set_type(arg, static_cast<tensorflow::DataType>(dtype));
+        if (flow.loop)
+            if (auto s = n.mutable_attr()->find("output_shapes");
+                s != n.mutable_attr()->end() && arg < s->second.list().shape_size())
+                *s->second.mutable_list()->mutable_shape(arg) = shape;
+        for (const char* key : flow.functions) {
+            auto f = n.attr().find(key);
+            if (f == n.attr().end() || !f->second.has_func())
+                fail(Location::atNode(m_label, n.name()), n.op() + " has no function '" + key + "'");
+            retypeArgument(f->second.func().name(), arg, dtype, shape, flow.loop && std::string(key) == "body", depth + 1);
+        }
+        return true;
+    }
+
+    void retypeArgument(const std::string& fn, int arg, int dtype, const tensorflow::TensorShapeProto& shape, bool passThrough,
+        int depth)
+    {
+        if (depth > kMaxCallDepth)
+            fail(m_label, "control-flow functions nest deeper than " + std::to_string(kMaxCallDepth) + " levels at '" + fn + "'");
+        auto it = m_functions.find(fn);
+        if (it == m_functions.end())
+            fail(m_label, "function '" + fn + "' is not in the graph's library");
+        // A converted copy, kept at a stable address for the lookups that follow.
+        auto copy = m_converted.find(fn);
+        if (copy == m_converted.end()) {
+            copy = m_converted.emplace(fn, *it->second).first;
+            it->second = &copy->second;
+        }
+        tensorflow::FunctionDef& f = copy->second;
+        if (arg >= f.signature().input_arg_size())
+            fail(m_label, "function '" + fn + "' has no argument " + std::to_string(arg));
+        auto& a = *f.mutable_signature()->mutable_input_arg(arg);
+        if (a.type() != tensorflow::DT_RESOURCE)
+            return; // converted already (the function serves several nodes)
+        a.set_type(static_cast<tensorflow::DataType>(dtype));
+        if (passThrough && arg < f.signature().output_arg_size())
+            f.mutable_signature()->mutable_output_arg(arg)->set_type(static_cast<tensorflow::DataType>(dtype));
+        const std::string argName = a.name();
+        std::set<std::string> reads;
+        for (auto& n : *f.mutable_node_def()) {
+            int dataIndex = -1;
+            for (int i = 0; i < n.input_size(); ++i) {
+                if (!n.input(i).empty() && n.input(i)[0] == '^')
+                    continue;
+                ++dataIndex;
+                if (n.input(i) != argName)
+                    continue;
+                if (n.op() == "ReadVariableOp") {
+                    auto& attrs = *n.mutable_attr();
+                    n.set_op("Identity");
+                    attrs["T"].set_type(static_cast<tensorflow::DataType>(dtype));
+                    attrs.erase("dtype");
+                    reads.insert(n.name());
+                } else if (const FlowOp* inner = flowOp(n.op())) {
+                    retypeFlowInput(n, *inner, dataIndex, dtype, shape, depth);
+                }
+            }
+        }
+        // Readers of a ReadVariableOp name its output "value"; an Identity's is "output".
+        auto rename = [&](std::string& in) {
+            const auto c1 = in.find(':');
+            if (c1 == std::string::npos)
+                return;
+            const std::string node = in.substr(in[0] == '^' ? 1 : 0, c1 - (in[0] == '^' ? 1 : 0));
+            if (reads.count(node) && in.compare(c1, 7, ":value:") == 0)
+                in = in.substr(0, c1) + ":output:" + in.substr(c1 + 7);
+        };
+        for (auto& n : *f.mutable_node_def())
+            for (auto& in : *n.mutable_input())
+                rename(in);
+        for (auto& [k, v] : *f.mutable_ret())
+            rename(v);
+    }
+
+    void freezeControlFlowInputs(const std::unordered_map<std::string, std::size_t>& index)
+    {
+        for (auto& n : m_nodes) {
+            const FlowOp* flow = flowOp(n.op());
+            if (!flow)
+                continue;
+            int dataIndex = -1;
+            for (int i = 0; i < n.input_size(); ++i) {
+                if (!n.input(i).empty() && n.input(i)[0] == '^')
+                    continue;
+                ++dataIndex;
+                if (dataIndex < flow->first)
+                    continue;
+                const auto source = traceResource(n.input(i), index);
+                if (!source)
+                    continue;
+                const NodeDef& value = m_nodes[index.at(*source)];
+                const int dtype = value.attr().at("dtype").type();
+                if (retypeFlowInput(n, *flow, dataIndex, dtype, value.attr().at("value").tensor().tensor_shape(), 0))
+                    n.set_input(i, *source);
+            }
+        }
+    }
+
+    bool isResourceObject(int id) const
+    {
+        const auto& og = m_mg.object_graph_def();
+        return id >= 0 && id < og.nodes_size() && og.nodes(id).kind_case() == tensorflow::SavedObject::kResource;
+    }
+
+    // "table" for object 1 under the root (first path found), for messages.
+    std::string objectPath(int id) const
+    {
+        const auto& og = m_mg.object_graph_def();
+        for (int p = 0; p < og.nodes_size(); ++p)
+            for (const auto& c : og.nodes(p).children())
+                if (c.node_id() == id)
+                    return c.local_name();
+        return "object " + std::to_string(id);
+    }
+
+    const tensorflow::FunctionDef& resourceFunction(const tensorflow::SavedObject& obj, const std::string& child,
+        const std::string& where) const
+    {
+        const auto& og = m_mg.object_graph_def();
+        for (const auto& c : obj.children()) {
+            if (c.local_name() != child || c.node_id() < 0 || c.node_id() >= og.nodes_size())
+                continue;
+            const auto& f = og.nodes(c.node_id());
+            std::string name;
+            if (f.kind_case() == tensorflow::SavedObject::kFunction && f.function().concrete_functions_size() > 0)
+                name = f.function().concrete_functions(0);
+            else if (f.kind_case() == tensorflow::SavedObject::kBareConcreteFunction)
+                name = f.bare_concrete_function().concrete_function_name();
+            auto it = m_functions.find(name);
+            if (it == m_functions.end())
+                fail(m_label, where + ": its " + child + " function '" + name + "' is not in the graph's library");
+            return *it->second;
+        }
+        fail(m_label, where + " has no " + child + " function; TF.js could not create it in modelInitializer");
+    }
+
+    // A call of `inner` through a wrapper function as a restored function traced inside a
+    // tf.function calls it: the wrapper's own call, Identity of each result and NoOp.
+    NodeDef wrapperCall(const tensorflow::FunctionDef& inner, const std::string& name, const std::vector<std::string>& args,
+        std::map<std::string, tensorflow::FunctionDef>& wrappers) const
+    {
+        const auto& is = inner.signature();
+        if (static_cast<int>(args.size()) != is.input_arg_size())
+            fail(m_label, "function '" + is.name() + "' takes " + std::to_string(is.input_arg_size()) + " inputs; its resource "
+                    "captures " + std::to_string(args.size()));
+        tensorflow::FunctionDef w;
+        w.mutable_signature()->set_name("restored_function_body_" + is.name() + "_" + name);
+        tensorflow::AttrValue tin, tout;
+        tin.mutable_list();
+        tout.mutable_list();
+        NodeDef call;
+        call.set_name("StatefulPartitionedCall");
+        call.set_op("StatefulPartitionedCall");
+        for (const auto& a : is.input_arg()) {
+            auto* arg = w.mutable_signature()->add_input_arg();
+            *arg = a;
+            call.add_input(a.name());
+            tin.mutable_list()->add_type(a.type());
+        }
+        for (const auto& o : is.output_arg())
+            tout.mutable_list()->add_type(o.type());
+        (*call.mutable_attr())["f"].mutable_func()->set_name(is.name());
+        (*call.mutable_attr())["Tin"] = tin;
+        (*call.mutable_attr())["Tout"] = tout;
+        *w.add_node_def() = call;
+        NodeDef noop;
+        noop.set_name("NoOp");
+        noop.set_op("NoOp");
+        noop.add_input("^StatefulPartitionedCall");
+        for (int k = 0; k < is.output_arg_size(); ++k) {
+            const std::string id = k == 0 ? std::string("Identity") : "Identity_" + std::to_string(k);
+            NodeDef n;
+            n.set_name(id);
+            n.set_op("Identity");
+            n.add_input("StatefulPartitionedCall:output:" + std::to_string(k));
+            n.add_input("^NoOp");
+            (*n.mutable_attr())["T"].set_type(is.output_arg(k).type());
+            *w.add_node_def() = n;
+            auto* out = w.mutable_signature()->add_output_arg();
+            out->set_name(k == 0 ? std::string("identity") : "identity_" + std::to_string(k));
+            out->set_type(is.output_arg(k).type());
+            (*w.mutable_ret())[out->name()] = id + ":output:0";
+        }
+        *w.add_node_def() = noop;
+        (*w.mutable_control_ret())["StatefulPartitionedCall"] = "StatefulPartitionedCall";
+        NodeDef c;
+        c.set_name(name);
+        c.set_op("StatefulPartitionedCall");
+        for (const auto& a : args)
+            c.add_input(a);
+        (*c.mutable_attr())["f"].mutable_func()->set_name(w.signature().name());
+        (*c.mutable_attr())["Tin"] = tin;
+        (*c.mutable_attr())["Tout"] = tout;
+        wrappers[w.signature().name()] = std::move(w);
+        return c;
+    }
+
+    // Inlines every call in `g` the way TensorFlow's function inliner does when the reference
+    // freezes a function: per call C, a NoOp "Func/C/input_control_node/_k" (waiting for the
+    // call's control inputs and, at the top level, for its non-placeholder data inputs), one
+    // Identity "Func/C/input/_k" per argument, the body under "C/", one Identity
+    // "Func/C/output/_k" per result and a NoOp "Func/C/output_control_node/_k" waiting for the
+    // body's control results; readers of C read those. One counter names them all, calls taken
+    // breadth first.
+    void inlineLikeTensorFlow(std::vector<NodeDef>& g, const std::map<std::string, tensorflow::FunctionDef>& extra)
+    {
+        auto calleeOf = [&](const NodeDef& n) -> const tensorflow::FunctionDef* {
+            std::string name = n.op();
+            if ((n.op() == "PartitionedCall" || n.op() == "StatefulPartitionedCall") && n.attr().count("f"))
+                name = n.attr().at("f").func().name();
+            if (auto e = extra.find(name); e != extra.end())
+                return &e->second;
+            if (auto f = m_functions.find(name); f != m_functions.end())
+                return f->second;
+            if (n.op() == "PartitionedCall" || n.op() == "StatefulPartitionedCall")
+                fail(Location::atNode(m_label, n.name()), n.op() + " calls function '" + name + "', which is not in the graph's library");
+            return nullptr;
+        };
+        std::deque<std::pair<std::string, bool>> queue; // call, at the top level
+        for (const auto& n : g)
+            if (calleeOf(n))
+                queue.emplace_back(n.name(), true);
+        int uid = 0;
+        int inlined = 0;
+        while (!queue.empty()) {
+            m_options.cancel.check();
+            const auto [callName, top] = queue.front();
+            queue.pop_front();
+            if (++inlined > 100000 || std::count(callName.begin(), callName.end(), '/') > kMaxCallDepth)
+                fail(m_label, "function calls nest deeper than " + std::to_string(kMaxCallDepth) + " levels at '" + callName
+                        + "' (a function that calls itself?)");
+            auto at = std::find_if(g.begin(), g.end(), [&](const NodeDef& n) { return n.name() == callName; });
+            const NodeDef call = *at;
+            g.erase(at);
+            const tensorflow::FunctionDef& f = *calleeOf(call);
+            const std::string& fname = f.signature().name();
+            std::vector<std::string> data, control;
+            for (const auto& in : call.input())
+                (!in.empty() && in[0] == '^' ? control : data).push_back(in);
+            if (static_cast<int>(data.size()) != f.signature().input_arg_size())
+                fail(Location::atNode(m_label, callName), "calls '" + fname + "' with " + std::to_string(data.size())
+                        + " inputs; it takes " + std::to_string(f.signature().input_arg_size()));
+            const std::string func = "Func/" + callName + "/";
+            std::vector<NodeDef> added;
+            NodeDef icn;
+            icn.set_name(func + "input_control_node/_" + std::to_string(uid++));
+            icn.set_op("NoOp");
+            {
+                std::set<std::string> waits;
+                for (const auto& c : control)
+                    waits.insert(c.substr(1));
+                if (top)
+                    for (const auto& d : data) {
+                        const std::string src = splitTensor(d).first;
+                        auto p = std::find_if(g.begin(), g.end(), [&](const NodeDef& n) { return n.name() == src; });
+                        if (p == g.end() || p->op() != "Placeholder")
+                            waits.insert(src);
+                    }
+                for (const auto& w : waits)
+                    icn.add_input("^" + w);
+            }
+            added.push_back(icn);
+            std::unordered_map<std::string, std::string> argNode;
+            for (int i = 0; i < f.signature().input_arg_size(); ++i) {
+                const auto& a = f.signature().input_arg(i);
+                NodeDef id;
+                id.set_name(func + "input/_" + std::to_string(uid++));
+                id.set_op("Identity");
+                id.add_input(data[static_cast<std::size_t>(i)]);
+                id.add_input("^" + icn.name());
+                (*id.mutable_attr())["T"].set_type(argType(a, call));
+                argNode[a.name()] = id.name();
+                added.push_back(std::move(id));
+            }
+            std::unordered_map<std::string, const NodeDef*> body;
+            for (const auto& n : f.node_def())
+                body[n.name()] = &n;
+            auto resolve = [&](const std::string& in) -> std::string {
+                const bool ctl = !in.empty() && in[0] == '^';
+                const std::string s = ctl ? in.substr(1) : in;
+                const auto c1 = s.find(':');
+                const std::string node = s.substr(0, c1);
+                if (auto a = argNode.find(node); a != argNode.end() && c1 == std::string::npos)
+                    return (ctl ? "^" : "") + a->second;
+                auto b = body.find(node);
+                if (b == body.end())
+                    fail(m_label, "function '" + fname + "': input '" + in + "' names nothing");
+                if (ctl || c1 == std::string::npos)
+                    return (ctl ? "^" : "") + callName + "/" + node;
+                const auto c2 = s.find(':', c1 + 1);
+                const std::string outArg = s.substr(c1 + 1, c2 == std::string::npos ? std::string::npos : c2 - c1 - 1);
+                int k = 0;
+                if (c2 != std::string::npos) {
+                    const std::string digits = s.substr(c2 + 1);
+                    if (digits.empty() || digits.size() > 6 || digits.find_first_not_of("0123456789") != std::string::npos)
+                        fail(m_label, "function '" + fname + "': bad input '" + in + "'");
+                    k = std::stoi(digits);
+                }
+                return tensorName(callName + "/" + node, flatOutputIndex(*b->second, outArg, k, fname));
+            };
+            for (const auto& src : f.node_def()) {
+                NodeDef n = src;
+                n.set_name(callName + "/" + src.name());
+                n.clear_input();
+                for (const auto& in : src.input())
+                    n.add_input(resolve(in));
+                if (src.input_size() == 0)
+                    n.add_input("^" + icn.name());
+                for (auto& [key, value] : *n.mutable_attr())
+                    substitutePlaceholders(value, call.attr(), "function '" + fname + "': node '" + src.name() + "'", m_label);
+                fillDefaults(n);
+                if (calleeOf(n))
+                    queue.emplace_back(n.name(), false);
+                added.push_back(std::move(n));
+            }
+            std::vector<std::string> outputs;
+            for (const auto& o : f.signature().output_arg()) {
+                auto r = f.ret().find(o.name());
+                if (r == f.ret().end())
+                    fail(m_label, "function '" + fname + "': output '" + o.name() + "' has no ret entry");
+                NodeDef id;
+                id.set_name(func + "output/_" + std::to_string(uid++));
+                id.set_op("Identity");
+                id.add_input(resolve(r->second));
+                (*id.mutable_attr())["T"].set_type(argType(o, call));
+                outputs.push_back(id.name());
+                added.push_back(std::move(id));
+            }
+            NodeDef ocn;
+            ocn.set_name(func + "output_control_node/_" + std::to_string(uid++));
+            ocn.set_op("NoOp");
+            for (const auto& [k, v] : f.control_ret())
+                if (body.count(v))
+                    ocn.add_input("^" + callName + "/" + v);
+            const std::string ocnName = ocn.name();
+            added.push_back(std::move(ocn));
+            for (auto& n : g)
+                for (int i = 0; i < n.input_size(); ++i) {
+                    const std::string& in = n.input(i);
+                    if (!in.empty() && in[0] == '^') {
+                        if (in.substr(1) == callName)
+                            n.set_input(i, "^" + ocnName);
+                        continue;
+                    }
+                    const auto [node, k] = splitTensor(in);
+                    if (node != callName)
+                        continue;
+                    if (k < 0 || k >= static_cast<int>(outputs.size()))
+                        fail(Location::atNode(m_label, n.name()), "reads output " + std::to_string(k) + " of '" + callName
+                                + "', which has " + std::to_string(outputs.size()));
+                    n.set_input(i, outputs[static_cast<std::size_t>(k)]);
+                }
+            for (auto& n : added)
+                g.push_back(std::move(n));
+        }
+    }
+
+    // The type of a function argument or result at a call: set, or named by an attribute.
+    static tensorflow::DataType argType(const tensorflow::OpDef::ArgDef& a, const NodeDef& call)
+    {
+        if (a.type() != tensorflow::DT_INVALID)
+            return a.type();
+        if (auto t = call.attr().find(a.type_attr()); !a.type_attr().empty() && t != call.attr().end())
+            return t->second.type();
+        return tensorflow::DT_INVALID;
+    }
+
+    // Keeps what the outputs reach through data and control edges.
+    void pruneTo(std::vector<NodeDef>& g, const std::vector<std::pair<std::string, int>>& outputs) const
+    {
+        std::unordered_map<std::string, std::size_t> index;
+        for (std::size_t i = 0; i < g.size(); ++i)
+            index[g[i].name()] = i;
+        std::vector<bool> keep(g.size(), false);
+        std::vector<std::string> todo;
+        for (const auto& [t, id] : outputs)
+            todo.push_back(splitTensor(t).first);
+        while (!todo.empty()) {
+            const std::string name = todo.back();
+            todo.pop_back();
+            auto it = index.find(name);
+            if (it == index.end())
+                fail(m_label, "the resource initializer graph reads '" + name + "', which it does not have");
+            if (keep[it->second])
+                continue;
+            keep[it->second] = true;
+            for (const auto& in : g[it->second].input())
+                todo.push_back(core::inputNodeName(in));
+        }
+        std::vector<NodeDef> kept;
+        for (std::size_t i = 0; i < g.size(); ++i)
+            if (keep[i])
+                kept.push_back(std::move(g[i]));
+        g = std::move(kept);
     }
 
 private:
@@ -1116,6 +1683,8 @@ private:
     std::unordered_map<std::string, std::string> m_constKey;    // Const made from it -> key
     std::vector<std::string> m_tf1Handles;
     std::vector<std::pair<std::string, std::string>> m_inputs, m_outputs;
+    std::vector<ResourceInput> m_resourceInputs;
+    std::map<std::string, tensorflow::FunctionDef> m_converted; // functions whose arguments freezing changed
 };
 
 // Object-graph node id -> checkpoint key of its variable: the SavedModel's object graph and the
@@ -1328,6 +1897,15 @@ core::Model readFolder(const fs::path& dir, const ImportOptions& options, Format
     auto& group = m.weightGroups.emplace_back();
     DecodeBudget decode = decodeBudgetFor(dir / label, options.maxMemoryBytes);
     auto& nodes = freezer.nodes();
+    // The tables' initializer graph, only when the signature uses one (as the reference, whose
+    // resource ids come from the inference function's captures).
+    Freezer::Initializer initializer;
+    if (!freezer.resourceInputs().empty()) {
+        std::unordered_set<std::string> names;
+        for (const auto& n : nodes)
+            names.insert(n.name());
+        initializer = freezer.buildInitializer(names);
+    }
     // The functions still called (functional If / While bodies kept as they are), found before
     // the nodes are moved into the GraphDef below.
     const auto keptFunctions = freezer.keptFunctions();
@@ -1372,6 +1950,43 @@ core::Model readFolder(const fs::path& dir, const ImportOptions& options, Format
     m.graph = toGraph(graph, label);
     auto inputs = signatureJson(sig.inputs(), freezer.inputs(), m.inputs);
     auto outputs = signatureJson(sig.outputs(), freezer.outputs(), m.outputs);
+    if (!initializer.nodes.empty()) {
+        // The tables: modelInitializer builds and fills them, TF.js feeds each handle to the
+        // inference input with the same resourceId (FORMATS.md 1.6). Keys in sorted order, as
+        // the reference's SignatureDef maps come out.
+        for (const auto& r : freezer.resourceInputs())
+            inputs[r.placeholder + ":0"] = nlohmann::ordered_json{{"name", r.placeholder + ":0"}, {"dtype", "DT_RESOURCE"},
+                {"tensorShape", nlohmann::ordered_json::object()}, {"resourceId", r.objectId}};
+        auto sorted = nlohmann::ordered_json::object();
+        std::vector<std::string> keys;
+        for (const auto& [k, v] : inputs.items())
+            keys.push_back(k);
+        std::sort(keys.begin(), keys.end());
+        for (const auto& k : keys)
+            sorted[k] = inputs[k];
+        inputs = std::move(sorted);
+        tensorflow::GraphDef initGraph;
+        for (auto& n : initializer.nodes) {
+            if (n.op() == "Const") {
+                auto it = n.mutable_attr()->find("value");
+                if (it == n.mutable_attr()->end() || !it->second.has_tensor())
+                    fail(Location::atNode(label, n.name()), "Const has no value");
+                group.weights.push_back(constToWeight(it->second.tensor(), n.name(), label, decode));
+                clearValues(it->second.mutable_tensor());
+            }
+            *initGraph.add_node() = std::move(n);
+        }
+        if (mg.graph_def().has_versions())
+            *initGraph.mutable_versions() = mg.graph_def().versions();
+        m.meta.modelInitializer = core::graphToJson(toGraph(initGraph, label));
+        auto initOutputs = nlohmann::ordered_json::object();
+        for (const auto& [tensor, id] : initializer.outputs)
+            initOutputs[tensor] = nlohmann::ordered_json{{"name", tensor}, {"dtype", "DT_RESOURCE"},
+                {"tensorShape", nlohmann::ordered_json::object()}, {"resourceId", id}};
+        m.meta.initializerSignature = nlohmann::ordered_json{{"outputs", initOutputs}};
+    } else if (!freezer.resourceInputs().empty()) {
+        fail(label, "the signature function captures a resource, but the object graph has no resource to initialize");
+    }
     m.meta.signature = {{"inputs", inputs}, {"outputs", outputs}};
     options.progress ? options.progress(1.0) : void();
     return m;
@@ -1398,6 +2013,199 @@ public:
 
 private:
     Format m_format;
+};
+
+
+// ---- tf.keras SavedModels -> layers model ----
+
+// What the reference does with --input_format=keras_saved_model (CONVERTER.md 1.4 #4: load with
+// tf_keras, save a temporary HDF5, convert that), without TensorFlow: the model config and
+// versions from keras_metadata.pb, each layer's weights (its `variables` list in the object
+// graph: trainable then non-trainable, the order an HDF5 file lists them) from the checkpoint,
+// then the HDF5 route's model builder.
+// j[key] when it is a string, else `otherwise`.
+std::string jsonString(const nlohmann::ordered_json& j, const char* key, const std::string& otherwise = {})
+{
+    if (j.is_object() && j.contains(key) && j[key].is_string())
+        return j[key].get<std::string>();
+    return otherwise;
+}
+
+// The config as tf_keras's model.to_json() writes it, from the form keras_metadata.pb keeps:
+// tuples are lists there, the SavedModel's shared_object_id bookkeeping goes, and initializers,
+// regularizers and constraints carry the module and registered_name its serializer adds.
+nlohmann::ordered_json plainKerasConfig(const nlohmann::ordered_json& j, const std::string& key = {})
+{
+    using Json = nlohmann::ordered_json;
+    if (j.is_array()) {
+        Json out = Json::array();
+        for (const auto& v : j)
+            out.push_back(plainKerasConfig(v));
+        return out;
+    }
+    if (!j.is_object())
+        return j;
+    if (j.contains("class_name") && j["class_name"] == "__tuple__" && j.contains("items"))
+        return plainKerasConfig(j["items"]);
+    Json out = Json::object();
+    for (const auto& [k, v] : j.items())
+        if (k != "shared_object_id")
+            out[k] = plainKerasConfig(v, k);
+    auto endsWith = [&](const char* suffix) {
+        const std::string s(suffix);
+        return key.size() > s.size() && key.compare(key.size() - s.size(), s.size(), s) == 0;
+    };
+    const char* module = endsWith("_initializer") ? "keras.initializers"
+        : endsWith("_regularizer")               ? "keras.regularizers"
+        : endsWith("_constraint")                ? "keras.constraints"
+                                                 : nullptr;
+    if (module && out.contains("class_name") && out.contains("config") && !out.contains("module")) {
+        // In the order tf_keras writes them: module first, registered_name last.
+        Json ordered = Json::object();
+        ordered["module"] = module;
+        for (auto& [k, v] : out.items())
+            ordered[k] = std::move(v);
+        ordered["registered_name"] = nullptr;
+        return ordered;
+    }
+    return out;
+}
+
+core::Model readKerasSavedModelFolder(const fs::path& dir, const ImportOptions& options)
+{
+    const std::uint64_t budget = core::memoryBudgetOr(options.maxMemoryBytes);
+    std::error_code ec;
+    const fs::path metaFile = dir / "keras_metadata.pb";
+    if (!fs::is_regular_file(metaFile, ec))
+        fail(dir.string(), "no keras_metadata.pb: not a tf.keras SavedModel (a TF SavedModel converts with "
+                           "--input_format=tf_saved_model)");
+    const auto metaSize = fs::file_size(metaFile, ec);
+    if (ec || metaSize > budget / 3 || metaSize > std::uint64_t(std::numeric_limits<int>::max()))
+        fail("keras_metadata.pb", "too large for the memory budget (raise it with --max-memory if the file is trusted)");
+    tensorflow::KerasSavedMetadata metadata;
+    {
+        std::ifstream in(metaFile, std::ios::binary);
+        if (!metadata.ParseFromIstream(&in))
+            fail("keras_metadata.pb", "not a Keras SavedMetadata protobuf (damaged or truncated?)");
+    }
+    using Json = nlohmann::ordered_json;
+    // node_path -> metadata
+    std::map<std::string, Json> byPath;
+    for (const auto& n : metadata.nodes())
+        if (n.node_path() == "root" || n.node_path().rfind("root.", 0) == 0)
+            if (n.node_path().find('.', 5) == std::string::npos) // the model and its direct layers
+                byPath[n.node_path()] = core::parseJsonLimited(n.metadata(), Location::atNode("keras_metadata.pb", n.node_path()));
+    auto root = byPath.find("root");
+    if (root == byPath.end() || !root->second.is_object())
+        fail("keras_metadata.pb", "has no metadata for the model ('root')");
+    const Json& model = root->second;
+    Json config = model.contains("model_config") && model["model_config"].is_object() ? model["model_config"]
+        : Json{{"class_name", jsonString(model, "class_name")}, {"config", model.contains("config") ? model["config"] : Json()}};
+    if (!config.contains("config") || !config["config"].is_object() || !config["config"].contains("layers")
+        || !config["config"]["layers"].is_array())
+        fail("keras_metadata.pb", "the model ('" + jsonString(model, "name", "root") + "', "
+                + jsonString(model, "class_name", "?") + ") has no layer list in its config; only Sequential and "
+                "functional models convert to a layers model");
+
+    tensorflow::SavedModel sm = parseSavedModel(dir, budget);
+    tensorflow::MetaGraphDef& mg = *selectMetaGraph(sm, parseTags(options.savedModelTags), "saved_model.pb");
+    const auto& og = mg.object_graph_def();
+    const fs::path prefix = dir / "variables" / "variables";
+    if (!fs::exists(prefix.string() + ".index", ec))
+        fail(dir.string(), "no variables/variables.index: the model's weights are missing");
+    TensorBundle bundle(prefix, options.maxMemoryBytes);
+    const auto keys = variableKeys(og, bundle);
+    auto childOf = [&](int id, const std::string& name) -> int {
+        if (id < 0 || id >= og.nodes_size())
+            return -1;
+        for (const auto& c : og.nodes(id).children())
+            if (c.local_name() == name)
+                return c.node_id();
+        return -1;
+    };
+
+    KerasH5Contents contents;
+    if (const auto v = jsonString(model, "keras_version"); !v.empty())
+        contents.kerasVersion = v;
+    if (const auto b = jsonString(model, "backend"); !b.empty())
+        contents.backend = b;
+    contents.modelConfig = plainKerasConfig(config).dump();
+    if (model.contains("training_config") && model["training_config"].is_object())
+        contents.trainingConfig = model["training_config"].dump();
+    // Layer name -> its object in the object graph (keras_metadata.pb names the path to it).
+    std::map<std::string, int> layerObject;
+    for (const auto& [path, meta] : byPath) {
+        const std::string name = jsonString(meta, "name");
+        if (path == "root" || name.empty())
+            continue;
+        layerObject[name] = childOf(0, path.substr(5));
+    }
+    // An HDF5 file lists the layers' groups by name (the order the reference's manifest has).
+    std::vector<std::string> layerNames;
+    for (const auto& layer : config["config"]["layers"]) {
+        std::string name = jsonString(layer, "name");
+        if (layer.is_object() && layer.contains("config"))
+            name = jsonString(layer["config"], "name", name);
+        layerNames.push_back(name);
+    }
+    std::sort(layerNames.begin(), layerNames.end());
+    for (const auto& name : layerNames) {
+        options.cancel.check();
+        auto obj = layerObject.find(name);
+        if (obj == layerObject.end() || obj->second < 0)
+            continue; // no object of its own (an InputLayer): no weights
+        const int list = childOf(obj->second, "variables");
+        if (list < 0)
+            continue;
+        for (const auto& v : og.nodes(list).children()) {
+            const int id = v.node_id();
+            if (id < 0 || id >= og.nodes_size() || og.nodes(id).kind_case() != tensorflow::SavedObject::kVariable)
+                fail("saved_model.pb", "layer '" + name + "': entry " + v.local_name() + " of its variables is not a variable");
+            const auto& var = og.nodes(id).variable();
+            auto key = keys.find(id);
+            const BundleEntry* entry = key == keys.end() ? nullptr : bundle.find(key->second);
+            if (!entry)
+                fail(bundle.indexLabel(), "layer '" + name + "': variable '" + var.name() + "' has no value in the checkpoint");
+            if (entry->dtype != tensorflow::DT_FLOAT)
+                fail(bundle.indexLabel(), "layer '" + name + "': variable '" + var.name() + "' is " + dtypeText(entry->dtype)
+                        + "; only float32 weights are supported in a layers model from a Keras SavedModel");
+            H5Weight w;
+            w.layer = name;
+            w.listedName = var.name().find(':') == std::string::npos ? var.name() + ":0" : var.name();
+            w.fullPath = "/model_weights/" + name + "/" + w.listedName;
+            w.dims = entry->shape;
+            w.kind = H5ElementKind::Float;
+            w.typeSize = 4;
+            w.byteSize = entry->size;
+            w.source = std::make_shared<core::MemorySource>(bundle.weight(*entry, w.listedName).storedBytes());
+            w.offset = 0;
+            contents.weights.push_back(std::move(w));
+        }
+    }
+    core::Model m = buildKerasModel(contents, dir);
+    m.sourcePath = dir.string();
+    m.meta.format = std::string(formatName(Format::KerasSavedModel));
+    return m;
+}
+
+class KerasSavedModelImporter final : public Importer {
+public:
+    Format format() const override { return Format::KerasSavedModel; }
+    std::string nameFilter() const override { return "saved_model.pb"; }
+    bool opensFolders() const override { return true; }
+    bool canRead(const fs::path& path) const override
+    {
+        std::error_code ec;
+        return isSavedModelFolder(path) && fs::exists(folderOf(path) / "keras_metadata.pb", ec);
+    }
+    core::Model read(const fs::path& path, const ImportOptions& options) const override
+    {
+        options.cancel.check();
+        std::error_code ec;
+        if (!fs::exists(path, ec))
+            fail(path.string(), "no such file or folder");
+        return readKerasSavedModelFolder(folderOf(path), options);
+    }
 };
 
 } // namespace
@@ -1472,5 +2280,7 @@ std::vector<SavedModelMetaGraph> describeSavedModel(const fs::path& path, std::u
 }
 
 std::unique_ptr<Importer> makeSavedModelImporter(Format format) { return std::make_unique<SavedModelImporter>(format); }
+
+std::unique_ptr<Importer> makeKerasSavedModelImporter() { return std::make_unique<KerasSavedModelImporter>(); }
 
 } // namespace studio::conv

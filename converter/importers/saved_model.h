@@ -38,4 +38,8 @@ std::vector<SavedModelMetaGraph> describeSavedModel(const std::filesystem::path&
 // The importers for Format::TfSavedModel and Format::TfHub.
 std::unique_ptr<Importer> makeSavedModelImporter(Format format);
 
+// The importer for Format::KerasSavedModel: a tf.keras SavedModel (with keras_metadata.pb) as a
+// layers model, as the reference converts it through a temporary HDF5 file.
+std::unique_ptr<Importer> makeKerasSavedModelImporter();
+
 } // namespace studio::conv

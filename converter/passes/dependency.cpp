@@ -4,6 +4,7 @@
 #include "converter/passes/graph_edit.h"
 #include "converter/passes/graph_passes.h"
 
+#include <set>
 #include <unordered_set>
 
 namespace studio::conv {
@@ -44,14 +45,26 @@ public:
                     if (data.size() != 1)
                         continue;
                     const auto src = byName.find(core::inputNodeName(data[0]));
-                    // An Identity after a Switch anchors a cond branch; one on a loop edge is part of the frame.
                     if (src == byName.end())
                         continue;
-                    const auto& srcOp = model.graph.nodes[src->second].op;
-                    if (srcOp == "Switch" || srcOp == "Merge" || srcOp == "Enter" || srcOp == "NextIteration")
-                        continue;
-                    // Something waits on this node by control: the node is the point it waits for.
-                    if (readers.controlCount(n.name))
+                    // Grappler's SafeToRemoveIdentity: an Identity that also waits for something
+                    // stays in front of a Merge (the wait would move onto a loop's join); one after
+                    // a Switch that something waits for by control anchors that branch (a control
+                    // edge from the Switch itself would fire on both branches).
+                    const bool afterSwitch = model.graph.nodes[src->second].op == "Switch";
+                    std::set<std::size_t> consumers;
+                    bool safe = !(afterSwitch && readers.controlCount(n.name));
+                    if (auto d = readers.data.find(n.name); d != readers.data.end())
+                        consumers.insert(d->second.begin(), d->second.end());
+                    if (auto c = readers.control.find(n.name); c != readers.control.end())
+                        consumers.insert(c->second.begin(), c->second.end());
+                    for (const auto k : consumers)
+                        if (n.inputs.size() > 1 && model.graph.nodes[k].op == "Merge")
+                            safe = false;
+                    const std::size_t outputs = consumers.size();
+                    // Removing it must not multiply edges (its inputs go to each of its readers).
+                    const std::size_t inputs = n.inputs.size();
+                    if (!safe || (inputs > 1 && outputs > 1 && inputs * outputs > inputs + outputs))
                         continue;
                     const std::string name = n.name;
                     const std::string to = data[0];

@@ -266,6 +266,14 @@ void weightsInConstOrder(core::Model& model)
     take(model.graph.nodes);
     for (const auto& f : model.graph.functions)
         take(f.nodes);
+    // The initializer graph's Consts come last (the reference's extract_weights appends them).
+    if (const auto& init = model.meta.modelInitializer; init.is_object() && init.contains("node") && init["node"].is_array())
+        for (const auto& n : init["node"])
+            if (n.is_object() && n.value("op", "") == "Const")
+                if (auto it = byName.find(n.value("name", "")); it != byName.end() && it->second) {
+                    group.weights.push_back(std::move(*it->second));
+                    it->second = nullptr;
+                }
     model.weightGroups.clear();
     model.weightGroups.push_back(std::move(group));
 }

@@ -72,7 +72,8 @@ void putWeight(core::Model& model, core::Weight weight);
 
 // The weights re-ordered as the reference writes them: one entry per top-level Const, in node
 // order, then the Consts of each library function (named "<function>/<node>", see
-// nameFunctionConsts), in a single group; weights no Const names are dropped.
+// nameFunctionConsts), then those of modelInitializer, in a single group; weights no Const names
+// are dropped.
 void weightsInConstOrder(core::Model& model);
 
 // Renames every Const inside a library function to "<function>/<node>" and the body inputs and

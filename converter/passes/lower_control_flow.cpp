@@ -1,8 +1,9 @@
 // Control-flow lowering, as convert_variables_to_constants_v2(lower_control_flow=True) does while
 // the reference freezes a SavedModel (CONVERTER.md 3.1 step 4, FORMATS.md 7.6): each functional
 // While / StatelessWhile becomes a TF1 loop frame (Enter, Merge, LoopCond, Switch, Exit,
-// NextIteration) with its cond and body functions inlined, named as TensorFlow's lowering names
-// them. Also the Grappler function-library cleanup the reference gets on the bodies it keeps.
+// NextIteration) with its cond and body functions inlined, and each If / StatelessIf a Switch /
+// Merge pair of branches, named as TensorFlow's lowering names them. Also the Grappler
+// function-library cleanup the reference gets on the bodies it keeps.
 #include "converter/options.h"
 #include "converter/passes/graph_edit.h"
 #include "converter/passes/graph_passes.h"
@@ -157,15 +158,24 @@ public:
         for (;;) {
             context.cancel.check();
             std::size_t at = model.graph.nodes.size();
-            for (std::size_t i = 0; i < model.graph.nodes.size() && at == model.graph.nodes.size(); ++i)
-                if (model.graph.nodes[i].op == "While" || model.graph.nodes[i].op == "StatelessWhile")
+            for (std::size_t i = 0; i < model.graph.nodes.size() && at == model.graph.nodes.size(); ++i) {
+                const auto& op = model.graph.nodes[i].op;
+                if (op == "While" || op == "StatelessWhile" || op == "If" || op == "StatelessIf")
                     at = i;
+            }
             if (at == model.graph.nodes.size())
                 break;
-            const std::string loop = model.graph.nodes[at].name;
-            lowerWhile(model, at, counter);
-            if (context.report)
-                context.report->fused.push_back("While '" + loop + "' -> Enter / Merge / Switch / Exit frame");
+            const std::string name = model.graph.nodes[at].name;
+            const std::string op = model.graph.nodes[at].op;
+            if (op == "If" || op == "StatelessIf") {
+                lowerIf(model, at, counter);
+                if (context.report)
+                    context.report->fused.push_back(op + " '" + name + "' -> Switch / Merge");
+            } else {
+                lowerWhile(model, at, counter);
+                if (context.report)
+                    context.report->fused.push_back("While '" + name + "' -> Enter / Merge / Switch / Exit frame");
+            }
         }
         dropUnusedFunctions(model.graph);
     }
@@ -303,6 +313,113 @@ private:
         for (auto& o : model.outputs)
             if (core::inputNodeName(o.name) == w.name)
                 fail(where, "the While '" + w.name + "' is itself an output of the model; it cannot be lowered");
+        nodes.insert(nodes.begin() + static_cast<std::ptrdiff_t>(at), std::make_move_iterator(out.begin()),
+            std::make_move_iterator(out.end()));
+    }
+
+    // An If as TensorFlow's lowering writes it: the condition switches itself into two pivots
+    // (pivot_f, pivot_t), every input is switched on the condition, each branch is inlined on its
+    // side of the switches (its nodes that read nothing of the branch wait for that side's
+    // pivot), and each result is a Merge of the two branches' results (then, else).
+    static void lowerIf(core::Model& model, std::size_t at, int& counter)
+    {
+        const Node c = model.graph.nodes[at];
+        const std::string where = model.sourcePath;
+        const core::Function* thenF = findFunction(model.graph, funcAttr(c, "then_branch", where));
+        const core::Function* elseF = findFunction(model.graph, funcAttr(c, "else_branch", where));
+        if (!thenF || !elseF)
+            fail(where, c.op + " '" + c.name + "' names a function the graph does not have");
+        std::vector<std::string> data, control;
+        for (const auto& in : c.inputs)
+            (Node::isControlInput(in) ? control : data).push_back(in);
+        if (data.empty())
+            fail(where, c.op + " '" + c.name + "' has no condition input");
+        const std::string pred = data[0];
+        const std::vector<std::string> args(data.begin() + 1, data.end());
+        auto typeList = [&](const char* key, std::size_t count) {
+            const auto* t = core::findAttr(c.attrs, key);
+            if (!t || t->kind != AttrValue::Kind::List || t->list.type.size() != count)
+                fail(where, c.op + " '" + c.name + "' has no type list " + key + " for its " + std::to_string(count)
+                        + (std::string(key) == "Tin" ? " inputs" : " outputs"));
+            return t->list.type;
+        };
+        const auto tin = typeList("Tin", args.size());
+        const auto* toutAttr = core::findAttr(c.attrs, "Tout");
+        const std::size_t results = toutAttr && toutAttr->kind == AttrValue::Kind::List ? toutAttr->list.type.size() : 0;
+        const auto tout = typeList("Tout", results);
+        int condType = 10; // DT_BOOL
+        if (const auto* t = core::findAttr(c.attrs, "Tcond"); t && t->kind == AttrValue::Kind::Type)
+            condType = t->type;
+        auto newName = [&](const std::string& infix) { return c.name + "/" + infix + "/_" + std::to_string(counter++); };
+        auto typed = [](const std::string& name, const std::string& op, std::vector<std::string> inputs, int type) {
+            Node n;
+            n.name = name;
+            n.op = op;
+            n.inputs = std::move(inputs);
+            n.attrs.emplace_back("T", AttrValue::ofType(type));
+            edit::tidyInputs(n);
+            return n;
+        };
+        const std::string thenPrefix = newName("then") + "/";
+        const std::string elsePrefix = newName("else") + "/";
+        std::vector<Node> out;
+        const std::string switchPred = newName("switch_pred");
+        {
+            std::vector<std::string> in{pred, pred};
+            in.insert(in.end(), control.begin(), control.end());
+            out.push_back(typed(switchPred, "Switch", in, condType));
+        }
+        const std::string pivotF = newName("pivot_f");
+        out.push_back(typed(pivotF, "Identity", {switchPred}, condType));
+        const std::string pivotT = newName("pivot_t");
+        out.push_back(typed(pivotT, "Identity", {switchPred + ":1"}, condType));
+        std::vector<std::string> thenArgs, elseArgs;
+        for (std::size_t i = 0; i < args.size(); ++i) {
+            const std::string sw = c.name + "/" + core::inputNodeName(args[i]) + "/_" + std::to_string(counter++);
+            std::vector<std::string> in{args[i], pred};
+            in.insert(in.end(), control.begin(), control.end());
+            out.push_back(typed(sw, "Switch", in, tin[i]));
+            thenArgs.push_back(sw + ":1");
+            elseArgs.push_back(sw);
+        }
+        const auto thenOut = inlineBody(model, *thenF, thenPrefix, thenArgs, pivotT, out, where);
+        const auto elseOut = inlineBody(model, *elseF, elsePrefix, elseArgs, pivotF, out, where);
+        if (thenOut.size() != results || elseOut.size() != results)
+            fail(where, "the branches of " + c.op + " '" + c.name + "' have " + std::to_string(thenOut.size()) + " and "
+                    + std::to_string(elseOut.size()) + " outputs for " + std::to_string(results) + " results");
+        std::vector<std::string> merges;
+        for (std::size_t k = 0; k < results; ++k) {
+            merges.push_back(newName("output"));
+            Node m = typed(merges.back(), "Merge", {thenOut[k], elseOut[k]}, tout[k]);
+            m.attrs.emplace_back("N", AttrValue::ofInt(2));
+            out.push_back(std::move(m));
+        }
+
+        // Readers of the results read the Merges; control readers wait for all of them.
+        auto& nodes = model.graph.nodes;
+        nodes.erase(nodes.begin() + static_cast<std::ptrdiff_t>(at));
+        for (auto& n : nodes) {
+            std::vector<std::string> inputs;
+            for (const auto& in : n.inputs) {
+                const auto p = core::parseInput(in);
+                if (p.node != c.name) {
+                    inputs.push_back(in);
+                } else if (p.control) {
+                    for (const auto& m : merges)
+                        inputs.push_back("^" + m);
+                } else {
+                    if (p.output < 0 || static_cast<std::size_t>(p.output) >= results)
+                        fail(where, "node '" + n.name + "' reads output " + std::to_string(p.output) + " of " + c.op + " '"
+                                + c.name + "', which has " + std::to_string(results));
+                    inputs.push_back(merges[static_cast<std::size_t>(p.output)]);
+                }
+            }
+            n.inputs = std::move(inputs);
+            edit::tidyInputs(n);
+        }
+        for (auto& o : model.outputs)
+            if (core::inputNodeName(o.name) == c.name)
+                fail(where, "the " + c.op + " '" + c.name + "' is itself an output of the model; it cannot be lowered");
         nodes.insert(nodes.begin() + static_cast<std::ptrdiff_t>(at), std::make_move_iterator(out.begin()),
             std::make_move_iterator(out.end()));
     }

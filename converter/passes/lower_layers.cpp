@@ -67,43 +67,21 @@ core::Model Lowering::run()
 {
     if (m_src.kind != core::ModelKind::LayersModel || m_src.layers.empty())
         fail(m_src.sourcePath, "not a layers model with a topology");
-    for (const auto& layer : m_src.layers) {
-        if (layer.path != layer.name)
-            fail(m_src.sourcePath, "layer '" + layer.path + "': nested models are not lowered yet");
-        try {
-            std::vector<std::string> inputs;
-            for (const auto& name : layer.inboundLayers) {
-                const auto it = m_tensor.find(name);
-                if (it == m_tensor.end())
-                    bad(layer, "reads layer '" + name + "', which comes later or does not exist");
-                inputs.push_back(it->second);
-            }
-            // Keras masks (Embedding mask_zero, Masking) change what recurrent layers compute;
-            // they are not modelled, so a layer that would consume one is refused.
-            const bool masked = std::any_of(layer.inboundLayers.begin(), layer.inboundLayers.end(),
-                [&](const std::string& n) { return m_masked.count(n) > 0; });
-            static const std::set<std::string> kMaskUsers{"SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed",
-                "GlobalAveragePooling1D"};
-            if (masked && kMaskUsers.count(layer.className))
-                bad(layer, "reads a masked sequence (Embedding mask_zero or Masking); masking is not lowered yet");
-            if ((layer.className == "Embedding" && layer.config.value("mask_zero", Json(false)) == Json(true))
-                || layer.className == "Masking" || (masked && (isIdentityLayer(layer.className) || layer.className == "Activation")))
-                m_masked.insert(layer.name);
-            m_tensor[layer.name] = lowerLayer(layer, inputs);
-        } catch (const nlohmann::json::exception& e) {
-            bad(layer, std::string("unexpected config: ") + e.what());
-        }
-        inferTypes(layer);
-    }
-    for (const auto& spec : m_src.outputs) {
-        const auto it = m_tensor.find(spec.name);
-        if (it == m_tensor.end())
-            fail(m_src.sourcePath, "output layer '" + spec.name + "' was not lowered");
+    const Network& top = topNetwork();
+    const auto tensors = lowerNetwork(top, {}, "");
+    if (tensors.size() != m_src.outputs.size())
+        fail(m_src.sourcePath, "the Keras topology has " + std::to_string(tensors.size()) + " outputs, the model "
+                + std::to_string(m_src.outputs.size()));
+    for (std::size_t k = 0; k < m_src.outputs.size(); ++k) {
+        const auto& spec = m_src.outputs[k];
+        if (top.outputs[k].layer != spec.name)
+            fail(m_src.sourcePath, "output " + std::to_string(k) + " is layer '" + top.outputs[k].layer
+                    + "' in the Keras topology but '" + spec.name + "' in the model");
         core::TensorSpec out = spec;
-        out.name = it->second.find(':') == std::string::npos ? it->second + ":0" : it->second;
-        const auto* type = findType(it->second);
+        out.name = tensors[k].find(':') == std::string::npos ? tensors[k] + ":0" : tensors[k];
+        const auto* type = findType(tensors[k]);
         if (!type)
-            fail(m_src.sourcePath, "no inferred type for '" + it->second + "'");
+            fail(m_src.sourcePath, "no inferred type for '" + tensors[k] + "'");
         out.tfDtype = core::tfDataTypeOf(type->dtype.value_or(core::DType::Float32));
         out.shape = type->shape;
         m_out.outputs.push_back(out);
@@ -113,14 +91,386 @@ core::Model Lowering::run()
     return std::move(m_out);
 }
 
+// ---- networks: which layer calls read which tensors
+
+namespace {
+
+bool isNestedModel(const std::string& cls)
+{
+    return cls == "Sequential" || cls == "Model" || cls == "Functional";
+}
+
+const Json* layerListOf(const Json& config)
+{
+    if (config.is_array())
+        return &config; // Keras 2.0 Sequential
+    if (config.is_object() && config.contains("layers") && config["layers"].is_array())
+        return &config["layers"];
+    return nullptr;
+}
+
+// A layer's name: its own "name" (functional models) or its config's (Sequential).
+std::string layerNameOf(const Json& l)
+{
+    if (!l.is_object())
+        return {};
+    if (l.contains("name") && l["name"].is_string())
+        return l["name"].get<std::string>();
+    const auto config = l.find("config");
+    return config != l.end() && config->is_object() && config->contains("name") && (*config)["name"].is_string()
+        ? (*config)["name"].get<std::string>()
+        : std::string();
+}
+
+struct Collected {
+    TensorRef ref;
+    bool keras3 = false; // from a Keras 3 keras_history, which counts a nested model's calls from 0
+};
+
+// Keras 2: [["name", node, tensor, {kwargs}], ...]; Keras 3: {"args": [{"config": {"keras_history":
+// ["name", node, tensor]}}], "kwargs": {...}}.
+void collectRefs(const Json& v, std::vector<Collected>& out, int depth, const Location& at)
+{
+    if (depth > kMaxNesting)
+        fail(at, "inbound nodes are nested more than " + std::to_string(kMaxNesting) + " levels deep");
+    auto ref = [&](const Json& r, bool keras3) {
+        if (!r[1].is_number_integer() || !r[2].is_number_integer())
+            fail(at, "inbound tensor " + r.dump() + " has no integer node and tensor index");
+        out.push_back({{r[0].get<std::string>(), r[1].get<std::int64_t>(), r[2].get<std::int64_t>()}, keras3});
+    };
+    if (v.is_array()) {
+        if (v.size() >= 3 && v[0].is_string() && v[1].is_number()) {
+            ref(v, false);
+            return;
+        }
+        for (const auto& e : v)
+            collectRefs(e, out, depth + 1, at);
+    } else if (v.is_object()) {
+        if (v.contains("keras_history") && v["keras_history"].is_array() && v["keras_history"].size() >= 3
+            && v["keras_history"][0].is_string()) {
+            ref(v["keras_history"], true);
+            return;
+        }
+        for (const auto& [k, e] : v.items())
+            collectRefs(e, out, depth + 1, at);
+    }
+}
+
+} // namespace
+
+std::string Lowering::label(const core::Layer& layer, std::int64_t call) const
+{
+    std::string s = m_src.sourcePath + ": layer '" + (layer.path.empty() ? layer.name : layer.path) + "' (" + layer.className + ")";
+    return call > 0 ? s + ", call " + std::to_string(call + 1) : s;
+}
+
+void Lowering::badCall(const core::Layer& layer, std::int64_t call, const std::string& what) const
+{
+    throw Error(label(layer, call) + ": " + what, Location::atLayer(m_src.sourcePath, layer.path.empty() ? layer.name : layer.path));
+}
+
+const Network& Lowering::topNetwork()
+{
+    for (const auto& layer : m_src.layers) {
+        m_layersByPath[layer.path].push_back(&layer);
+        m_layerNames.insert(layer.name);
+        m_layerNames.insert(layer.path);
+    }
+    const Json& topology = m_src.meta.modelTopology;
+    const Json* model = topology.is_object() && topology.contains("model_config") ? &topology["model_config"] : &topology;
+    if (model->is_object() && model->contains("config") && layerListOf((*model)["config"])) {
+        const Json cls = model->value("class_name", Json());
+        return network((*model)["config"], cls.is_string() ? cls.get<std::string>() : std::string(), "", 0);
+    }
+    // No Keras topology (a model built in memory): the layers' inbound layer names, each layer
+    // called once.
+    m_networks.emplace_back();
+    Network& net = m_networks.back();
+    for (const auto& layer : m_src.layers) {
+        if (layer.path != layer.name)
+            continue;
+        Network::Member m;
+        m.layer = &layer;
+        m.calls.emplace_back();
+        for (const auto& in : layer.inboundLayers)
+            m.calls.back().push_back({in, 0, 0});
+        if (isNestedModel(layer.className))
+            m.nested = &network(layer.config, layer.className, layer.path, 1);
+        if (!net.byName.emplace(layer.name, net.members.size()).second)
+            fail(Location::atLayer(m_src.sourcePath, layer.name), "the model has two layers named '" + layer.name + "'");
+        if (layer.className == "InputLayer")
+            net.inputs.push_back({layer.name, 0, 0});
+        net.members.push_back(std::move(m));
+    }
+    for (const auto& out : m_src.outputs)
+        net.outputs.push_back({out.name, 0, 0});
+    return net;
+}
+
+const Network& Lowering::network(const Json& config, const std::string& className, const std::string& prefix, int depth)
+{
+    const std::string& file = m_src.sourcePath;
+    const std::string what = prefix.empty() ? "the model" : "the nested model";
+    if (depth > kMaxNesting)
+        fail(Location::atLayer(file, prefix), "models are nested more than " + std::to_string(kMaxNesting) + " levels deep");
+    const Json* list = layerListOf(config);
+    if (!list)
+        fail(Location::atLayer(file, prefix), what + " has no layer list");
+    m_networks.emplace_back(); // a deque: `net` stays valid while nested networks are added
+    Network& net = m_networks.back();
+    net.path = prefix;
+    net.sequential = className == "Sequential" || config.is_array() || !config.contains("input_layers");
+
+    // Keras 2 and TF.js count the calls of a nested model that has inputs of its own (functional,
+    // or a Sequential given an input shape) from 1: its node 0 runs it on those inputs.
+    std::set<std::string> ownFirstNode;
+    for (const auto& l : *list) {
+        const std::string name = layerNameOf(l);
+        const std::string path = prefix.empty() ? name : prefix + "/" + name;
+        auto it = m_layersByPath.find(path);
+        if (it == m_layersByPath.end() || it->second.empty())
+            fail(Location::atLayer(file, path), "is in the Keras topology but not in the model's layers");
+        Network::Member m;
+        m.layer = it->second.front();
+        it->second.pop_front();
+        if (!net.byName.emplace(name, net.members.size()).second)
+            fail(Location::atLayer(file, path), what + " has two layers named '" + name + "'");
+        if (isNestedModel(m.layer->className)) {
+            m.nested = &network(m.layer->config, m.layer->className, path, depth + 1);
+            const auto& first = m.nested->members;
+            const bool hasInputs = !m.nested->sequential
+                || (!first.empty()
+                    && (first[0].layer->className == "InputLayer" || first[0].layer->config.contains("batch_input_shape")
+                        || first[0].layer->config.contains("batch_shape")));
+            if (hasInputs)
+                ownFirstNode.insert(name);
+        }
+        net.members.push_back(std::move(m));
+    }
+    if (net.members.empty())
+        fail(Location::atLayer(file, prefix), what + " has no layers");
+
+    // `at` names the layer or the model whose inbound nodes `v` are.
+    auto refs = [&](const Json& v, const Location& at) {
+        std::vector<Collected> found;
+        collectRefs(v, found, 0, at);
+        std::vector<TensorRef> out;
+        for (auto& [r, keras3] : found) {
+            if (!keras3 && ownFirstNode.count(r.layer)) {
+                if (r.node == 0)
+                    fail(at, "reads node 0 of nested model '" + r.layer + "', which runs it on its own inputs, not on a tensor of "
+                            + what);
+                --r.node;
+            }
+            out.push_back(r);
+        }
+        return out;
+    };
+    for (std::size_t i = 0; i < net.members.size(); ++i) {
+        auto& m = net.members[i];
+        if (net.sequential) {
+            m.calls.emplace_back();
+            if (i > 0)
+                m.calls.back().push_back({net.members[i - 1].layer->name, 0, 0});
+        } else if (m.layer->className == "InputLayer") {
+            m.calls.emplace_back();
+        } else if ((*list)[i].contains("inbound_nodes")) {
+            for (const auto& node : (*list)[i]["inbound_nodes"])
+                m.calls.push_back(refs(node, Location::atLayer(file, m.layer->path)));
+        }
+    }
+    if (net.sequential) {
+        net.inputs.push_back({net.members.front().layer->name, 0, 0});
+        net.outputs.push_back({net.members.back().layer->name, 0, 0});
+    } else {
+        net.inputs = refs(config.value("input_layers", Json::array()), Location{file, {}, {}, prefix, "input_layers"});
+        net.outputs = refs(config.value("output_layers", Json::array()), Location{file, {}, {}, prefix, "output_layers"});
+        if (net.outputs.empty())
+            fail(Location::atLayer(file, prefix), what + " has no output_layers");
+        for (const auto& in : net.inputs) {
+            const auto it = net.byName.find(in.layer);
+            if (it == net.byName.end() || net.members[it->second].layer->className != "InputLayer")
+                fail(Location::atLayer(file, prefix), what + "'s input_layers name '" + in.layer + "', which is not one of its InputLayers");
+        }
+    }
+    return net;
+}
+
+std::string Lowering::callScope(const std::string& scope, const std::string& leaf)
+{
+    for (int k = 1;; ++k) {
+        const std::string candidate = leaf + "_" + std::to_string(k);
+        if (m_layerNames.count(candidate))
+            continue;
+        if (m_callScopes.insert(scope + candidate).second)
+            return scope + candidate;
+    }
+}
+
+std::vector<std::string> Lowering::lowerNetwork(const Network& net, const std::vector<std::string>& inputs, const std::string& scope)
+{
+    const bool top = net.path.empty();
+    using Key = std::pair<std::size_t, std::int64_t>; // member, call
+    std::map<Key, std::vector<std::string>> done;
+    std::map<std::size_t, std::vector<std::string>> fed; // members reading the network's inputs directly
+    if (!top) {
+        for (std::size_t k = 0; k < net.inputs.size(); ++k) {
+            const auto i = net.byName.at(net.inputs[k].layer);
+            if (net.members[i].layer->className == "InputLayer")
+                done[{i, 0}] = {inputs.at(k)};
+            else
+                fed[i].push_back(inputs.at(k)); // a Sequential's first layer
+        }
+    }
+    std::vector<Key> pending;
+    for (std::size_t i = 0; i < net.members.size(); ++i)
+        for (std::int64_t k = 0; k < static_cast<std::int64_t>(net.members[i].calls.size()); ++k)
+            if (!done.count({i, k}))
+                pending.push_back({i, k});
+
+    // The tensor `r` names, or nullptr while the call making it has not been lowered yet.
+    auto resolve = [&](const Network::Member& reader, std::int64_t call, const TensorRef& r) -> const std::string* {
+        const auto it = net.byName.find(r.layer);
+        if (it == net.byName.end())
+            badCall(*reader.layer, call, "reads layer '" + r.layer + "', which is not in "
+                    + (top ? std::string("the model") : "nested model '" + net.path + "'"));
+        const auto& source = net.members[it->second];
+        if (r.node < 0 || r.node >= static_cast<std::int64_t>(source.calls.size()))
+            badCall(*reader.layer, call, "reads call " + std::to_string(r.node + 1) + " of layer '" + r.layer + "', which has "
+                    + std::to_string(source.calls.size()) + " call(s) in the model");
+        const auto d = done.find({it->second, r.node});
+        if (d == done.end())
+            return nullptr;
+        if (r.tensor < 0 || r.tensor >= static_cast<std::int64_t>(d->second.size()))
+            badCall(*reader.layer, call, "reads output " + std::to_string(r.tensor) + " of layer '" + r.layer + "', which has "
+                    + std::to_string(d->second.size()));
+        return &d->second[static_cast<std::size_t>(r.tensor)];
+    };
+
+    // As TF.js builds a model from its config: calls in layer order, a call whose inputs are
+    // not made yet (a shared layer's later call) waits for the next round.
+    while (!pending.empty()) {
+        std::vector<Key> waiting;
+        for (const auto& key : pending) {
+            const auto& member = net.members[key.first];
+            const auto& layer = *member.layer;
+            std::vector<std::string> in;
+            bool ready = true;
+            for (const auto& r : member.calls[static_cast<std::size_t>(key.second)]) {
+                const auto* t = resolve(member, key.second, r);
+                if (!t) {
+                    ready = false;
+                    break;
+                }
+                in.push_back(*t);
+            }
+            if (!ready) {
+                waiting.push_back(key);
+                continue;
+            }
+            if (const auto f = fed.find(key.first); f != fed.end() && key.second == 0)
+                in.insert(in.end(), f->second.begin(), f->second.end());
+            if (++m_calls > kMaxLayerCalls)
+                badCall(layer, key.second, "the model calls more than " + std::to_string(kMaxLayerCalls)
+                        + " layers (nested models called many times)");
+            const std::string name = key.second == 0 ? scope + layer.name : callScope(scope, layer.name);
+            if (member.nested) {
+                if (in.size() != member.nested->inputs.size())
+                    badCall(layer, key.second, "is a model of " + std::to_string(member.nested->inputs.size())
+                            + " input(s), called on " + std::to_string(in.size()));
+                done[key] = lowerNetwork(*member.nested, in, name + "/");
+            } else {
+                if (layer.className == "InputLayer" && !top)
+                    badCall(layer, key.second, "is an InputLayer of nested model '" + net.path + "' that is not one of its inputs");
+                done[key] = {lowerCall(layer, name, key.second, in)};
+            }
+        }
+        if (waiting.size() == pending.size()) {
+            const auto& member = net.members[waiting.front().first];
+            badCall(*member.layer, waiting.front().second, "its inputs depend on its own output (a cycle in the inbound nodes)");
+        }
+        pending = std::move(waiting);
+    }
+
+    std::vector<std::string> outputs;
+    for (const auto& r : net.outputs) {
+        const auto it = net.byName.find(r.layer);
+        if (it == net.byName.end())
+            fail(Location::atLayer(m_src.sourcePath, net.path),
+                (top ? std::string("the model") : "nested model '" + net.path + "'") + " outputs layer '" + r.layer + "', which it does not have");
+        const auto d = done.find({it->second, r.node});
+        if (d == done.end() || r.tensor < 0 || r.tensor >= static_cast<std::int64_t>(d->second.size()))
+            fail(Location::atLayer(m_src.sourcePath, net.path),
+                (top ? std::string("the model") : "nested model '" + net.path + "'") + " outputs call " + std::to_string(r.node + 1)
+                    + ", tensor " + std::to_string(r.tensor) + " of layer '" + r.layer + "', which it does not compute");
+        outputs.push_back(d->second[static_cast<std::size_t>(r.tensor)]);
+    }
+    return outputs;
+}
+
+std::string Lowering::lowerCall(const core::Layer& layer, const std::string& name, std::int64_t call, const std::vector<std::string>& inputs)
+{
+    // A layer's later calls and the layers of nested models get nodes of their own names; the
+    // weights stay the layer's (TF.js names a nested model's weights from its layer's name on).
+    core::Layer renamed;
+    const core::Layer* l = &layer;
+    if (name != layer.name || layer.path != layer.name) {
+        renamed = layer;
+        renamed.name = name;
+        l = &renamed;
+    }
+    m_origin[name] = {layer.path, call};
+    std::string prefix = layer.name;
+    if (layer.path != layer.name) {
+        // Older files may name them by the whole path ("inner/dense/kernel").
+        const auto byName = m_weights.lower_bound(layer.name + "/");
+        const bool named = byName != m_weights.end() && byName->first.compare(0, layer.name.size() + 1, layer.name + "/") == 0;
+        const auto byPath = m_weights.lower_bound(layer.path + "/");
+        if (!named && byPath != m_weights.end() && byPath->first.compare(0, layer.path.size() + 1, layer.path + "/") == 0)
+            prefix = layer.path;
+    }
+    m_scopes[name] = WeightScope{prefix, {}};
+    std::string out;
+    try {
+        // Keras masks (Embedding mask_zero, Masking) change what recurrent layers compute;
+        // they are not modelled, so a layer that would consume one is refused.
+        const bool masked = std::any_of(inputs.begin(), inputs.end(), [&](const std::string& t) { return m_masked.count(t) > 0; });
+        static const std::set<std::string> kMaskUsers{"SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed",
+            "GlobalAveragePooling1D"};
+        if (masked && kMaskUsers.count(l->className))
+            bad(*l, "reads a masked sequence (Embedding mask_zero or Masking); masking is not lowered yet");
+        out = lowerLayer(*l, inputs);
+        if ((l->className == "Embedding" && l->config.value("mask_zero", Json(false)) == Json(true))
+            || l->className == "Masking" || (masked && (isIdentityLayer(l->className) || l->className == "Activation")))
+            m_masked.insert(out);
+    } catch (const nlohmann::json::exception& e) {
+        bad(*l, std::string("unexpected config: ") + e.what());
+    }
+    inferTypes(*l);
+    return out;
+}
+
 std::string Lowering::where(const core::Layer& l) const
 {
-    return m_src.sourcePath + ": layer '" + l.name + "' (" + l.className + ")";
+    const auto it = m_origin.find(l.name);
+    if (it == m_origin.end())
+        return m_src.sourcePath + ": layer '" + l.name + "' (" + l.className + ")";
+    core::Layer named;
+    named.path = it->second.first;
+    named.className = l.className;
+    return label(named, it->second.second);
 }
 
 void Lowering::bad(const core::Layer& l, const std::string& what) const
 {
-    throw Error(where(l) + ": " + what, Location::atLayer(m_src.sourcePath, l.name));
+    const auto it = m_origin.find(l.name);
+    throw Error(where(l) + ": " + what, Location::atLayer(m_src.sourcePath, it != m_origin.end() ? it->second.first : l.name));
+}
+
+std::string Lowering::weightPrefix(const core::Layer& l) const
+{
+    const auto it = m_scopes.find(l.name);
+    return it != m_scopes.end() ? it->second.prefix : l.name;
 }
 
 namespace {

@@ -16,7 +16,11 @@ struct LoweringOptions {
 };
 
 // Returns a graph model whose Consts reuse the layers model's weights (plus derived ones,
-// e.g. batch-norm scale and offset). Throws studio::Error naming the layer it cannot lower.
+// e.g. batch-norm scale and offset). Each call of a shared layer and each layer of a nested
+// model (Sequential or functional, at any depth) gets ops of its own, named after the call
+// ("dense_1/MatMul" for a layer's second call, "inner/dense/MatMul" inside nested model
+// 'inner'), reading the layer's one set of weight Consts. Throws studio::Error naming the layer
+// it cannot lower.
 core::Model lowerLayersModel(const core::Model& layers, const LoweringOptions& options = {});
 
 } // namespace studio::conv

@@ -8,6 +8,7 @@
 #include "core/ops/shape_inference.h"
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <set>
 #include <string>
@@ -29,6 +30,34 @@ struct WeightScope {
     std::string prefix;
     std::string part;
 };
+
+// A tensor a layer call reads: output `tensor` of call `node` of `layer` (Keras' inbound node
+// entry), with `node` counted from the layer's first call inside the model that lists it.
+struct TensorRef {
+    std::string layer;
+    std::int64_t node = 0;
+    std::int64_t tensor = 0;
+};
+
+// One model's layers as Keras wires them: the top-level model or a nested one.
+struct Network {
+    struct Member {
+        const core::Layer* layer = nullptr;
+        std::vector<std::vector<TensorRef>> calls; // each call's inputs (an InputLayer: one, empty)
+        const Network* nested = nullptr;           // a nested model: its own network
+    };
+    std::string path; // "" for the top-level model, else the nested model's layer path
+    bool sequential = false;
+    std::vector<Member> members;
+    std::map<std::string, std::size_t> byName;
+    std::vector<TensorRef> inputs; // its InputLayers, in the order of its inputs
+    std::vector<TensorRef> outputs;
+};
+
+// Limits on what a model may ask for: a nested model called twice at each of many levels
+// doubles its layers per level; nesting is bounded like the topology's JSON.
+inline constexpr std::size_t kMaxLayerCalls = 100000;
+inline constexpr int kMaxNesting = 64;
 
 class Lowering {
 public:
@@ -72,6 +101,9 @@ public:
     std::string sliceAxis(const core::Layer& l, const std::string& x, int axis, std::int64_t begin, std::int64_t end, const std::string& tag);
     std::string matMul(const core::Layer& l, const std::string& a, const std::string& b, const std::string& tag);
 
+    // The prefix a layer's weights are named with (its own name, a wrapped layer its wrapper's).
+    std::string weightPrefix(const core::Layer& l) const;
+
     // Lowers one layer whose inputs are the given tensors; returns its output tensor.
     std::string lowerLayer(const core::Layer& l, const std::vector<std::string>& inputs);
 
@@ -88,6 +120,24 @@ public:
     std::string recurrent(const core::Layer& l, const std::string& x);
 
 private:
+    // ---- networks (lower_layers.cpp): shared layers and nested models
+    // The network of a model config (its layer list and wiring); `prefix` is its layer path.
+    const Network& network(const Json& config, const std::string& className, const std::string& prefix, int depth);
+    // The top-level network: from the Keras topology when the model has one, else from the
+    // layers' inbound layer names.
+    const Network& topNetwork();
+    // Runs the calls of a network on `inputs` (none for the top-level model, whose InputLayers
+    // become Placeholders); node names start with `scope`. Returns its output tensors.
+    std::vector<std::string> lowerNetwork(const Network& net, const std::vector<std::string>& inputs, const std::string& scope);
+    // One call of a plain layer (not a nested model), its nodes named `name`.
+    std::string lowerCall(const core::Layer& layer, const std::string& name, std::int64_t call, const std::vector<std::string>& inputs);
+    // The name for a call other than a layer's first: "<scope><leaf>_<k>", with a suffix no
+    // layer is named with and no other call has.
+    std::string callScope(const std::string& scope, const std::string& leaf);
+    // "<file>: layer '<path>' (<class>)", and which call when not the first.
+    std::string label(const core::Layer& layer, std::int64_t call) const;
+    [[noreturn]] void badCall(const core::Layer& layer, std::int64_t call, const std::string& what) const;
+
     void inferTypes(const core::Layer& l);
     // LoweringOptions::referenceNames, once every layer is lowered.
     void useReferenceNames();
@@ -100,10 +150,16 @@ private:
     std::map<std::string, const core::Weight*> m_weights;
     std::map<std::string, WeightScope> m_scopes; // layer name -> weights (default: its own name)
     std::map<std::string, std::string> m_constOf; // Keras weight name -> its Const
-    std::map<std::string, std::string> m_tensor; // layer -> tensor name of its output
     std::set<std::string> m_names;               // node names in use
     std::map<std::uint32_t, std::string> m_scalars; // float bits -> Const
-    std::set<std::string> m_masked; // layers whose output carries a Keras mask
+    std::set<std::string> m_masked; // tensors that carry a Keras mask
+    std::deque<Network> m_networks; // stable addresses: members point at nested networks
+    std::map<std::string, std::deque<const core::Layer*>> m_layersByPath;
+    std::set<std::string> m_layerNames; // every layer name and path: call scopes avoid them
+    std::set<std::string> m_callScopes; // scopes given to calls after a layer's first
+    // Lowered layer name -> the layer's path and which of its calls (errors name the layer).
+    std::map<std::string, std::pair<std::string, std::int64_t>> m_origin;
+    std::size_t m_calls = 0;
     core::InferResult m_types;
     core::GraphIndex m_index;
     std::size_t m_typedNodes = 0; // nodes m_types covers

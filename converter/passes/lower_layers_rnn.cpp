@@ -57,10 +57,10 @@ bool Lowering::lowerRecurrentLayer(const core::Layer& l, const std::vector<std::
         out = recurrent(l, x);
     } else if (cls == "Bidirectional") {
         const Json& spec = c.contains("layer") ? c["layer"] : Json();
-        auto fwd = innerLayer(l, spec, "forward", {l.name, "forward"});
+        auto fwd = innerLayer(l, spec, "forward", {weightPrefix(l), "forward"});
         if (!isRecurrentClass(fwd.className))
             bad(l, "wraps a " + fwd.className + ", only SimpleRNN, LSTM and GRU are supported");
-        auto bwd = innerLayer(l, spec, "backward", {l.name, "backward"});
+        auto bwd = innerLayer(l, spec, "backward", {weightPrefix(l), "backward"});
         // Keras builds the backward layer as a copy running the other way.
         bwd.config["go_backwards"] = !fwd.config.value("go_backwards", false);
         const auto yf = recurrent(fwd, x);
@@ -95,7 +95,7 @@ bool Lowering::lowerRecurrentLayer(const core::Layer& l, const std::vector<std::
         const std::string innerName = spec.is_object() && spec.contains("config") && spec["config"].is_object()
             ? spec["config"].value("name", std::string("layer"))
             : std::string("layer");
-        auto inner = innerLayer(l, spec, innerName, {l.name, ""});
+        auto inner = innerLayer(l, spec, innerName, {weightPrefix(l), ""});
         if (inner.className == "Bidirectional" || inner.className == "TimeDistributed")
             bad(l, "nested wrappers are not supported");
         const auto folded = reshape(l, x, Dims(s.begin() + 2, s.end()), "fold_time");

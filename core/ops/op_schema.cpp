@@ -36,6 +36,7 @@ struct Registry {
     Registry()
     {
         schema::addConvSchemas(schemas);
+        schema::addDynamicSchemas(schemas);
         schema::addElementwiseSchemas(schemas);
         schema::addImageSchemas(schemas);
         schema::addNnSchemas(schemas);

@@ -7,8 +7,6 @@
 
 namespace studio::rt::ref {
 
-namespace {
-
 std::vector<std::int64_t> broadcastShape(const core::Node& node, const Tensor& a, const Tensor& b)
 {
     const std::size_t rank = std::max(a.shape.size(), b.shape.size());
@@ -52,6 +50,8 @@ std::vector<std::size_t> broadcastIndex(const std::vector<std::int64_t>& out, co
     }
     return index;
 }
+
+namespace {
 
 template <typename F, typename G>
 Tensor binary(const core::Node& node, const std::vector<const Tensor*>& in, F floatOp, G intOp)

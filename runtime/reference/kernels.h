@@ -99,6 +99,38 @@ Tensor avgPool3d(const core::Node&, const std::vector<const Tensor*>&);
 std::vector<Tensor> split(const core::Node&, const std::vector<const Tensor*>&);
 std::vector<Tensor> splitV(const core::Node&, const std::vector<const Tensor*>&);
 std::vector<Tensor> unpack(const core::Node&, const std::vector<const Tensor*>&);
+// compare.cpp: comparisons and logic give bool (int32 0/1), Select picks, Where finds.
+Tensor less(const core::Node&, const std::vector<const Tensor*>&);
+Tensor lessEqual(const core::Node&, const std::vector<const Tensor*>&);
+Tensor greater(const core::Node&, const std::vector<const Tensor*>&);
+Tensor greaterEqual(const core::Node&, const std::vector<const Tensor*>&);
+Tensor equal(const core::Node&, const std::vector<const Tensor*>&);
+Tensor notEqual(const core::Node&, const std::vector<const Tensor*>&);
+Tensor logicalAnd(const core::Node&, const std::vector<const Tensor*>&);
+Tensor logicalOr(const core::Node&, const std::vector<const Tensor*>&);
+Tensor logicalNot(const core::Node&, const std::vector<const Tensor*>&);
+Tensor select(const core::Node&, const std::vector<const Tensor*>&);
+Tensor selectV2(const core::Node&, const std::vector<const Tensor*>&);
+Tensor where(const core::Node&, const std::vector<const Tensor*>&);
+// fill_range_slice.cpp
+Tensor fill(const core::Node&, const std::vector<const Tensor*>&);
+Tensor range(const core::Node&, const std::vector<const Tensor*>&);
+Tensor slice(const core::Node&, const std::vector<const Tensor*>&);
+// top_k.cpp: values and indices.
+std::vector<Tensor> topK(const core::Node&, const std::vector<const Tensor*>&);
+// non_max_suppression.cpp: selected indices, then (V4) valid count or (V5) scores and count.
+std::vector<Tensor> nonMaxSuppressionV2(const core::Node&, const std::vector<const Tensor*>&);
+std::vector<Tensor> nonMaxSuppressionV3(const core::Node&, const std::vector<const Tensor*>&);
+std::vector<Tensor> nonMaxSuppressionV4(const core::Node&, const std::vector<const Tensor*>&);
+std::vector<Tensor> nonMaxSuppressionV5(const core::Node&, const std::vector<const Tensor*>&);
+// dataflow.cpp: the table entry of an op only the dataflow interpreter runs (Switch, Merge,
+// Enter, TensorList ops...): reached only by a caller that runs nodes one by one itself.
+std::vector<Tensor> dataflowOnly(const core::Node&, const std::vector<const Tensor*>&);
+
+// NumPy broadcasting of two operands (elementwise.cpp): the result shape, and for each result
+// element the index of the operand element it reads.
+std::vector<std::int64_t> broadcastShape(const core::Node& node, const Tensor& a, const Tensor& b);
+std::vector<std::size_t> broadcastIndex(const std::vector<std::int64_t>& out, const std::vector<std::int64_t>& in);
 
 // A sliding window over an NHWC input with TF's SAME / VALID / EXPLICIT padding rules.
 struct Window {

@@ -1,4 +1,4 @@
-// Reductions over axes given as an input tensor: Mean, Sum, Max, Min (float32) and Prod (float32, int32), with
+// Reductions over axes given as an input tensor: Mean (float32), Sum, Max, Min and Prod (float32, int32), with
 // keep_dims and negative axes. Accumulated in double and rounded once, so long reductions stay
 // exact to float32 (TF.js's cpu backend also accumulates in JavaScript doubles).
 #include "runtime/reference/kernels.h"
@@ -86,8 +86,18 @@ Tensor prod(const core::Node& node, const std::vector<const Tensor*>& in)
 
 Tensor reduceSum(const core::Node& node, const std::vector<const Tensor*>& in)
 {
-    const Tensor& x = floatInput(node, in, 0);
     const auto r = plan(node, in);
+    if (!in[0]->isFloat()) {
+        // Integer sums (counts of kept boxes...) wrap like int32 arithmetic.
+        std::vector<std::uint32_t> s(r.outputs, 0u);
+        for (std::size_t i = 0; i < in[0]->i.size(); ++i)
+            s[r.target[i]] += static_cast<std::uint32_t>(in[0]->i[i]);
+        std::vector<std::int32_t> values(r.outputs);
+        for (std::size_t o = 0; o < r.outputs; ++o)
+            values[o] = static_cast<std::int32_t>(s[o]);
+        return Tensor::ints(r.shape, std::move(values));
+    }
+    const Tensor& x = floatInput(node, in, 0);
     std::vector<double> acc(r.outputs, 0.0);
     for (std::size_t i = 0; i < x.f.size(); ++i)
         acc[r.target[i]] += static_cast<double>(x.f[i]);
@@ -100,8 +110,19 @@ Tensor reduceSum(const core::Node& node, const std::vector<const Tensor*>& in)
 namespace {
 Tensor extreme(const core::Node& node, const std::vector<const Tensor*>& in, bool isMax)
 {
-    const Tensor& x = floatInput(node, in, 0);
     const auto r = plan(node, in);
+    if (!in[0]->isFloat()) {
+        const Tensor& xi = *in[0];
+        if (xi.i.empty() && r.outputs > 0)
+            fail(node, "reduces an empty tensor");
+        std::vector<std::int32_t> acc(r.outputs, isMax ? std::numeric_limits<std::int32_t>::min() : std::numeric_limits<std::int32_t>::max());
+        for (std::size_t i = 0; i < xi.i.size(); ++i) {
+            auto& a = acc[r.target[i]];
+            a = isMax ? std::max(a, xi.i[i]) : std::min(a, xi.i[i]);
+        }
+        return Tensor::ints(r.shape, std::move(acc));
+    }
+    const Tensor& x = floatInput(node, in, 0);
     if (x.f.empty() && r.outputs > 0)
         fail(node, "reduces an empty tensor");
     std::vector<float> acc(r.outputs, isMax ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity());

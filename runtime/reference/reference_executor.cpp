@@ -6,6 +6,7 @@
 #include "core/io/memory_budget.h"
 #include "core/ops/shape_inference.h"
 #include "core/tfjs/decode.h"
+#include "runtime/reference/dataflow.h"
 #include "runtime/reference/kernels.h"
 #include "runtime/reference/reference_backend.h"
 
@@ -116,10 +117,22 @@ ReferenceSession::ReferenceSession(const core::Model& model, const CompileOption
             if (!in.control)
                 stack.push_back(in.node);
     }
+    // Control flow and TensorLists need frames and deadness: the dataflow interpreter, which
+    // also follows control inputs (they carry deadness and place nodes in loop frames).
+    bool dataflow = false;
+    for (std::size_t k = 0; k < m_nodes.size(); ++k)
+        dataflow = dataflow || (needed[k] && ref::isDataflowOp(m_nodes[k].op));
+    std::vector<ref::DataflowProgram::Ref> dataflowOutputs;
+    for (const auto& o : m_outputs)
+        dataflowOutputs.push_back(ref::DataflowProgram::Ref{o.node, o.output});
+    if (dataflow) {
+        needed = ref::DataflowProgram::reach(index, dataflowOutputs);
+        m_info.device += "; dataflow interpreter for control flow";
+    }
     const auto& single = ref::kernels();
     const auto& multi = ref::multiKernels();
     std::set<std::string> missingOps;
-    for (std::size_t k = 0; k < m_nodes.size(); ++k)
+    for (std::size_t k = 0; k < m_nodes.size() && !dataflow; ++k)
         if (needed[k] && m_constants[k].empty() && m_nodes[k].op != "Placeholder" && !single.count(m_nodes[k].op)
             && !multi.count(m_nodes[k].op))
             missingOps.insert(m_nodes[k].op);
@@ -163,6 +176,10 @@ ReferenceSession::ReferenceSession(const core::Model& model, const CompileOption
                 }
             }
         }
+    if (dataflow) {
+        m_dataflow = std::make_unique<ref::DataflowProgram>(m_nodes, index, needed, dataflowOutputs, model.sourcePath);
+        return;
+    }
     for (const auto k : index.topologicalOrder(needed, model.sourcePath)) {
         const auto& n = m_nodes[k];
         if (!m_constants[k].empty() || n.op == "Placeholder")
@@ -191,6 +208,17 @@ RunResult ReferenceSession::run(const std::map<std::string, Tensor>& inputs, con
         if (it == inputs.end())
             fail("reference executor", "input '" + name + "' was not given");
         fed[k] = &it->second; // read in place: inputs are never copied per run
+    }
+    if (m_dataflow) {
+        std::vector<const Tensor*> sources(m_nodes.size(), nullptr);
+        for (std::size_t k = 0; k < m_nodes.size(); ++k)
+            sources[k] = fed[k] ? fed[k] : (m_constants[k].empty() ? nullptr : &m_constants[k][0]);
+        RunResult result;
+        const auto runStart = Clock::now();
+        for (auto& t : m_dataflow->run(sources, m_expected, options.profile ? &result.profile : nullptr))
+            result.outputs.emplace_back(std::move(t));
+        result.deviceMs = msSince(runStart);
+        return result;
     }
     auto valueOf = [&](const Ref& r, const core::Node& reader) -> const Tensor* {
         if (fed[r.node]) {
@@ -240,6 +268,8 @@ RunResult ReferenceSession::run(const std::map<std::string, Tensor>& inputs, con
     }
     return result;
 }
+
+ReferenceSession::~ReferenceSession() = default;
 
 namespace {
 

@@ -6,15 +6,21 @@
 #include "runtime/backend.h"
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace studio::rt {
 
+namespace ref {
+class DataflowProgram;
+}
+
 class ReferenceSession final : public Session {
 public:
     ReferenceSession(const core::Model& model, const CompileOptions& options);
+    ~ReferenceSession() override;
     const SessionInfo& info() const override { return m_info; }
     RunResult run(const std::map<std::string, Tensor>& inputs, const RunOptions& options = {}) override;
 
@@ -36,6 +42,9 @@ private:
     // result is checked against it, so the schemas and the kernels keep each other honest.
     std::vector<std::vector<std::optional<std::vector<std::int64_t>>>> m_expected;
     SessionInfo m_info;
+    // Set when the graph has TF1 control flow or TensorLists: then it runs on the dataflow
+    // interpreter instead of m_steps.
+    std::unique_ptr<ref::DataflowProgram> m_dataflow;
 };
 
 } // namespace studio::rt

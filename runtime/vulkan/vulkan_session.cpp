@@ -3,6 +3,7 @@
 
 #include "core/ops/shape_inference.h"
 #include "core/tfjs/decode.h"
+#include "runtime/reference/dataflow.h"
 #include "runtime/reference/kernels.h"
 #include "runtime/reference/reference_executor.h"
 
@@ -145,6 +146,12 @@ VulkanSession::VulkanSession(std::shared_ptr<Instance> instance, std::uint32_t d
     for (std::size_t k = 0; k < m_nodes.size() && notStatic.empty(); ++k) {
         if (!needed[k])
             continue;
+        // TF1 control flow and TensorLists run only in the reference executor's dataflow
+        // interpreter (frames, iterations, dead values): the whole graph goes there.
+        if (rt::ref::isDataflowOp(m_nodes[k].op)) {
+            notStatic = m_nodes[k].name + " (" + m_nodes[k].op + "): control flow";
+            break;
+        }
         for (const auto& t : inferred.outputs[k]) {
             const auto dtype = storageType(t.dtype);
             const auto count = t.shape.elementCount();
@@ -160,8 +167,11 @@ VulkanSession::VulkanSession(std::shared_ptr<Instance> instance, std::uint32_t d
     }
     if (!notStatic.empty()) {
         m_whole = std::make_unique<rt::ReferenceSession>(model, options);
-        m_info.device = m_device->info().describe() + "; every node on the CPU fallback (shapes not static at "
-            + notStatic + ")";
+        m_info.device = m_device->info().describe() + "; every node on the CPU fallback (not static at " + notStatic + ")";
+        m_info.placement = m_whole->info().placement;
+        for (const auto& n : model.graph.nodes)
+            if (n.op != "Const" && n.op != "Placeholder")
+                m_info.placement.emplace_back(n.name, "cpu");
         m_info.inputs = m_whole->info().inputs;
         return;
     }

@@ -143,12 +143,8 @@ private slots:
         // Models the lowering cannot run yet: an expected failure with its reason (once the
         // lowering runs one, the test fails until it leaves this list). Real TF.js runs them
         // (tests/keras3/check_tfjs.js).
-        static const std::map<std::string, std::pair<std::string, std::string>> kNotLowered{
-            {"functional_merge",
-                {"takes one input, has 2", "the lowering does not run a shared layer (called twice) yet"}},
-            {"nested", {"is not lowered yet", "the lowering does not run a nested Sequential yet"}},
-            {"nested_functional", {"is not lowered yet", "the lowering does not run a nested functional model yet"}},
-        };
+        // (Empty now: shared layers and nested models are lowered too.)
+        static const std::map<std::string, std::pair<std::string, std::string>> kNotLowered{};
         core::Model graph;
         try {
             graph = conv::graphForRuntime(model);

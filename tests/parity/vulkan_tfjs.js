@@ -41,13 +41,6 @@ const EXPECTED_FAILURES = {
       + '("Unknown layer: HyperScale") can run it',
     error: "layer 'hyper_scale_1' (HyperScale): layer class HyperScale is not lowered yet",
   },
-  'tfjs-graph-handtrack-ssd-uint8-controlflow/handtrack.json': {
-    reason: 'TF1 control flow (Enter/Merge/Switch/LoopCond loops), TensorLists, NonMaxSuppressionV5, TopKV2 and Where '
-      + 'have neither Vulkan kernels nor kernels in the reference executor the CPU fallback runs',
-    error: 'no backend implements: Enter, Exit, Fill, Greater, GreaterEqual, Less, LogicalAnd, LoopCond, Merge, '
-      + 'NextIteration, NonMaxSuppressionV5, Range, Select, Switch, TensorListFromTensor, TensorListGetItem, '
-      + 'TensorListReserve, TensorListSetItem, TensorListStack, TopKV2, Where',
-  },
 };
 
 const RANGE_TOLERANCE = 1e-4;

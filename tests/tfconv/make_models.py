@@ -62,12 +62,12 @@ class Skip(Exception):
 
 
 class Case:
-    def __init__(self, name, kind, source, input_format, flags, inputs, outputs, notes=""):
+    def __init__(self, name, kind, source, input_format, flags, inputs, outputs, notes="", output_flags=None):
         self.name = name
         self.kind = kind
         self.source = source  # relative to OUT_DIR
         self.input_format = input_format
-        self.flags = ["--input_format=" + input_format] + GRAPH_FLAGS + flags
+        self.flags = ["--input_format=" + input_format] + (GRAPH_FLAGS if output_flags is None else output_flags) + flags
         self.inputs = inputs  # [(key, node, ndarray)]
         self.outputs = outputs  # [(key, node, ndarray)]
         self.notes = notes
@@ -138,6 +138,15 @@ def while_captured_body(v, x):
     return h
 
 
+def cond_body(v, x):
+    # tf.cond on a data-dependent predicate, the weights read outside the branches (the branches
+    # capture plain tensors): a StatelessIf, which the reference lowers to Switch / Merge unless
+    # --control_flow_v2 keeps it.
+    w, b = tf.identity(v["w"]), tf.identity(v["b"])
+    pred = tf.reduce_sum(x) > 0.0
+    return tf.cond(pred, lambda: tf.nn.relu(tf.matmul(x, w) + b), lambda: tf.tanh(tf.matmul(x, w) - b))
+
+
 TF2_CASES = {
     # name: (variables(rng), body, input shape, notes)
     "tf2_conv_relu": (lambda r: conv_vars(r), conv_act(tf.nn.relu), [1, 8, 8, 3], "Conv2D+BiasAdd+Relu"),
@@ -159,6 +168,8 @@ TF2_CASES = {
                   "tf.while_loop with a data-dependent trip count, weights as loop variables"),
     "tf2_while_captured": (lambda r: {"w": uniform(r, [4, 4]), "b": uniform(r, [4])}, while_captured_body, [1, 4],
                            "tf.while_loop with a data-dependent trip count, variables captured by the body"),
+    "tf2_cond": (lambda r: {"w": uniform(r, [4, 3]), "b": uniform(r, [3])}, cond_body, [2, 4],
+                 "tf.cond on a data-dependent predicate (StatelessIf)"),
 }
 
 # Cases whose reference graph-model TF.js 4.22 cannot run, with (a piece of) the error it gives.
@@ -191,9 +202,9 @@ def make_tf2(out, name):
     cases = [Case(name, "tf2_saved_model", f"{name}/saved_model", "tf_saved_model",
                   ["--signature_name=serving_default", "--saved_model_tags=serve"],
                   [("x", "x", x)], [("y", None, y)], notes)]
-    if name == "tf2_while":
-        # The same loop kept as functional While (no lowering to Switch/Merge/Enter/Exit).
-        cases.append(Case("tf2_while_cfv2", "tf2_saved_model", f"{name}/saved_model", "tf_saved_model",
+    if name in ("tf2_while", "tf2_cond"):
+        # The same control flow kept functional (While / StatelessIf, no lowering to Switch / Merge).
+        cases.append(Case(name + "_cfv2", "tf2_saved_model", f"{name}/saved_model", "tf_saved_model",
                           ["--signature_name=serving_default", "--control_flow_v2=True"],
                           [("x", "x", x)], [("y", None, y)], notes + ", --control_flow_v2"))
 
@@ -425,6 +436,11 @@ def make_keras(out):
                           "tf_saved_model", ["--signature_name=serving_default"],
                           [(in_name, in_name, x)], [(out_key, None, y_sm)],
                           "tf.keras model saved as a SavedModel (model.save, save_format tf)"))
+        # The same SavedModel read as a tf.keras model (keras_metadata.pb): a layers-model.
+        cases.append(Case(name + "_keras_saved_model", "keras_saved_model", f"{name}_savedmodel/saved_model",
+                          "keras_saved_model", [], [(in_name, in_name, x)], [(out_key, None, y_sm)],
+                          "tf.keras SavedModel converted with --input_format=keras_saved_model to a layers-model",
+                          output_flags=["--output_format=tfjs_layers_model"]))
         cases.append(Case(name + "_h5", "keras_h5", f"{name}_h5/model.h5", "keras", [],
                           [(in_name, in_name, x)], [(model.outputs[0].name.split(":")[0].split("/")[0], None, y_h5)],
                           "tf.keras model saved as .h5, converted to a graph-model"))

@@ -4,27 +4,44 @@
 
 #include "converter/convert.h"
 #include "core/ir/model.h"
+#include "core/version.h"
 #include "runtime/backend.h"
+#include "runtime/vulkan/devices.h"
+#include "ui/panels/benchmark_history.h"
+#include "ui/panels/benchmark_profile.h"
+#include "ui/widgets/chart_style.h"
 #include "ui/widgets/elided_label.h"
 #include "ui/widgets/section.h"
 
+#include <QAction>
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
 #include <QDir>
+#include <QEvent>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QFormLayout>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QImage>
 #include <QLabel>
 #include <QLineSeries>
+#include <QMenu>
+#include <QPainter>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
 #include <QScatterSeries>
+#include <QScrollArea>
 #include <QSpinBox>
+#include <QSplitter>
+#include <QStyle>
 #include <QStandardItemModel>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QValueAxis>
 #include <QVBoxLayout>
@@ -43,12 +60,12 @@ constexpr std::uint32_t kInputSeed = 1234; // the CLI's and the parity harness's
 // Points are numbered in the order they ran: the first run is 1, the warm-ups follow, then the
 // timed runs, so the discarded ones sit left of the statistics they are kept out of.
 constexpr int kFirstRunX = 1;
-
-// Latencies span microseconds (toy graphs) to seconds (big models on the CPU oracle).
-QString msText(double ms)
-{
-    return ms < 10 ? QString::number(ms, 'f', 3) : ms < 1000 ? QString::number(ms, 'f', 2) : QString::number(ms, 'f', 0);
-}
+constexpr int kMaxHistogramBins = 20;
+// Below this height the settings shrink to kCompactSettingsHeight (scrolling) for the results.
+constexpr int kCompactHeight = 560;
+constexpr int kCompactSettingsHeight = 96;
+// The backend whose devices rt::listVulkanDevices() lists.
+const QString kVulkanBackend = QStringLiteral("vulkan");
 
 QString displayName(const QString& path)
 {
@@ -80,12 +97,40 @@ bool writeFile(const QString& path, const QByteArray& bytes, QString* error)
     return true;
 }
 
+QString csvPathFor(const QString& jsonPath)
+{
+    const QFileInfo json(jsonPath);
+    return json.dir().filePath(json.completeBaseName() + QStringLiteral(".csv"));
+}
+
+QString gibText(std::uint64_t bytes)
+{
+    return bytes >= (1ull << 30) ? QStringLiteral("%1 GiB").arg(static_cast<double>(bytes) / (1ull << 30), 0, 'f', 1)
+                                 : QStringLiteral("%1 MiB").arg(bytes >> 20);
+}
+
+// Vulkan devices are listed once per process: creating an instance costs a driver load.
+const rt::VulkanDeviceList& vulkanDevices()
+{
+    static const rt::VulkanDeviceList list = rt::listVulkanDevices();
+    return list;
+}
+
+// Sturges' rule: a handful of bins for a handful of runs, never a comb of single counts.
+int histogramBins(std::size_t n)
+{
+    if (n < 2)
+        return 1;
+    return std::clamp(static_cast<int>(std::ceil(std::log2(static_cast<double>(n)))) + 1, 1, kMaxHistogramBins);
+}
+
 } // namespace
 
 BenchmarkPanel::BenchmarkPanel(QWidget* parent)
     : QWidget(parent),
       m_modelLabel(new ElidedLabel),
       m_backend(new QComboBox),
+      m_device(new QComboBox),
       m_warmup(new QSpinBox),
       m_runs(new QSpinBox),
       m_profileRuns(new QSpinBox),
@@ -95,6 +140,7 @@ BenchmarkPanel::BenchmarkPanel(QWidget* parent)
       m_progress(new QProgressBar),
       m_overview(new QLabel),
       m_stats(new QTableWidget(4, 4)),
+      m_tabs(new QTabWidget),
       m_chartView(new QChartView),
       m_chart(new QChart),
       m_latency(new QLineSeries),
@@ -102,6 +148,13 @@ BenchmarkPanel::BenchmarkPanel(QWidget* parent)
       m_median(new QLineSeries),
       m_xAxis(new QValueAxis),
       m_yAxis(new QValueAxis),
+      m_histView(new QChartView),
+      m_histChart(new QChart),
+      m_histBars(new QBarSeries),
+      m_histBins(new QBarCategoryAxis),
+      m_histCount(new QValueAxis),
+      m_profile(new BenchmarkProfileView),
+      m_history(new BenchmarkHistoryView),
       m_export(new QPushButton)
 {
     setObjectName(QStringLiteral("benchmarkPanel"));
@@ -111,7 +164,16 @@ BenchmarkPanel::BenchmarkPanel(QWidget* parent)
     m_modelLabel->setObjectName(QStringLiteral("benchmarkModel"));
     m_modelLabel->setFullText(tr("No model"));
     m_backend->setObjectName(QStringLiteral("benchmarkBackend"));
+    m_backend->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_backend->setMinimumContentsLength(8);
+    m_device->setObjectName(QStringLiteral("benchmarkDevice"));
+    m_device->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_device->setMinimumContentsLength(8);
     fillBackends();
+    connect(m_backend, &QComboBox::currentIndexChanged, this, [this] { fillDevices(); });
+    connect(m_device, &QComboBox::currentIndexChanged, this,
+        [this] { m_device->setToolTip(m_device->currentData(Qt::ToolTipRole).toString()); });
+    fillDevices();
 
     m_warmup->setObjectName(QStringLiteral("benchmarkWarmup"));
     m_warmup->setRange(0, 1000);
@@ -125,49 +187,93 @@ BenchmarkPanel::BenchmarkPanel(QWidget* parent)
     m_profileRuns->setRange(0, 1000);
     m_profileRuns->setValue(1);
     m_profileRuns->setSpecialValueText(tr("off"));
-    m_profileRuns->setToolTip(tr("Extra runs after the timed ones with per-node timings (the graph's latency overlay); "
-                                 "never part of the statistics"));
+    m_profileRuns->setToolTip(tr("Extra runs after the timed ones with per-node timings (the Profile tab and the "
+                                 "graph's latency overlay); never part of the statistics"));
     m_dim->setObjectName(QStringLiteral("benchmarkDim"));
     m_dim->setRange(1, 4096);
     m_dim->setValue(1);
     m_dim->setToolTip(tr("The size given to input dimensions the model leaves open (batch stays 1). "
                          "Some models need a particular one, e.g. BodyPix needs 129"));
 
-    auto* form = new QFormLayout;
-    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-    form->setLabelAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    form->addRow(tr("Model:"), m_modelLabel);
-    form->addRow(tr("Backend:"), m_backend);
-    form->addRow(tr("Warm-up runs:"), m_warmup);
-    form->addRow(tr("Timed runs:"), m_runs);
-    form->addRow(tr("Profile runs:"), m_profileRuns);
-    form->addRow(tr("Free dimension:"), m_dim);
+    // Two spin boxes a row: the settings stay short enough to leave the results the dock's height.
+    // Two spin boxes a row when the dock is wide, one when it is narrow (see arrangeSettings).
+    m_form = new QGridLayout;
+    m_form->setHorizontalSpacing(6);
+    m_form->setVerticalSpacing(4);
+    for (const QString& text : {tr("Model:"), tr("Backend:"), tr("Device:"), tr("Warm-up:"), tr("Runs:"), tr("Profile:"),
+             tr("Free dim:")}) {
+        auto* l = new QLabel(text);
+        l->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        m_formLabels.append(l);
+    }
 
     m_run->setObjectName(QStringLiteral("benchmarkRunButton"));
     m_run->setText(tr("Run"));
     m_run->setEnabled(false);
+    m_run->setDefault(true);
     connect(m_run, &QPushButton::clicked, this, &BenchmarkPanel::start);
     m_cancel->setObjectName(QStringLiteral("benchmarkCancelButton"));
     m_cancel->setText(tr("Cancel"));
     m_cancel->setEnabled(false);
     connect(m_cancel, &QPushButton::clicked, this, &BenchmarkPanel::cancel);
-    auto* buttons = new QHBoxLayout;
-    buttons->addStretch(1);
-    buttons->addWidget(m_cancel);
-    buttons->addWidget(m_run);
 
     m_progress->setObjectName(QStringLiteral("benchmarkProgress"));
     m_progress->setRange(0, 100);
     m_progress->setValue(0);
     m_progress->setFormat(tr("idle"));
+    m_progress->setMinimumWidth(60);
+
+    m_export->setObjectName(QStringLiteral("benchmarkExportButton"));
+    m_export->setText(tr("Export"));
+    m_export->setToolTip(tr("Save the report (JSON, CSV), the chart shown (PNG) or the comparison"));
+    auto* exportMenu = new QMenu(m_export);
+    m_exportReport = exportMenu->addAction(tr("Report as JSON and CSV…"), this, &BenchmarkPanel::exportReport);
+    m_exportReport->setObjectName(QStringLiteral("benchmarkExportReport"));
+    m_exportChart = exportMenu->addAction(tr("Chart shown as PNG…"), this, &BenchmarkPanel::exportChart);
+    m_exportChart->setObjectName(QStringLiteral("benchmarkExportChart"));
+    m_exportComparison = exportMenu->addAction(tr("Comparison as JSON and CSV…"), this, &BenchmarkPanel::exportComparison);
+    m_exportComparison->setObjectName(QStringLiteral("benchmarkExportComparison"));
+    m_export->setMenu(exportMenu);
+
+    // Export beside the progress, Cancel and Run on their own row: three buttons on one row
+    // would set the narrowest the dock can be.
+    auto* progressRow = new QHBoxLayout;
+    progressRow->setSpacing(6);
+    progressRow->addWidget(m_progress, 1);
+    progressRow->addWidget(m_export);
+    auto* buttons = new QHBoxLayout;
+    buttons->setSpacing(6);
+    buttons->addStretch(1);
+    buttons->addWidget(m_cancel);
+    buttons->addWidget(m_run);
 
     auto* settings = new QWidget;
     auto* settingsLayout = new QVBoxLayout(settings);
-    settingsLayout->setContentsMargins(10, 10, 10, 10);
-    settingsLayout->setSpacing(8);
-    settingsLayout->addLayout(form);
+    settingsLayout->setContentsMargins(8, 6, 8, 6);
+    settingsLayout->setSpacing(6);
+    settingsLayout->addLayout(m_form);
+    settingsLayout->addLayout(progressRow);
     settingsLayout->addLayout(buttons);
-    settingsLayout->addWidget(m_progress);
+    settingsLayout->addStretch(1); // a tall dock leaves the space below, not between rows
+    // Each arrangement's width from its layout, activated so the hint is not the other's.
+    arrangeSettings(true);
+    settingsLayout->activate();
+    m_wideSettingsWidth = settings->minimumSizeHint().width();
+    arrangeSettings(false);
+    settingsLayout->activate();
+    // A short dock scrolls the settings rather than clipping them.
+    auto* settingsScroll = new QScrollArea;
+    m_settingsScroll = settingsScroll;
+    settingsScroll->setObjectName(QStringLiteral("benchmarkSettings"));
+    settingsScroll->setWidget(settings);
+    settingsScroll->setWidgetResizable(true);
+    settingsScroll->setFrameShape(QFrame::NoFrame);
+    settingsScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    settingsScroll->setMinimumHeight(std::min(settings->sizeHint().height(), 90));
+    settingsScroll->setMaximumHeight(settings->sizeHint().height());
+    // Never narrower than its controls: a dock that narrow takes the width from the centre.
+    settingsScroll->setMinimumWidth(settings->minimumSizeHint().width()
+        + settingsScroll->style()->pixelMetric(QStyle::PM_ScrollBarExtent));
 
     m_overview->setObjectName(QStringLiteral("benchmarkOverview"));
     m_overview->setWordWrap(true);
@@ -208,18 +314,12 @@ BenchmarkPanel::BenchmarkPanel(QWidget* parent)
     m_latency->setObjectName(QStringLiteral("benchmarkLatency"));
     m_latency->setPointsVisible(true);
     // Hollow grey markers: visibly runs, visibly not part of the line the statistics describe.
-    m_discarded->setName(tr("first + warm-up"));
+    m_discarded->setName(tr("first + warm-up (excluded)"));
     m_discarded->setObjectName(QStringLiteral("benchmarkDiscarded"));
     m_discarded->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
     m_discarded->setMarkerSize(7);
-    m_discarded->setColor(palette().base().color());
-    m_discarded->setBorderColor(QColor(0x80, 0x80, 0x80));
     m_median->setName(tr("median"));
     m_median->setObjectName(QStringLiteral("benchmarkMedian"));
-    QPen medianPen(QColor(0xd0, 0x60, 0x20));
-    medianPen.setStyle(Qt::DashLine);
-    medianPen.setWidthF(1.5);
-    m_median->setPen(medianPen);
     m_chart->addSeries(m_discarded);
     m_chart->addSeries(m_latency);
     m_chart->addSeries(m_median);
@@ -242,50 +342,171 @@ BenchmarkPanel::BenchmarkPanel(QWidget* parent)
     m_chart->legend()->setAlignment(Qt::AlignTop);
     m_chart->legend()->setFont(small);
     m_chart->setMargins(QMargins(2, 2, 2, 2));
-    // The panel's colour around a white plot, so the chart reads as part of the dock.
-    m_chart->setBackgroundVisible(false);
-    m_chart->setPlotAreaBackgroundBrush(palette().base());
-    m_chart->setPlotAreaBackgroundVisible(true);
     m_chartView->setObjectName(QStringLiteral("benchmarkChart"));
     // QChartView starts with a chart of its own and only releases it on setChart: delete it.
     QChart* placeholder = m_chartView->chart();
     m_chartView->setChart(m_chart);
     delete placeholder;
     m_chartView->setRenderHint(QPainter::Antialiasing);
-    m_chartView->setMinimumHeight(160);
+    m_chartView->setMinimumHeight(90);
     m_chartView->setFrameShape(QFrame::NoFrame);
 
-    m_export->setObjectName(QStringLiteral("benchmarkExportButton"));
-    m_export->setText(tr("Export…"));
-    m_export->setToolTip(tr("Save the report as JSON and the per-run samples as CSV"));
-    m_export->setEnabled(false);
-    connect(m_export, &QPushButton::clicked, this, &BenchmarkPanel::exportReport);
-    auto* exportRow = new QHBoxLayout;
-    exportRow->setContentsMargins(8, 0, 8, 6);
-    exportRow->addStretch(1);
-    exportRow->addWidget(m_export);
+    // The histogram: how the timed runs spread, which a mean and a p90 only hint at.
+    m_histBars->setObjectName(QStringLiteral("benchmarkHistogramBars"));
+    m_histBars->setBarWidth(0.95);
+    m_histChart->addSeries(m_histBars);
+    m_histChart->addAxis(m_histBins, Qt::AlignBottom);
+    m_histChart->addAxis(m_histCount, Qt::AlignLeft);
+    m_histBars->attachAxis(m_histBins);
+    m_histBars->attachAxis(m_histCount);
+    m_histBins->setTitleText(tr("ms (bin centre)"));
+    m_histCount->setTitleText(tr("timed runs"));
+    m_histCount->setLabelFormat(QStringLiteral("%d"));
+    for (QAbstractAxis* axis : std::initializer_list<QAbstractAxis*>{m_histBins, m_histCount}) {
+        axis->setLabelsFont(small);
+        axis->setTitleFont(small);
+    }
+    m_histChart->legend()->hide();
+    m_histChart->setMargins(QMargins(2, 2, 2, 2));
+    m_histView->setObjectName(QStringLiteral("benchmarkHistogram"));
+    placeholder = m_histView->chart();
+    m_histView->setChart(m_histChart);
+    delete placeholder;
+    m_histView->setRenderHint(QPainter::Antialiasing);
+    m_histView->setMinimumHeight(90);
+    m_histView->setFrameShape(QFrame::NoFrame);
 
-    auto* results = new QWidget;
-    auto* resultsLayout = new QVBoxLayout(results);
-    resultsLayout->setContentsMargins(0, 0, 0, 0);
-    resultsLayout->setSpacing(4);
-    auto* overviewBox = new QVBoxLayout;
-    overviewBox->setContentsMargins(8, 6, 8, 0);
-    overviewBox->addWidget(m_overview);
-    resultsLayout->addLayout(overviewBox);
-    resultsLayout->addWidget(m_stats);
-    resultsLayout->addWidget(m_chartView, 1);
-    resultsLayout->addLayout(exportRow);
+    // Runs: what happened (overview, statistics) over the per-run chart; a short dock squeezes
+    // the statistics into a scroll area before the chart.
+    auto* summary = new QWidget;
+    auto* summaryLayout = new QVBoxLayout(summary);
+    summaryLayout->setContentsMargins(6, 4, 6, 0);
+    summaryLayout->setSpacing(4);
+    summaryLayout->addWidget(m_overview);
+    summaryLayout->addWidget(m_stats);
+    auto* summaryScroll = new QScrollArea;
+    summaryScroll->setWidget(summary);
+    summaryScroll->setWidgetResizable(true);
+    summaryScroll->setFrameShape(QFrame::NoFrame);
+    summaryScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    summaryScroll->setMinimumHeight(40);
+    auto* runsSplit = new QSplitter(Qt::Vertical);
+    runsSplit->setObjectName(QStringLiteral("benchmarkRunsSplit"));
+    runsSplit->addWidget(summaryScroll);
+    runsSplit->addWidget(m_chartView);
+    runsSplit->setChildrenCollapsible(false);
+    runsSplit->setStretchFactor(0, 0);
+    runsSplit->setStretchFactor(1, 1);
+    // Room for a result's overview (up to five lines) and the table; the chart takes the rest.
+    runsSplit->setSizes({5 * m_overview->fontMetrics().lineSpacing() + tableHeight + 12, 400});
+
+    m_tabs->setObjectName(QStringLiteral("benchmarkTabs"));
+    m_tabs->setDocumentMode(true);
+    m_tabs->setUsesScrollButtons(true);
+    m_tabs->addTab(runsSplit, tr("Runs"));
+    m_tabs->addTab(m_histView, tr("Histogram"));
+    m_tabs->addTab(m_profile, tr("Profile"));
+    m_tabs->addTab(m_history, tr("History"));
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this] { updateExportable(); });
+    connect(m_history, &BenchmarkHistoryView::selectionChanged, this, [this] { updateExportable(); });
+
+    auto* split = new QSplitter(Qt::Vertical);
+    m_split = split;
+    split->setObjectName(QStringLiteral("benchmarkSplit"));
+    split->addWidget(new Section(tr("Settings"), settingsScroll));
+    split->addWidget(m_tabs);
+    split->setChildrenCollapsible(false);
+    // In a short dock the settings can be dragged shut for the results, and back.
+    split->setCollapsible(0, true);
+    split->setStretchFactor(0, 0);
+    split->setStretchFactor(1, 1);
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
-    layout->addWidget(new Section(tr("Settings"), settings));
-    layout->addWidget(new Section(tr("Latency"), results), 1);
+    layout->addWidget(split);
 
+    restyleCharts();
     clearResult(tr("No benchmark yet."));
     m_job.setProgressHandler([this](const std::vector<rt::BenchmarkEvent>& events) { onEvents(events); });
     connect(&m_job, &JobBase::finished, this, &BenchmarkPanel::onFinished);
+}
+
+// Grid rows for the settings: wide puts warm-up and runs, profile and free dimension side by side.
+void BenchmarkPanel::arrangeSettings(bool wide)
+{
+    if (m_form->count() > 0 && m_wideSettings == wide)
+        return;
+    m_wideSettings = wide;
+    while (QLayoutItem* item = m_form->takeAt(0))
+        delete item; // the widgets stay; only their places go
+    for (int c = 0; c < 4; ++c)
+        m_form->setColumnStretch(c, 0);
+    const int span = wide ? 3 : 1;
+    m_form->addWidget(m_formLabels[0], 0, 0);
+    m_form->addWidget(m_modelLabel, 0, 1, 1, span);
+    m_form->addWidget(m_formLabels[1], 1, 0);
+    m_form->addWidget(m_backend, 1, 1, 1, span);
+    m_form->addWidget(m_formLabels[2], 2, 0);
+    m_form->addWidget(m_device, 2, 1, 1, span);
+    QWidget* spins[] = {m_warmup, m_runs, m_profileRuns, m_dim};
+    for (int i = 0; i < 4; ++i) {
+        const int row = wide ? 3 + i / 2 : 3 + i;
+        const int col = wide ? (i % 2) * 2 : 0;
+        m_form->addWidget(m_formLabels[3 + i], row, col);
+        m_form->addWidget(spins[i], row, col + 1);
+    }
+    m_form->setColumnStretch(1, 1);
+    if (wide)
+        m_form->setColumnStretch(3, 1);
+    // Never taller than the controls: the results get the rest of the dock.
+    if (m_settingsScroll) {
+        m_settingsScroll->widget()->layout()->activate();
+        m_settingsScroll->setMaximumHeight(m_settingsScroll->widget()->sizeHint().height() + 2 * m_settingsScroll->frameWidth());
+    }
+}
+
+void BenchmarkPanel::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    arrangeSettings(m_settingsScroll->viewport()->width() >= m_wideSettingsWidth);
+    // A short dock (a 900x600 window) gives the results what the settings do not need to stay
+    // usable: a few rows that scroll. Only when crossing the limit, so a dragged splitter stays.
+    const bool compact = height() < kCompactHeight;
+    if (compact != m_compact) {
+        m_compact = compact;
+        const int settings = compact ? kCompactSettingsHeight : m_split->widget(0)->sizeHint().height();
+        m_split->setSizes({settings, std::max(1, height() - settings)});
+    }
+}
+
+void BenchmarkPanel::changeEvent(QEvent* event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange)
+        restyleCharts();
+}
+
+// Every chart's colours from the palette: a dark theme gets a dark plot with light labels.
+void BenchmarkPanel::restyleCharts()
+{
+    const QPalette& p = palette();
+    styleChart(m_chart, p);
+    styleChart(m_histChart, p);
+    QPen latencyPen(seriesColor(0, p));
+    latencyPen.setWidthF(1.5);
+    m_latency->setPen(latencyPen);
+    m_latency->setColor(seriesColor(0, p));
+    m_discarded->setColor(p.color(QPalette::Base));
+    m_discarded->setBorderColor(mutedColor(p));
+    QPen medianPen(seriesColor(1, p));
+    medianPen.setStyle(Qt::DashLine);
+    medianPen.setWidthF(1.5);
+    m_median->setPen(medianPen);
+    for (QBarSet* set : m_histBars->barSets()) {
+        set->setColor(seriesColor(0, p));
+        set->setBorderColor(p.color(QPalette::Base));
+    }
 }
 
 // One entry per registered backend; one that cannot run here stays listed, disabled, with the
@@ -313,6 +534,58 @@ void BenchmarkPanel::fillBackends()
         [this] { m_backend->setToolTip(m_backend->currentData(Qt::ToolTipRole).toString()); });
 }
 
+// The chosen backend's devices. Vulkan lists the machine's devices, a CPU implementation (Mesa's
+// llvmpipe) said to be one, since its numbers say nothing about a GPU; other backends run where
+// they run, which the single entry says.
+void BenchmarkPanel::fillDevices()
+{
+    const QSignalBlocker block(m_device);
+    m_device->clear();
+    auto* items = qobject_cast<QStandardItemModel*>(m_device->model());
+    if (backend() != kVulkanBackend) {
+        const bool reference = backend() == QLatin1String("reference");
+        m_device->addItem(reference ? tr("host CPU — CPU implementation, no GPU") : tr("the backend's own device"), QVariant());
+        m_device->setItemData(0, m_backend->currentData(Qt::ToolTipRole), Qt::ToolTipRole);
+        m_device->setEnabled(false);
+        m_device->setToolTip(m_device->itemData(0, Qt::ToolTipRole).toString());
+        return;
+    }
+    const auto& list = vulkanDevices();
+    if (list.devices.empty()) {
+        m_device->addItem(tr("no Vulkan device"), QVariant());
+        m_device->setItemData(0, QString::fromStdString(list.error), Qt::ToolTipRole);
+        m_device->setEnabled(false);
+        m_device->setToolTip(QString::fromStdString(list.error));
+        return;
+    }
+    for (const auto& d : list.devices) {
+        const QString name = QString::fromStdString(d.name);
+        QString text = d.cpu ? tr("%1: %2 — CPU implementation, no GPU").arg(d.index).arg(name)
+                             : tr("%1: %2 — %3").arg(d.index).arg(name, QString::fromStdString(d.type));
+        if (!d.cpu && d.memoryBytes)
+            text += tr(", %1").arg(gibText(d.memoryBytes));
+        if (list.defaultDevice && *list.defaultDevice == d.index)
+            text += tr(" (default)");
+        m_device->addItem(text, static_cast<int>(d.index));
+        const int row = m_device->count() - 1;
+        QString tip = tr("%1\n%2, driver %3, Vulkan %4, subgroup %5%6%7")
+                          .arg(name, QString::fromStdString(d.type), QString::fromStdString(d.driver),
+                              QString::fromStdString(d.apiVersion))
+                          .arg(d.subgroupSize)
+                          .arg(d.fp16 ? tr(", fp16") : QString(), d.int8 ? tr(", int8") : QString());
+        if (!d.usable) {
+            tip += tr("\nUnusable: needs Vulkan 1.1 and a compute queue");
+            if (items)
+                items->item(row)->setEnabled(false);
+        }
+        m_device->setItemData(row, tip, Qt::ToolTipRole);
+    }
+    const int preferred = list.defaultDevice ? m_device->findData(static_cast<int>(*list.defaultDevice)) : 0;
+    m_device->setCurrentIndex(std::max(0, preferred));
+    m_device->setEnabled(!isRunning());
+    m_device->setToolTip(m_device->currentData(Qt::ToolTipRole).toString());
+}
+
 bool BenchmarkPanel::setBackend(const QString& name)
 {
     const int row = m_backend->findData(name);
@@ -328,6 +601,22 @@ QString BenchmarkPanel::backend() const
     return m_backend->currentData().toString();
 }
 
+bool BenchmarkPanel::setDevice(int index)
+{
+    const int row = m_device->findData(index);
+    auto* items = qobject_cast<QStandardItemModel*>(m_device->model());
+    if (row < 0 || (items && !items->item(row)->isEnabled()))
+        return false;
+    m_device->setCurrentIndex(row);
+    return true;
+}
+
+std::optional<int> BenchmarkPanel::device() const
+{
+    const QVariant v = m_device->currentData();
+    return v.isValid() ? std::optional<int>(v.toInt()) : std::nullopt;
+}
+
 void BenchmarkPanel::setModel(std::shared_ptr<const core::Model> model, const QString& path, std::optional<double> readMs)
 {
     if (isRunning())
@@ -335,8 +624,10 @@ void BenchmarkPanel::setModel(std::shared_ptr<const core::Model> model, const QS
     m_model = std::move(model);
     m_path = path;
     m_readMs = readMs;
+    m_weights = m_model ? weightsText(*m_model) : QString();
     m_modelLabel->setFullText(m_model ? displayName(path) : tr("No model"));
     m_modelLabel->setToolTip(path);
+    // The result shown belongs to the previous model; the history keeps it for comparisons.
     clearResult(tr("No benchmark of this model yet."));
     updateRunnable();
 }
@@ -352,6 +643,11 @@ void BenchmarkPanel::setFreeDim(int dim)
     m_dim->setValue(dim);
 }
 
+void BenchmarkPanel::showTab(Tab tab)
+{
+    m_tabs->setCurrentIndex(static_cast<int>(tab));
+}
+
 QString BenchmarkPanel::modelName() const
 {
     return displayName(m_path);
@@ -362,6 +658,16 @@ void BenchmarkPanel::updateRunnable()
     const bool weightsOnly = m_model && m_model->kind == core::ModelKind::WeightsOnly;
     m_run->setEnabled(!isRunning() && m_model && !weightsOnly);
     m_run->setToolTip(weightsOnly ? tr("The file has weights but no topology: there is nothing to run") : QString());
+}
+
+void BenchmarkPanel::updateExportable()
+{
+    const bool comparison = m_history->selected().size() >= 2;
+    const bool chart = m_tabs->currentWidget() == m_history ? comparison : m_record.has_value();
+    m_exportReport->setEnabled(m_record.has_value());
+    m_exportChart->setEnabled(chart);
+    m_exportComparison->setEnabled(comparison);
+    m_export->setEnabled(m_record.has_value() || comparison);
 }
 
 bool BenchmarkPanel::start()
@@ -381,8 +687,11 @@ bool BenchmarkPanel::start()
     m_runWarmups = m_warmup->value();
     m_runBackend = backend();
     m_runModel = modelName();
+    m_runPath = QFileInfo(m_path).absoluteFilePath();
+    m_runWeights = m_weights;
     rt::BenchmarkOptions options;
     options.backend = m_runBackend.toStdString();
+    options.compile.device = device();
     options.warmupRuns = m_runWarmups;
     options.timedRuns = m_runs->value();
     options.profileRuns = m_profileRuns->value();
@@ -390,9 +699,10 @@ bool BenchmarkPanel::start()
     options.seed = kInputSeed;
 
     clearResult(tr("Running…"));
+    m_tabs->setCurrentIndex(static_cast<int>(Tab::Runs)); // the chart fills as runs arrive
     emit message(LogLevel::Info,
-        tr("Benchmarking %1 on %2: %3 warm-up, %4 timed runs, free dimension %5")
-            .arg(modelName(), m_runBackend)
+        tr("Benchmarking %1 on %2 (%3): %4 warm-up, %5 timed runs, free dimension %6")
+            .arg(modelName(), m_runBackend, m_device->currentText())
             .arg(options.warmupRuns)
             .arg(options.timedRuns)
             .arg(m_runDim));
@@ -497,6 +807,17 @@ void BenchmarkPanel::onFinished(JobStatus status)
         Outcome o = m_job.takeValue();
         if (m_readMs)
             o.result.importMs = *m_readMs + o.lowerMs;
+        BenchmarkRecord record;
+        record.id = m_nextId++;
+        record.modelName = m_runModel;
+        record.modelPath = m_runPath;
+        record.weights = m_runWeights;
+        record.freeDim = m_runDim;
+        record.finished = QDateTime::currentDateTime();
+        record.result = o.result;
+        m_record = record;
+        // Kept whatever model opens next: comparisons are across models and backends.
+        m_history->add(std::move(record));
         showResult(o.result, o.lowerMs);
         if (!o.result.profile.empty()) {
             QHash<QString, double> byNode;
@@ -516,6 +837,7 @@ void BenchmarkPanel::setRunning(bool running)
 {
     m_cancel->setEnabled(running);
     m_backend->setEnabled(!running);
+    m_device->setEnabled(!running && m_device->currentData().isValid());
     m_warmup->setEnabled(!running);
     m_runs->setEnabled(!running);
     m_profileRuns->setEnabled(!running);
@@ -526,7 +848,9 @@ void BenchmarkPanel::setRunning(bool running)
 void BenchmarkPanel::clearResult(const QString& why)
 {
     m_result.reset();
+    m_record.reset();
     m_overview->setText(why);
+    m_overview->setToolTip(QString());
     for (int r = 0; r < m_stats->rowCount(); ++r)
         for (int c = 1; c < m_stats->columnCount(); c += 2)
             m_stats->item(r, c)->setText(QStringLiteral("—"));
@@ -537,7 +861,9 @@ void BenchmarkPanel::clearResult(const QString& why)
     m_liveMaxMs = 0;
     // Empty axes shaped like a default run, so the chart's place is clear before the first one.
     fitAxes(kFirstRunX + kDefaultWarmupRuns + kDefaultTimedRuns, 0);
-    m_export->setEnabled(false);
+    showHistogram({});
+    m_profile->clear(why == tr("Running…") ? why : tr("No profile: run a benchmark with profile runs."));
+    updateExportable();
 }
 
 void BenchmarkPanel::fitAxes(double lastRun, double maxMs)
@@ -555,6 +881,45 @@ void BenchmarkPanel::fitAxes(double lastRun, double maxMs)
         m_yAxis->applyNiceNumbers();
 }
 
+// Equal-width bins between the fastest and the slowest timed run, labelled by their centres: a
+// range per label ("12.1–12.4") would crowd an axis as wide as a dock.
+void BenchmarkPanel::showHistogram(const std::vector<double>& samplesMs)
+{
+    m_histBars->clear();
+    m_histBins->clear();
+    auto* set = new QBarSet(tr("timed runs"));
+    set->setObjectName(QStringLiteral("benchmarkHistogramSet"));
+    if (samplesMs.empty()) {
+        m_histBars->append(set);
+        m_histCount->setRange(0, 1);
+        restyleCharts();
+        return;
+    }
+    const auto [lo, hi] = std::minmax_element(samplesMs.begin(), samplesMs.end());
+    const int bins = *hi > *lo ? histogramBins(samplesMs.size()) : 1;
+    const double width = bins > 1 ? (*hi - *lo) / bins : 0;
+    std::vector<int> counts(static_cast<std::size_t>(bins), 0);
+    for (const double ms : samplesMs) {
+        const int b = width > 0 ? std::min(bins - 1, static_cast<int>((ms - *lo) / width)) : 0;
+        ++counts[static_cast<std::size_t>(b)];
+    }
+    QStringList centres;
+    int most = 0;
+    for (int b = 0; b < bins; ++b) {
+        set->append(counts[static_cast<std::size_t>(b)]);
+        centres << msText(*lo + width * (b + 0.5));
+        most = std::max(most, counts[static_cast<std::size_t>(b)]);
+    }
+    m_histBins->append(centres);
+    m_histBins->setLabelsAngle(bins > 6 ? -45 : 0);
+    m_histBars->append(set);
+    m_histCount->setRange(0, most + std::max(1, most / 8));
+    m_histCount->setTickType(QValueAxis::TicksDynamic);
+    m_histCount->setTickAnchor(0);
+    m_histCount->setTickInterval(most <= 10 ? 1 : std::ceil(most / 5.0));
+    restyleCharts();
+}
+
 void BenchmarkPanel::showResult(const rt::BenchmarkResult& r, double lowerMs)
 {
     m_result = r;
@@ -569,9 +934,14 @@ void BenchmarkPanel::showResult(const rt::BenchmarkResult& r, double lowerMs)
     const QString import = m_readMs
         ? tr("Import %1 ms (read %2 + lower %3)").arg(msText(*m_readMs + lowerMs), msText(*m_readMs), msText(lowerMs))
         : tr("Lower %1 ms").arg(msText(lowerMs));
-    m_overview->setText(tr("%1\n%2 · load %3 ms · first run %4 ms\nThe first run and the %5 warm-up runs are not in "
-                           "the statistics of the %6 timed runs (ms):")
-                            .arg(where, import, msText(r.loadMs), msText(r.firstRunMs))
+    QString extra;
+    if (r.deviceMemoryBytes)
+        extra += tr(" · device memory %1").arg(gibText(r.deviceMemoryBytes));
+    if (!r.placement.empty())
+        extra += tr("\nNodes: %1").arg(QString::fromStdString(rt::placementText(r.placement)));
+    m_overview->setText(tr("%1\n%2 · load %3 ms · first run %4 ms%5\nThe first run and the %6 warm-up runs are not in "
+                           "the statistics of the %7 timed runs (ms):")
+                            .arg(where, import, msText(r.loadMs), msText(r.firstRunMs), extra)
                             .arg(r.warmupRuns)
                             .arg(s.count));
     m_overview->setToolTip(QString::fromStdString(r.timing));
@@ -600,7 +970,9 @@ void BenchmarkPanel::showResult(const rt::BenchmarkResult& r, double lowerMs)
     for (const double ms : r.warmupMs)
         slowest = std::max(slowest, ms);
     fitAxes(lastRun, slowest);
-    m_export->setEnabled(true);
+    showHistogram(r.samplesMs);
+    m_profile->setResult(r, tr("No profile: profile runs were off."));
+    updateExportable();
 
     emit message(LogLevel::Info,
         tr("Benchmark %1 with %2: median %3 ms (mean %4 ± %5, p90 %6) over %7 runs, %8 runs/s; %9, load %10 ms, "
@@ -610,13 +982,27 @@ void BenchmarkPanel::showResult(const rt::BenchmarkResult& r, double lowerMs)
             .arg(QString::number(perSecond, 'f', 1), import.toLower(), msText(r.loadMs), msText(r.firstRunMs)));
 }
 
+QString BenchmarkPanel::suggestedPath(const QString& suffix) const
+{
+    const QString path = m_record ? m_record->modelPath : m_path;
+    const QFileInfo model(path);
+    const QString base = model.fileName() == QLatin1String("model.json") ? model.dir().dirName() : model.completeBaseName();
+    const QString dir = path.isEmpty() ? QDir::homePath() : model.absolutePath();
+    return QDir(dir).filePath((base.isEmpty() ? QStringLiteral("benchmark") : base) + suffix);
+}
+
+bool BenchmarkPanel::reportWriteError(const QString& error)
+{
+    emit message(LogLevel::Error, tr("Benchmark export failed: %1").arg(error));
+    emit failed(tr("Export failed"), error);
+    return false;
+}
+
 void BenchmarkPanel::exportReport()
 {
-    if (!m_result)
+    if (!m_record)
         return;
-    const QFileInfo model(m_path);
-    const QString base = model.fileName() == QLatin1String("model.json") ? model.dir().dirName() : model.completeBaseName();
-    const QString suggested = QDir(model.absolutePath()).filePath(base + QStringLiteral("-benchmark.json"));
+    const QString suggested = suggestedPath(QStringLiteral("-benchmark.json"));
     const QString path = m_interactive
         ? QFileDialog::getSaveFileName(this, tr("Export Benchmark"), suggested, tr("JSON report (*.json)"))
         : suggested;
@@ -624,35 +1010,132 @@ void BenchmarkPanel::exportReport()
         exportTo(path);
 }
 
+void BenchmarkPanel::exportChart()
+{
+    const QString suggested = suggestedPath(QStringLiteral("-benchmark.png"));
+    const QString path = m_interactive ? QFileDialog::getSaveFileName(this, tr("Export Chart"), suggested, tr("PNG image (*.png)"))
+                                       : suggested;
+    if (!path.isEmpty())
+        exportChartTo(path);
+}
+
+void BenchmarkPanel::exportComparison()
+{
+    const QString suggested = suggestedPath(QStringLiteral("-comparison.json"));
+    const QString path = m_interactive
+        ? QFileDialog::getSaveFileName(this, tr("Export Comparison"), suggested, tr("JSON report (*.json)"))
+        : suggested;
+    if (!path.isEmpty())
+        exportComparisonTo(path);
+}
+
 bool BenchmarkPanel::exportTo(const QString& jsonPath)
 {
-    if (!m_result) {
+    if (!m_record) {
         emit failed(tr("Nothing to export"), tr("Run a benchmark first."));
         return false;
     }
-    nlohmann::ordered_json report;
-    report["model"] = QFileInfo(m_path).absoluteFilePath().toStdString();
-    report["freeDim"] = m_runDim;
-    const nlohmann::ordered_json body = rt::toJson(*m_result);
-    for (auto it = body.begin(); it != body.end(); ++it)
-        report[it.key()] = it.value();
-
-    QByteArray csv = "run,ms\n";
-    for (std::size_t i = 0; i < m_result->samplesMs.size(); ++i)
-        csv += QByteArray::number(static_cast<qulonglong>(i + 1)) + ','
-            + QByteArray::number(m_result->samplesMs[i], 'g', 17) + '\n';
-    const QFileInfo json(jsonPath);
-    const QString csvPath = json.dir().filePath(json.completeBaseName() + QStringLiteral(".csv"));
-
+    const MachineInfo& machine = currentMachine();
+    const QString csvPath = csvPathFor(jsonPath);
     QString error;
-    if (!writeFile(jsonPath, QByteArray::fromStdString(report.dump(2) + "\n"), &error)
-        || !writeFile(csvPath, csv, &error)) {
-        emit message(LogLevel::Error, tr("Benchmark export failed: %1").arg(error));
-        emit failed(tr("Export failed"), error);
+    if (!writeFile(jsonPath, QByteArray::fromStdString(reportJson(*m_record, machine).dump(2) + "\n"), &error)
+        || !writeFile(csvPath, reportCsv(*m_record, machine), &error))
+        return reportWriteError(error);
+    emit message(LogLevel::Info,
+        tr("Exported the benchmark to %1 and %2").arg(QDir::toNativeSeparators(jsonPath), QDir::toNativeSeparators(csvPath)));
+    return true;
+}
+
+bool BenchmarkPanel::exportChartTo(const QString& pngPath)
+{
+    const bool comparison = m_tabs->currentWidget() == m_history;
+    QChartView* view = m_chartView;
+    if (m_tabs->currentWidget() == m_histView)
+        view = m_histView;
+    else if (m_tabs->currentWidget() == m_profile)
+        view = m_profile->chartView();
+    else if (comparison)
+        view = m_history->chartView();
+    const auto records = m_history->selected();
+    if (comparison ? records.size() < 2 : !m_record) {
+        emit failed(tr("Nothing to export"),
+            comparison ? tr("Select two or more benchmarks in the history to compare.") : tr("Run a benchmark first."));
         return false;
     }
+    // A chart on a tab never shown has no size of its own yet.
+    if (!view->isVisible() && (view->width() < 200 || view->height() < 150))
+        view->resize(720, 420);
+    const qreal scale = std::max<qreal>(1, view->devicePixelRatioF());
+    const QPixmap chart = view->grab();
+
+    const MachineInfo& machine = currentMachine();
+    QStringList lines = captionLines(comparison ? nullptr : &*m_record, machine);
+    if (comparison) {
+        QStringList which;
+        for (const BenchmarkRecord* r : records)
+            which << r->label();
+        lines.prepend(tr("Comparison: %1").arg(which.join(QStringLiteral("; "))));
+    }
+    const QFontMetrics fm(font());
+    const int lineHeight = fm.height() + 2;
+    const int logicalWidth = static_cast<int>(chart.width() / scale);
+    const int logicalHeight = static_cast<int>(chart.height() / scale);
+    QImage image(static_cast<int>(logicalWidth * scale), static_cast<int>((logicalHeight + 8 + lineHeight * static_cast<int>(lines.size())) * scale),
+        QImage::Format_ARGB32_Premultiplied);
+    image.setDevicePixelRatio(scale);
+    image.fill(palette().color(QPalette::Window));
+    {
+        QPainter p(&image);
+        p.drawPixmap(0, 0, chart);
+        p.setPen(palette().color(QPalette::WindowText));
+        p.setFont(font());
+        int y = logicalHeight + 4;
+        for (const QString& line : lines) {
+            p.drawText(QRect(6, y, logicalWidth - 12, lineHeight), Qt::AlignLeft | Qt::AlignVCenter,
+                fm.elidedText(line, Qt::ElideMiddle, logicalWidth - 12));
+            y += lineHeight;
+        }
+    }
+    // PNG text chunks: the same facts for tools that read metadata rather than pixels.
+    image.setText(QStringLiteral("Software"), QStringLiteral("tfjs-studio %1").arg(QStringLiteral(STUDIO_VERSION)));
+    image.setText(QStringLiteral("Machine"), machine.text());
+    image.setText(QStringLiteral("Description"), lines.join(u'\n'));
+    if (comparison) {
+        QStringList backends, devices;
+        for (const BenchmarkRecord* r : records) {
+            backends << QStringLiteral("#%1 %2").arg(r->id).arg(QString::fromStdString(r->result.backend));
+            devices << QStringLiteral("#%1 %2").arg(r->id).arg(r->deviceText());
+        }
+        image.setText(QStringLiteral("Backend"), backends.join(QStringLiteral("; ")));
+        image.setText(QStringLiteral("Device"), devices.join(QStringLiteral("; ")));
+    } else {
+        image.setText(QStringLiteral("Model"), m_record->modelPath);
+        image.setText(QStringLiteral("Backend"), QString::fromStdString(m_record->result.backend));
+        image.setText(QStringLiteral("Device"), m_record->deviceText());
+    }
+    QSaveFile f(pngPath);
+    if (!f.open(QIODevice::WriteOnly) || !image.save(&f, "PNG") || !f.commit())
+        return reportWriteError(QStringLiteral("%1: %2").arg(QDir::toNativeSeparators(pngPath), f.errorString()));
+    emit message(LogLevel::Info, tr("Exported the chart to %1").arg(QDir::toNativeSeparators(pngPath)));
+    return true;
+}
+
+bool BenchmarkPanel::exportComparisonTo(const QString& jsonPath)
+{
+    const auto records = m_history->selected();
+    if (records.size() < 2) {
+        emit failed(tr("Nothing to compare"), tr("Select two or more benchmarks in the history."));
+        return false;
+    }
+    const MachineInfo& machine = currentMachine();
+    const QString csvPath = csvPathFor(jsonPath);
+    QString error;
+    if (!writeFile(jsonPath, QByteArray::fromStdString(comparisonJson(records, machine).dump(2) + "\n"), &error)
+        || !writeFile(csvPath, comparisonCsv(records, machine), &error))
+        return reportWriteError(error);
     emit message(LogLevel::Info,
-        tr("Exported the benchmark to %1 and %2")
+        tr("Exported the comparison of %1 benchmarks to %2 and %3")
+            .arg(records.size())
             .arg(QDir::toNativeSeparators(jsonPath), QDir::toNativeSeparators(csvPath)));
     return true;
 }

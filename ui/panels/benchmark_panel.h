@@ -1,9 +1,11 @@
-// The Benchmark panel: times inference of the open model on a backend from the registry (warm-up,
-// timed runs, free dimension, cancel) on a job, filling the chart as runs arrive, then shows the
-// statistics.
+// The Benchmark panel: times inference of the open model on a backend and device from the registry
+// (warm-up, timed runs, free dimension, cancel) on a job, filling the run chart as runs arrive, then
+// shows the statistics, a latency histogram and the per-op profile, and keeps every finished
+// benchmark in a session history where two or more are compared side by side.
 #pragma once
 
 #include "runtime/benchmark.h"
+#include "ui/panels/benchmark_export.h"
 #include "ui/job.h"
 #include "ui/panels/log_panel.h"
 
@@ -14,15 +16,22 @@
 #include <optional>
 #include <vector>
 
+class QAction;
+class QBarCategoryAxis;
+class QBarSeries;
 class QChart;
 class QChartView;
 class QComboBox;
+class QGridLayout;
 class QLabel;
 class QLineSeries;
 class QScatterSeries;
 class QProgressBar;
+class QScrollArea;
 class QPushButton;
 class QSpinBox;
+class QSplitter;
+class QTabWidget;
 class QTableWidget;
 class QValueAxis;
 
@@ -32,6 +41,8 @@ struct Model;
 
 namespace studio::ui {
 
+class BenchmarkHistoryView;
+class BenchmarkProfileView;
 class ElidedLabel;
 
 class BenchmarkPanel : public QWidget {
@@ -50,6 +61,10 @@ public:
     // A registry name (rt::BackendRegistry); false when it is unknown or unavailable.
     bool setBackend(const QString& name);
     QString backend() const;
+    // The backend's device index (rt::CompileOptions::device); empty: the backend's default.
+    // setDevice is false when the backend has no such usable device.
+    bool setDevice(int index);
+    std::optional<int> device() const;
     // Off: no file dialogs (tests, screenshots); errors still go out through failed().
     void setInteractive(bool interactive) { m_interactive = interactive; }
     bool isRunning() const { return m_job.isRunning(); }
@@ -57,16 +72,30 @@ public:
     JobStatus status() const { return m_job.status(); }
     // The last finished benchmark; empty before the first or after a new model.
     const std::optional<rt::BenchmarkResult>& result() const { return m_result; }
+    // Every finished benchmark of the session, kept across models.
+    BenchmarkHistoryView* history() const { return m_history; }
 
-    // Writes the report as JSON (rt::toJson plus model and free dimension) and
-    // the samples as CSV next to it (same name, .csv). Reports failures; returns false then.
+    // Tabs of the result area, in order.
+    enum class Tab { Runs, Histogram, Profile, History };
+    void showTab(Tab tab);
+
+    // Writes the report as JSON (rt::toJson plus model, free dimension, weights, machine and
+    // studio version; times rounded to the microsecond) and as CSV next to it (same name, .csv).
+    // Reports failures; returns false then.
     bool exportTo(const QString& jsonPath);
+    // The chart of the current tab as PNG, with a caption and PNG text fields naming the model,
+    // backend, device, machine and studio version.
+    bool exportChartTo(const QString& pngPath);
+    // The history's selected benchmarks side by side, as JSON and CSV (same name, .csv).
+    bool exportComparisonTo(const QString& jsonPath);
 
 public slots:
     // Returns false (and reports why) when there is nothing to run or one is running already.
     bool start();
     void cancel();
-    void exportReport(); // asks for a file name
+    void exportReport();     // asks for a file name
+    void exportChart();      // asks for a file name
+    void exportComparison(); // asks for a file name
 
 signals:
     void message(studio::ui::LogLevel level, const QString& text);
@@ -90,9 +119,22 @@ private:
     void showResult(const rt::BenchmarkResult& result, double lowerMs);
     void clearResult(const QString& why);
     void fitAxes(double lastRun, double maxMs);
+    void arrangeSettings(bool wide);
+    void showHistogram(const std::vector<double>& samplesMs);
+    void restyleCharts();
     void updateRunnable();
+    void updateExportable();
     void fillBackends();
+    void fillDevices();
     QString modelName() const;
+    QString suggestedPath(const QString& suffix) const;
+    bool reportWriteError(const QString& error);
+
+protected:
+    void changeEvent(QEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
+
+private:
 
     std::shared_ptr<const core::Model> m_model;
     QString m_path;
@@ -101,13 +143,26 @@ private:
     QString m_runModel;   // its model's name: a new model may arrive while it stops
     int m_runDim = 1; // the free dimension of the last run, for the report
     int m_runWarmups = 0;
+    QString m_runPath;    // the running benchmark's model file and weights, for its record
+    QString m_runWeights;
+    QString m_weights;    // the open model's weight dtypes
+    int m_nextId = 1;     // the next history record's id
+    std::optional<BenchmarkRecord> m_record; // the shown result as a record, for exports
     double m_liveMaxMs = 0; // the slowest run plotted so far, for the live y axis
     bool m_interactive = true;
     std::optional<rt::BenchmarkResult> m_result;
     Job<Outcome, rt::BenchmarkEvent> m_job;
 
+    QGridLayout* m_form = nullptr;
+    QList<QLabel*> m_formLabels; // model, backend, device, then one per spin box
+    QScrollArea* m_settingsScroll = nullptr;
+    QSplitter* m_split = nullptr; // settings over results
+    bool m_compact = false;       // the dock is short: the settings were shrunk
+    bool m_wideSettings = false;
+    int m_wideSettingsWidth = 0; // the settings' minimum width laid out wide
     ElidedLabel* m_modelLabel;
     QComboBox* m_backend;
+    QComboBox* m_device;
     QSpinBox* m_warmup;
     QSpinBox* m_runs;
     QSpinBox* m_profileRuns;
@@ -117,6 +172,7 @@ private:
     QProgressBar* m_progress;
     QLabel* m_overview; // load and first run, apart from the statistics
     QTableWidget* m_stats;
+    QTabWidget* m_tabs;
     QChartView* m_chartView;
     QChart* m_chart;
     QLineSeries* m_latency;    // timed runs
@@ -124,7 +180,17 @@ private:
     QLineSeries* m_median;
     QValueAxis* m_xAxis;
     QValueAxis* m_yAxis;
+    QChartView* m_histView;
+    QChart* m_histChart;
+    QBarSeries* m_histBars;
+    QBarCategoryAxis* m_histBins;
+    QValueAxis* m_histCount;
+    BenchmarkProfileView* m_profile;
+    BenchmarkHistoryView* m_history;
     QPushButton* m_export;
+    QAction* m_exportReport;
+    QAction* m_exportChart;
+    QAction* m_exportComparison;
 };
 
 } // namespace studio::ui

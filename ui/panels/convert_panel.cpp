@@ -46,6 +46,17 @@ namespace studio::ui {
 
 namespace {
 
+// Shows or hides a form row by its field and label widgets. (QFormLayout::setRowVisible of Qt 6.4
+// corrupted the heap in heightForWidth under valgrind when the panel was docked; hidden widgets
+// are skipped by every version's layout.)
+void showRow(QFormLayout* form, QWidget* field, bool visible)
+{
+    field->setVisible(visible);
+    if (QWidget* label = form->labelForField(field))
+        label->setVisible(visible);
+}
+
+
 constexpr int kDefaultShardBytes = 4194304; // tensorflowjs_converter's default
 
 QString elidedPath(const QString& path)
@@ -639,16 +650,16 @@ void ConvertPanel::updateRoute()
     m_route->setToolTip(m_convertBlocker.isEmpty() ? tip : m_convertBlocker);
     const bool savedModel = m_inputFormat == conv::Format::TfSavedModel || m_inputFormat == conv::Format::TfHub
         || m_inputFormat == conv::Format::KerasSavedModel;
-    m_form->setRowVisible(m_tags, savedModel);
-    m_form->setRowVisible(m_signature, savedModel);
-    m_form->setRowVisible(m_signatureInfo, savedModel);
-    m_form->setRowVisible(m_outputNodes, m_inputFormat == conv::Format::TfFrozenModel);
+    showRow(m_form, m_tags, savedModel);
+    showRow(m_form, m_signature, savedModel);
+    showRow(m_form, m_signatureInfo, savedModel);
+    showRow(m_form, m_outputNodes, m_inputFormat == conv::Format::TfFrozenModel);
     // The reference converter only splits Keras weights by layer; elsewhere the box would do nothing.
-    m_form->setRowVisible(m_splitByLayer, kerasInput());
+    showRow(m_form, m_splitByLayer, kerasInput());
     const bool passes = route && route->graphPasses;
-    m_form->setRowVisible(m_stripDebug, passes);
-    m_form->setRowVisible(m_controlFlowV2, passes);
-    m_form->setRowVisible(m_skipOpCheck, route && route->opCheck);
+    showRow(m_form, m_stripDebug, passes);
+    showRow(m_form, m_controlFlowV2, passes);
+    showRow(m_form, m_skipOpCheck, route && route->opCheck);
     setRunning(isRunning());
     updatePreview();
 }
@@ -708,7 +719,7 @@ conv::ConvertOptions ConvertPanel::options() const
         o.skipOpCheck = m_skipOpCheck->isChecked();
         o.skipOpCheckGiven = o.skipOpCheck;
     }
-    if (m_form->isRowVisible(m_tags)) {
+    if (!m_tags->isHidden()) {
         const bool listed = m_tags->currentIndex() >= 0 && m_tags->itemText(m_tags->currentIndex()) == m_tags->currentText();
         const QString tags = (listed ? m_tags->currentData().toString() : m_tags->currentText()).trimmed();
         if (m_inputFormat != conv::Format::TfHub && !tags.isEmpty() && tags != QLatin1String("serve")) {

@@ -17,6 +17,7 @@ inline constexpr std::int64_t kUnknownDim = -1;
 
 // One schema per family file; op_schema.cpp collects them into the registry.
 void addConvSchemas(std::vector<OpSchema>& out);
+void addDynamicSchemas(std::vector<OpSchema>& out);
 void addElementwiseSchemas(std::vector<OpSchema>& out);
 void addImageSchemas(std::vector<OpSchema>& out);
 void addNnSchemas(std::vector<OpSchema>& out);
