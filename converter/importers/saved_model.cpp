@@ -1365,7 +1365,10 @@ private:
         int inlined = 0;
         while (!queue.empty()) {
             m_options.cancel.check();
-            const auto [callName, top] = queue.front();
+            // Plain variables, not a structured binding: the lambdas below capture them (clang 14,
+            // the fuzzers' compiler, cannot capture bindings).
+            const auto callName = queue.front().first;
+            const auto top = queue.front().second;
             queue.pop_front();
             if (++inlined > 100000 || std::count(callName.begin(), callName.end(), '/') > kMaxCallDepth)
                 fail(m_label, "function calls nest deeper than " + std::to_string(kMaxCallDepth) + " levels at '" + callName
