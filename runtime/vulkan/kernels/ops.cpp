@@ -68,6 +68,20 @@ bool fusedOps(const OpCall& c, bool& hasBias, Act& act, float& alpha)
     return true;
 }
 
+// The bias and activation a kernel applies: the fused op's fused_ops (bias constant), or for the
+// plain op an activation folded in from its consumer. False: the kernels do not carry them.
+bool epilogue(const OpCall& c, const char* fusedOp, bool& hasBias, Act& act, float& alpha)
+{
+    hasBias = false;
+    act = Act::None;
+    alpha = 0;
+    if (c.node.op == fusedOp)
+        return fusedOps(c, hasBias, act, alpha) && (!hasBias || (c.inputs.size() >= 3 && c.inputs[2]->host));
+    act = c.fusedAct;
+    alpha = c.fusedAct != Act::None ? c.fusedAlpha : 0.0f;
+    return true;
+}
+
 bool convGeometry(const OpCall& c, const ValueInfo& x, const ValueInfo& w, rt::ref::Window& g)
 {
     if (x.shape.size() != 4 || w.shape.size() != 4 || rt::ref::stringAttr(c.node, "data_format", "NHWC") != "NHWC")
@@ -179,15 +193,8 @@ bool conv2d(const OpCall& c, Planner& p)
     bool hasBias = false;
     Act act = Act::None;
     float alpha = 0;
-    if (c.node.op == "_FusedConv2D") {
-        if (!fusedOps(c, hasBias, act, alpha))
-            return false;
-        if (hasBias && (c.inputs.size() < 3 || !c.inputs[2]->host))
-            return false;
-    } else if (c.fusedAct != Act::None) {
-        act = c.fusedAct;
-        alpha = c.fusedAlpha;
-    }
+    if (!epilogue(c, "_FusedConv2D", hasBias, act, alpha))
+        return false;
     const auto& x = *c.inputs[0];
     const auto& w = *c.inputs[1];
     rt::ref::Window g{};
@@ -243,15 +250,8 @@ bool matmul(const OpCall& c, Planner& p)
     bool hasBias = false;
     Act act = Act::None;
     float alpha = 0;
-    if (c.node.op == "_FusedMatMul") {
-        if (!fusedOps(c, hasBias, act, alpha))
-            return false;
-        if (hasBias && (c.inputs.size() < 3 || !c.inputs[2]->host))
-            return false;
-    } else if (c.fusedAct != Act::None) {
-        act = c.fusedAct;
-        alpha = c.fusedAlpha;
-    }
+    if (!epilogue(c, "_FusedMatMul", hasBias, act, alpha))
+        return false;
     const auto& a = *c.inputs[0];
     const auto& b = *c.inputs[1];
     const auto& y = *c.outputs[0];
@@ -289,15 +289,8 @@ bool depthwise(const OpCall& c, Planner& p)
     bool hasBias = false;
     Act act = Act::None;
     float alpha = 0;
-    if (c.node.op == "FusedDepthwiseConv2dNative") {
-        if (!fusedOps(c, hasBias, act, alpha))
-            return false;
-        if (hasBias && (c.inputs.size() < 3 || !c.inputs[2]->host))
-            return false;
-    } else if (c.fusedAct != Act::None) {
-        act = c.fusedAct;
-        alpha = c.fusedAlpha;
-    }
+    if (!epilogue(c, "FusedDepthwiseConv2dNative", hasBias, act, alpha))
+        return false;
     const auto& x = *c.inputs[0];
     const auto& w = *c.inputs[1];
     rt::ref::Window g{};
