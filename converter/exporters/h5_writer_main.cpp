@@ -188,8 +188,12 @@ private:
         Handle ds(H5Dcreate2(group, w.listedName.c_str(), fileType.id(), space.id(), lcpl, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
         if (!ds.valid())
             fail("cannot create dataset '" + w.listedName + "' of layer '" + w.layer + "'");
+        // Decoded without a file, every weight's bytes are in the stream.
+        const auto* stream = dynamic_cast<const studio::core::MemorySource*>(w.source.get());
+        if (!stream)
+            fail("weight '" + w.listedName + "' of layer '" + w.layer + "' has no bytes in the stream");
         if (w.byteSize && H5Dwrite(ds.id(), memType.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                              w.source->bytes().data() + w.offset) < 0)
+                              stream->bytes().data() + w.offset) < 0)
             fail("cannot write dataset '" + w.listedName + "' of layer '" + w.layer + "' (disk full?)");
     }
 

@@ -5,6 +5,7 @@
 #include "core/error.h"
 
 #include <algorithm>
+#include <bit>
 #include <filesystem>
 #include <limits>
 #include <mutex>
@@ -207,7 +208,43 @@ DatasetInfo File::datasetInfo(hid_t parent, const std::string& path) const
             + "-byte elements has more bytes than 64 bits can count (damaged file?)");
     info.elementCount = *count;
     info.byteSize = *bytes;
+    info.fileOffset = rawOffset(ds.id(), type.id(), info);
     return info;
+}
+
+std::optional<std::uint64_t> File::rawOffset(hid_t dataset, hid_t type, const DatasetInfo& info) const
+{
+    if constexpr (std::endian::native != std::endian::little)
+        return std::nullopt;
+    if (info.byteSize == 0 || m_fileBytes == 0)
+        return std::nullopt;
+    Handle plist(H5Dget_create_plist(dataset), H5Pclose);
+    if (!plist.valid() || H5Pget_layout(plist.id()) != H5D_CONTIGUOUS || H5Pget_nfilters(plist.id()) != 0)
+        return std::nullopt;
+    bool plain = false;
+    switch (info.typeClass) {
+    case H5T_FLOAT:
+        // Exactly IEEE little-endian (not merely "a float of 4 bytes"); half floats are raw bits.
+        plain = (info.typeSize == 4 && H5Tequal(type, H5T_IEEE_F32LE) > 0) || (info.typeSize == 8 && H5Tequal(type, H5T_IEEE_F64LE) > 0)
+            || (info.typeSize == 2 && H5Tget_order(type) == H5T_ORDER_LE);
+        break;
+    case H5T_INTEGER:
+        plain = (info.typeSize == 1 || H5Tget_order(type) == H5T_ORDER_LE) && info.typeSize <= 8 && H5Tget_precision(type) == 8 * info.typeSize
+            && H5Tget_offset(type) == 0;
+        break;
+    case H5T_ENUM:
+        plain = info.typeSize == 1;
+        break;
+    default: break;
+    }
+    if (!plain)
+        return std::nullopt;
+    const haddr_t offset = H5Dget_offset(dataset);
+    if (offset == HADDR_UNDEF || H5Dget_storage_size(dataset) != info.byteSize)
+        return std::nullopt;
+    if (offset > m_fileBytes || info.byteSize > m_fileBytes - offset)
+        return std::nullopt; // readDataset reports it
+    return static_cast<std::uint64_t>(offset);
 }
 
 std::vector<std::uint8_t> File::readDataset(hid_t parent, const std::string& path, const DatasetInfo& info) const

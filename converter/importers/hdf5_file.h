@@ -53,6 +53,11 @@ struct DatasetInfo {
     std::uint64_t elementCount = 0; // the product of dims, checked for overflow
     std::uint64_t byteSize = 0;     // elementCount * typeSize, checked for overflow
     std::string fullPath;           // "/model_weights/dense/dense/kernel:0", for messages
+    // Where the elements lie in the file, byte for byte as a little-endian host holds them:
+    // set only for an allocated contiguous dataset without filters, of little-endian IEEE floats,
+    // integers or 1-byte enums, whose byteSize bytes fit inside the file. The parent then reads
+    // them itself, without passing them through the pipe.
+    std::optional<std::uint64_t> fileOffset;
 };
 
 class File {
@@ -60,6 +65,7 @@ public:
     // Throws studio::Error ("model.h5: not an HDF5 file") for anything that cannot be opened.
     explicit File(const std::string& path);
     const std::string& label() const { return m_label; }
+    std::uint64_t fileBytes() const { return m_fileBytes; }
     hid_t id() const { return m_file.id(); }
 
     Handle openGroup(hid_t parent, const std::string& path) const;
@@ -86,6 +92,8 @@ public:
 
 private:
     [[noreturn]] void fail(const std::string& what) const;
+    std::optional<std::uint64_t> rawOffset(hid_t dataset, hid_t type, const DatasetInfo& info) const;
+
     std::string m_label;
     std::uint64_t m_fileBytes = 0;
     Handle m_file;

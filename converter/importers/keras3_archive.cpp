@@ -61,7 +61,7 @@ core::Model readKerasArchive(const fs::path& path, const ImportOptions& options)
     if (options.progress)
         options.progress(0.3);
     const std::string weightsLabel = label + " (model.weights.h5)";
-    KerasH5Contents contents = decodeH5Stream(runH5Reader(weightsPath, {"--keras3-weights"}, weightsLabel, options), weightsLabel);
+    KerasH5Contents contents = decodeH5Stream(runH5Reader(weightsPath, {"--keras3-weights"}, weightsLabel, options), weightsLabel, &weightsPath);
     if (options.progress)
         options.progress(0.9);
 

@@ -48,7 +48,7 @@ core::Model readKerasH5(const fs::path& path, const ImportOptions& options)
     auto reply = runH5Reader(path, {}, label, options);
     if (options.progress)
         options.progress(0.9);
-    return buildKerasModel(decodeH5Stream(std::move(reply), label), path);
+    return buildKerasModel(decodeH5Stream(std::move(reply), label, &path), path);
 }
 
 } // namespace studio::conv

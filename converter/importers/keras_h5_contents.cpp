@@ -83,19 +83,31 @@ void convertElements(const std::string& label, const H5Weight& in, core::Weight&
                 + ") would take more than " + std::to_string(kMaxDecodedTensorBytes)
                 + " bytes as a TensorFlow.js weight (damaged file?)");
     const auto count = static_cast<std::size_t>(in.byteSize / std::max<std::uint32_t>(in.typeSize, 1));
-    const std::uint8_t* raw = in.source->bytes().data() + in.offset;
+    // Elements that need converting are read whole (the result is held whole anyway).
+    std::vector<std::uint8_t> held;
+    const std::uint8_t* raw = nullptr;
+    auto load = [&] {
+        if (const auto* memory = dynamic_cast<const core::MemorySource*>(in.source.get())) {
+            raw = memory->bytes().data() + in.offset;
+        } else {
+            held.resize(static_cast<std::size_t>(in.byteSize));
+            in.source->read(in.offset, held.size(), held.data());
+            raw = held.data();
+        }
+    };
     auto keep = [&](core::DType dtype) {
         w.dtype = dtype;
         w.source = in.source;
         w.offset = in.offset;
         w.byteLength = in.byteSize;
     };
-    auto at = [raw](std::size_t i, auto zero) {
+    auto at = [&raw](std::size_t i, auto zero) {
         decltype(zero) v;
         std::memcpy(&v, raw + i * sizeof v, sizeof v);
         return v;
     };
     auto convert = [&](core::DType dtype, auto read) {
+        load();
         std::vector<std::uint8_t> out(count * 4);
         for (std::size_t i = 0; i < count; ++i) {
             const auto v = read(i);
@@ -167,6 +179,11 @@ std::string encodeH5Header(const KerasH5Contents& c)
     for (const auto& w : c.weights)
         weights.push_back({{"layer", w.layer}, {"name", w.listedName}, {"path", w.fullPath}, {"dims", w.dims},
             {"kind", kindName(w.kind)}, {"size", w.typeSize}, {"bytes", w.byteSize}});
+    for (std::size_t i = 0; i < c.weights.size(); ++i)
+        if (c.weights[i].fileOffset)
+            weights[i]["file_offset"] = *c.weights[i].fileOffset;
+    if (c.fileBytes)
+        h["file_bytes"] = c.fileBytes;
     h["weights"] = std::move(weights);
     if (!c.layerNames.empty())
         h["layer_names"] = c.layerNames;
@@ -182,7 +199,7 @@ std::string h5StreamPrefix(const std::string& header)
     return prefix;
 }
 
-KerasH5Contents decodeH5Stream(std::vector<std::uint8_t> stream, const std::string& label)
+KerasH5Contents decodeH5Stream(std::vector<std::uint8_t> stream, const std::string& label, const fs::path* file)
 {
     // What the child sent is checked as strictly as a file: it comes from a process that read
     // a stranger's file with a library that can be made to misbehave.
@@ -226,6 +243,10 @@ KerasH5Contents decodeH5Stream(std::vector<std::uint8_t> stream, const std::stri
     }
     auto source = std::make_shared<core::MemorySource>(std::move(stream));
     const std::uint64_t total = source->size();
+    // The .h5 itself, opened when the first weight that stayed there is met.
+    std::shared_ptr<core::FileSource> inFile;
+    const std::uint64_t fileBytes = h.contains("file_bytes") && h["file_bytes"].is_number_unsigned()
+        ? h["file_bytes"].get<std::uint64_t>() : 0;
     std::uint64_t offset = start + headerSize;
     for (const auto& e : h["weights"]) {
         H5Weight w;
@@ -247,11 +268,31 @@ KerasH5Contents decodeH5Stream(std::vector<std::uint8_t> stream, const std::stri
         const auto expected = count ? checkedMul(*count, w.typeSize) : std::nullopt;
         if (!expected || *expected != w.byteSize)
             bad("weight '" + w.listedName + "': " + std::to_string(w.byteSize) + " bytes for shape " + shapeText(w.dims));
-        if (w.byteSize > total - offset)
-            bad("weight '" + w.listedName + "' runs past the end of the reply");
-        w.source = source;
-        w.offset = offset;
-        offset += w.byteSize;
+        if (e.contains("file_offset")) {
+            if (!e["file_offset"].is_number_unsigned())
+                bad("weight '" + w.listedName + "' has a bad file offset");
+            if (!file)
+                bad("weight '" + w.listedName + "' refers to a file that is not open here");
+            if (!inFile) {
+                inFile = std::make_shared<core::FileSource>(*file, label);
+                if (inFile->size() != fileBytes)
+                    fail(label, "the file changed while it was being read (" + std::to_string(fileBytes) + " bytes, now "
+                            + std::to_string(inFile->size()) + ")");
+            }
+            const auto at = e["file_offset"].get<std::uint64_t>();
+            // Only the file's own bytes: nothing before or after it can be named.
+            if (at > inFile->size() || w.byteSize > inFile->size() - at)
+                bad("weight '" + w.listedName + "' lies past the end of the file");
+            w.fileOffset = at;
+            w.source = inFile;
+            w.offset = at;
+        } else {
+            if (w.byteSize > total - offset)
+                bad("weight '" + w.listedName + "' runs past the end of the reply");
+            w.source = source;
+            w.offset = offset;
+            offset += w.byteSize;
+        }
         c.weights.push_back(std::move(w));
     }
     if (offset != total)

@@ -26,9 +26,14 @@ struct H5Weight {
     H5ElementKind kind = H5ElementKind::Other;
     std::uint32_t typeSize = 0; // bytes per element in the file
     std::uint64_t byteSize = 0; // dims product * typeSize, checked
-    // The elements in native byte order: [offset, offset + byteSize) of the whole stream the
-    // parent read from the child (float32 weights keep pointing there: no copy).
-    std::shared_ptr<const core::MemorySource> source;
+    // Set by the reader when the elements lie in the .h5 file itself, contiguous and in
+    // little-endian order (hdf5_file.h): their bytes are not in the stream, and the parent reads
+    // them from the file at this offset.
+    std::optional<std::uint64_t> fileOffset;
+    // Parent side, after decoding: the elements in native byte order at [offset, offset +
+    // byteSize) of the stream the parent read from the child, or of the .h5 file itself (float32
+    // weights keep pointing there: no copy).
+    std::shared_ptr<const core::ByteSource> source;
     std::uint64_t offset = 0;
 };
 
@@ -39,6 +44,7 @@ struct KerasH5Contents {
     std::optional<std::string> trainingConfig; // JSON text
     bool weightsOnly = false;                  // layer_names at the root: model.save_weights()
     std::vector<H5Weight> weights;             // in the order TF.js's converter lists them
+    std::uint64_t fileBytes = 0;               // the .h5 file's size as the reader saw it
     // Writing only (parent -> tfjs-studio-h5-writer): model_weights' layer_names, every layer
     // in model.layers order, with or without weights. Absent from the reader's stream.
     std::vector<std::string> layerNames;
@@ -56,8 +62,10 @@ std::string encodeH5Header(const KerasH5Contents& contents);
 
 // Parses a whole stream; every size is checked against the bytes that back it. `label` names
 // the .h5 file in errors. The parent reads the reader's stream with it, the writer child the
-// parent's.
-KerasH5Contents decodeH5Stream(std::vector<std::uint8_t> stream, const std::string& label);
+// parent's. `file` is the .h5 the reader read: weights it left in the file are read from there
+// (opened now; a file that changed size since is an error). Without it such weights are refused.
+KerasH5Contents decodeH5Stream(std::vector<std::uint8_t> stream, const std::string& label,
+    const std::filesystem::path* file = nullptr);
 
 // The stream's first bytes: magic and header size, for a header made by encodeH5Header (the
 // weights' bytes follow it in header order).

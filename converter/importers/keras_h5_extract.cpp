@@ -71,9 +71,10 @@ public:
     }
 
 private:
-    void send(std::FILE* out, const KerasH5Contents& c)
+    void send(std::FILE* out, KerasH5Contents& c)
     {
         const hid_t root = m_file.id();
+        c.fileBytes = m_file.fileBytes();
         const std::string header = encodeH5Header(c);
         std::uint8_t size[8];
         for (int i = 0; i < 8; ++i)
@@ -82,6 +83,8 @@ private:
         write(out, size, 8);
         write(out, header.data(), header.size());
         for (std::size_t i = 0; i < c.weights.size(); ++i) {
+            if (c.weights[i].fileOffset)
+                continue; // the parent reads it from the file
             const auto g = m_file.openGroup(root, m_groups[i]);
             const auto bytes = m_file.readDataset(g.id(), m_datasets[i], m_infos[i]);
             write(out, bytes.data(), bytes.size());
@@ -171,6 +174,7 @@ private:
         w.dims = info.dims;
         w.typeSize = static_cast<std::uint32_t>(info.typeSize);
         w.byteSize = info.byteSize;
+        w.fileOffset = info.fileOffset;
         switch (info.typeClass) {
         case H5T_FLOAT: w.kind = H5ElementKind::Float; break;
         case H5T_INTEGER: w.kind = info.isSigned ? H5ElementKind::SignedInt : H5ElementKind::UnsignedInt; break;

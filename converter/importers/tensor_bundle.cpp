@@ -10,6 +10,9 @@
 #include "proto/saved_model.pb.h"
 
 #include <array>
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+#endif
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -29,20 +32,60 @@ constexpr std::size_t kBlockTrailerSize = 5;
 // What one chunk of a streamed checksum reads; keeps verification of a 1 GiB tensor at 1 MiB.
 constexpr std::size_t kChunkBytes = std::size_t{1} << 20;
 
-const std::array<std::uint32_t, 256>& crcTable()
+// Slicing-by-8 tables: table[0] is the classic byte table (reflected Castagnoli polynomial),
+// table[k][i] is table[0] applied k more bytes on, so eight input bytes cost eight lookups
+// and no carried dependency between them.
+const std::array<std::array<std::uint32_t, 256>, 8>& crcTables()
 {
-    static const auto table = [] {
-        std::array<std::uint32_t, 256> t{};
+    static const auto tables = [] {
+        std::array<std::array<std::uint32_t, 256>, 8> t{};
         for (std::uint32_t i = 0; i < 256; ++i) {
             std::uint32_t c = i;
             for (int k = 0; k < 8; ++k)
                 c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-            t[i] = c;
+            t[0][i] = c;
         }
+        for (std::size_t k = 1; k < 8; ++k)
+            for (std::uint32_t i = 0; i < 256; ++i)
+                t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xffu];
         return t;
     }();
-    return table;
+    return tables;
 }
+
+// `crc` is the running register (already inverted by the caller).
+std::uint32_t crc32cSoftware(const std::uint8_t* p, std::size_t n, std::uint32_t crc)
+{
+    const auto& t = crcTables();
+    for (; n >= 8; p += 8, n -= 8) {
+        const std::uint32_t lo = crc ^ (std::uint32_t{p[0]} | std::uint32_t{p[1]} << 8 | std::uint32_t{p[2]} << 16 | std::uint32_t{p[3]} << 24);
+        crc = t[7][lo & 0xffu] ^ t[6][(lo >> 8) & 0xffu] ^ t[5][(lo >> 16) & 0xffu] ^ t[4][lo >> 24] ^ t[3][p[4]] ^ t[2][p[5]]
+            ^ t[1][p[6]] ^ t[0][p[7]];
+    }
+    for (; n > 0; ++p, --n)
+        crc = t[0][(crc ^ *p) & 0xffu] ^ (crc >> 8);
+    return crc;
+}
+
+#if defined(__x86_64__)
+// SSE 4.2's crc32 instruction computes exactly CRC-32C: 8 bytes per instruction, about 15 times
+// the byte table's speed. Chosen at run time, so the binary still runs on CPUs without it.
+__attribute__((target("sse4.2"))) std::uint32_t crc32cSse42(const std::uint8_t* p, std::size_t n, std::uint32_t crc)
+{
+    for (; n > 0 && (reinterpret_cast<std::uintptr_t>(p) & 7u) != 0; ++p, --n)
+        crc = _mm_crc32_u8(crc, *p);
+    std::uint64_t c = crc;
+    for (; n >= 8; p += 8, n -= 8) {
+        std::uint64_t v;
+        std::memcpy(&v, p, 8);
+        c = _mm_crc32_u64(c, v);
+    }
+    crc = static_cast<std::uint32_t>(c);
+    for (; n > 0; ++p, --n)
+        crc = _mm_crc32_u8(crc, *p);
+    return crc;
+}
+#endif
 
 [[noreturn]] void failTensor(const std::string& file, const std::string& key, const std::string& what)
 {
@@ -282,12 +325,18 @@ std::string dtypeText(int dtype)
 
 std::uint32_t crc32c(const void* data, std::size_t size, std::uint32_t crc)
 {
-    const auto& table = crcTable();
     const auto* p = static_cast<const std::uint8_t*>(data);
-    crc = ~crc;
-    for (std::size_t i = 0; i < size; ++i)
-        crc = table[(crc ^ p[i]) & 0xffu] ^ (crc >> 8);
-    return ~crc;
+#if defined(__x86_64__)
+    static const bool hardware = __builtin_cpu_supports("sse4.2");
+    if (hardware)
+        return ~crc32cSse42(p, size, ~crc);
+#endif
+    return ~crc32cSoftware(p, size, ~crc);
+}
+
+std::uint32_t crc32cPortable(const void* data, std::size_t size, std::uint32_t crc)
+{
+    return ~crc32cSoftware(static_cast<const std::uint8_t*>(data), size, ~crc);
 }
 
 std::uint32_t maskCrc32c(std::uint32_t crc) { return ((crc >> 15) | (crc << 17)) + 0xa282ead8u; }
@@ -375,7 +424,13 @@ std::shared_ptr<const core::ByteSource> TensorBundle::shardSource(int shard, con
     std::error_code ec;
     if (!fs::is_regular_file(file, ec))
         failTensor(file.filename().string(), tensor, "data shard missing (" + file.string() + ")");
-    auto source = std::make_shared<core::FileSequenceSource>(std::vector<fs::path>{file});
+    // Kept open for every read (checksums, then the copy into the output); a bundle split into
+    // very many shards opens each one per read instead, so as not to hold hundreds of files open.
+    std::shared_ptr<const core::ByteSource> source;
+    if (m_shards <= 64)
+        source = std::make_shared<core::FileSource>(file, file.filename().string());
+    else
+        source = std::make_shared<core::FileSequenceSource>(std::vector<fs::path>{file});
     m_sources[shard] = source;
     return source;
 }

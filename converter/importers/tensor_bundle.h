@@ -15,7 +15,10 @@
 namespace studio::conv {
 
 // CRC-32C (Castagnoli), continuing from `crc` (0 to start), and LevelDB's masking of stored CRCs.
+// Uses the CPU's crc32 instruction where it has one.
 std::uint32_t crc32c(const void* data, std::size_t size, std::uint32_t crc = 0);
+// The table-driven computation alone (what CPUs without the instruction run), for tests.
+std::uint32_t crc32cPortable(const void* data, std::size_t size, std::uint32_t crc = 0);
 std::uint32_t maskCrc32c(std::uint32_t crc);
 std::uint32_t unmaskCrc32c(std::uint32_t masked);
 

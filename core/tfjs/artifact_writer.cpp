@@ -74,7 +74,6 @@ struct Scratch {
 // with (nullopt: plain).
 std::optional<Quantization> writeWeight(const PlannedWeight& pw, ShardWriter& out, Scratch& s)
 {
-    constexpr std::size_t kChunk = 1 << 22;
     const Weight& w = *pw.weight;
     const auto n = static_cast<std::size_t>(w.elementCount());
     const bool keepAsStored = pw.storage && w.quantization && w.quantization->dtype == *pw.storage;
@@ -123,13 +122,9 @@ std::optional<Quantization> writeWeight(const PlannedWeight& pw, ShardWriter& ou
     }
     // Unchanged bytes (plain, or already quantized as asked: bytes and min/scale kept,
     // since re-quantizing dequantized values would move min/scale by float32 rounding).
-    // Copied in chunks so that huge weights never sit in memory whole.
-    for (std::uint64_t off = 0; off < w.byteLength; off += kChunk) {
-        const auto len = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, w.byteLength - off));
-        s.bytes.resize(len);
-        w.source->read(w.offset + off, len, s.bytes.data());
-        out.write(s.bytes.data(), len);
-    }
+    // Copied file to file inside the kernel where they lie in a file, else in chunks, so that
+    // huge weights never sit in memory whole.
+    out.copy(*w.source, w.offset, w.byteLength);
     return keepAsStored ? w.quantization : std::nullopt;
 }
 

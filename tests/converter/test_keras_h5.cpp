@@ -13,6 +13,7 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -147,6 +148,53 @@ void writeOneLayerModel(const fs::path& p, const Json& layer,
     }
     writeStrings(g, "weight_names", names);
     H5Pclose(lcpl);
+    H5Gclose(g);
+    H5Gclose(mw);
+    H5Fclose(f);
+}
+
+// The Sequential of one Dense(3) on 4 inputs with kernel values 0.25 * i - 1 and bias 0.5 * i,
+// stored as `layout` says: how Keras versions, h5py options and other tools may write a weight.
+// "contiguous" (h5py's default), "userblock" (512 bytes of user data before HDF5's own),
+// "float64", "big-endian", "chunked", "deflate".
+void writeDenseLayout(const fs::path& p, const std::string& layout)
+{
+    const Json layer = {{"class_name", "Dense"}, {"config", {{"name", "dense"}, {"units", 3}, {"batch_input_shape", {nullptr, 4}}}}};
+    const Json config = {{"class_name", "Sequential"}, {"config", {{"name", "s"}, {"layers", Json::array({layer})}}}};
+    const hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    if (layout == "userblock")
+        H5Pset_userblock(fcpl, 512);
+    const hid_t f = H5Fcreate(p.c_str(), H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+    H5Pclose(fcpl);
+    writeStrings(f, "model_config", {config.dump()});
+    writeStrings(f, "keras_version", {"2.2.4"});
+    writeStrings(f, "backend", {"tensorflow"});
+    const hid_t mw = H5Gcreate2(f, "model_weights", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    writeStrings(mw, "layer_names", {"dense"});
+    const hid_t g = H5Gcreate2(mw, "dense", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    const hid_t inner = H5Gcreate2(g, "dense", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    const hid_t fileType = layout == "float64" ? H5T_IEEE_F64LE : layout == "big-endian" ? H5T_IEEE_F32BE : H5T_IEEE_F32LE;
+    for (const auto& [name, dims] : std::vector<std::pair<std::string, std::vector<hsize_t>>>{{"kernel:0", {4, 3}}, {"bias:0", {3}}}) {
+        const hsize_t n = dims.size() == 2 ? dims[0] * dims[1] : dims[0];
+        std::vector<double> values(n);
+        for (hsize_t i = 0; i < n; ++i)
+            values[i] = name == "bias:0" ? 0.5 * static_cast<double>(i) : 0.25 * static_cast<double>(i) - 1.0;
+        const hid_t space = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
+        const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        if (layout == "chunked" || layout == "deflate") {
+            const std::vector<hsize_t> chunk(dims.size(), 2);
+            H5Pset_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data());
+            if (layout == "deflate")
+                H5Pset_deflate(dcpl, 6);
+        }
+        const hid_t ds = H5Dcreate2(inner, name.c_str(), fileType, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
+        H5Dclose(ds);
+        H5Pclose(dcpl);
+        H5Sclose(space);
+    }
+    writeStrings(g, "weight_names", {"dense/kernel:0", "dense/bias:0"});
+    H5Gclose(inner);
     H5Gclose(g);
     H5Gclose(mw);
     H5Fclose(f);
@@ -409,6 +457,64 @@ private slots:
         QVERIFY2(e.contains("4 bytes after the last weight"), qPrintable(e));
         e = errorOf([&] { conv::decodeH5Stream({1, 2, 3}, "x.h5"); });
         QVERIFY2(e.contains("x.h5") && e.contains("no header"), qPrintable(e));
+        // Weights said to lie in the file: only inside it, and only while it is the file the
+        // reader read.
+        const fs::path file = scratch("offsets.h5");
+        std::ofstream(file, std::ios::binary) << std::string(100, 'x');
+        const std::string inside = R"({"file_bytes":100,"weights":[{"layer":"d","name":"d/kernel:0","path":"/d","dims":[2,2],"kind":"float","size":4,"bytes":16,"file_offset":84}]})";
+        const auto decoded = conv::decodeH5Stream(stream(inside, 0), "x.h5", &file);
+        QCOMPARE(decoded.weights.at(0).offset, std::uint64_t(84));
+        QCOMPARE(decoded.weights.at(0).source->size(), std::uint64_t(100));
+        const std::string past = R"({"file_bytes":100,"weights":[{"layer":"d","name":"d/kernel:0","path":"/d","dims":[2,2],"kind":"float","size":4,"bytes":16,"file_offset":85}]})";
+        e = errorOf([&] { conv::decodeH5Stream(stream(past, 0), "x.h5", &file); });
+        QVERIFY2(e.contains("x.h5") && e.contains("past the end of the file"), qPrintable(e));
+        const std::string wrapping = R"({"file_bytes":100,"weights":[{"layer":"d","name":"d/kernel:0","path":"/d","dims":[2,2],"kind":"float","size":4,"bytes":16,"file_offset":18446744073709551610}]})";
+        e = errorOf([&] { conv::decodeH5Stream(stream(wrapping, 0), "x.h5", &file); });
+        QVERIFY2(e.contains("past the end of the file"), qPrintable(e));
+        const std::string resized = R"({"file_bytes":99,"weights":[{"layer":"d","name":"d/kernel:0","path":"/d","dims":[2,2],"kind":"float","size":4,"bytes":16,"file_offset":0}]})";
+        e = errorOf([&] { conv::decodeH5Stream(stream(resized, 0), "x.h5", &file); });
+        QVERIFY2(e.contains("x.h5") && e.contains("changed while it was being read"), qPrintable(e));
+        e = errorOf([&] { conv::decodeH5Stream(stream(inside, 0), "x.h5"); });
+        QVERIFY2(e.contains("not open here"), qPrintable(e));
+    }
+
+    // However a weight is stored, the shards hold the same float32 values. Contiguous
+    // little-endian datasets stay in the file (the reader reports where; the parent copies them
+    // from there, not through the pipe); the others come through the reader's stream.
+    void storageLayouts_data()
+    {
+        QTest::addColumn<QString>("layout");
+        QTest::addColumn<bool>("inFile");
+        for (const auto& [layout, inFile] : std::vector<std::pair<const char*, bool>>{{"contiguous", true}, {"userblock", true},
+                 {"float64", true}, {"big-endian", false}, {"chunked", false}, {"deflate", false}})
+            QTest::newRow(layout) << QString(layout) << inFile;
+    }
+
+    void storageLayouts()
+    {
+        QFETCH(QString, layout);
+        QFETCH(bool, inFile);
+        const fs::path h5 = scratch("layout-" + layout.toStdString() + ".h5");
+        writeDenseLayout(h5, layout.toStdString());
+        const auto contents = conv::decodeH5Stream(conv::runH5Reader(h5, {}, h5.filename().string(), {}), h5.filename().string(), &h5);
+        QCOMPARE(contents.weights.size(), std::size_t(2));
+        for (const auto& w : contents.weights)
+            QCOMPARE(w.fileOffset.has_value(), inFile);
+        const fs::path out = scratch("layout-" + layout.toStdString());
+        convert(h5, out);
+        std::vector<float> expected;
+        for (int i = 0; i < 12; ++i)
+            expected.push_back(0.25f * static_cast<float>(i) - 1.0f);
+        for (int i = 0; i < 3; ++i)
+            expected.push_back(0.5f * static_cast<float>(i));
+        const std::string shard = readAll(out / "group1-shard1of1.bin");
+        QCOMPARE(shard.size(), expected.size() * 4);
+        QVERIFY(std::memcmp(shard.data(), expected.data(), shard.size()) == 0);
+        // Without the file the parent cannot take the reader's word for where the bytes are.
+        if (inFile) {
+            const auto e = errorOf([&] { conv::decodeH5Stream(conv::runH5Reader(h5, {}, "m.h5", {}), "m.h5"); });
+            QVERIFY2(e.contains("m.h5") && e.contains("not open here"), qPrintable(e));
+        }
     }
 
     void unsupportedPair()

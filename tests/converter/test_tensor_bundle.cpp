@@ -79,6 +79,29 @@ private slots:
         for (const std::uint32_t c : {0u, 1u, 0xE3069283u, 0xffffffffu})
             QCOMPARE(conv::unmaskCrc32c(conv::maskCrc32c(c)), c);
         QVERIFY(conv::maskCrc32c(0xE3069283u) != 0xE3069283u);
+        QCOMPARE(conv::crc32cPortable("123456789", 9), 0xE3069283u);
+        // The CPU's instruction (where used) and the tables agree at every length and alignment,
+        // in one pass or continued, against a bit-at-a-time computation written out here.
+        auto bitwise = [](const std::uint8_t* p, std::size_t n) {
+            std::uint32_t c = 0xffffffffu;
+            for (std::size_t i = 0; i < n; ++i) {
+                c ^= p[i];
+                for (int k = 0; k < 8; ++k)
+                    c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+            }
+            return ~c;
+        };
+        std::vector<std::uint8_t> data(300);
+        std::uint32_t x = 12345;
+        for (auto& b : data)
+            b = static_cast<std::uint8_t>((x = x * 1103515245u + 12345u) >> 16);
+        for (std::size_t start = 0; start < 9; ++start)
+            for (std::size_t n = 0; start + n <= data.size(); n += 7) {
+                const std::uint32_t want = bitwise(data.data() + start, n);
+                QCOMPARE(conv::crc32c(data.data() + start, n), want);
+                QCOMPARE(conv::crc32cPortable(data.data() + start, n), want);
+                QCOMPARE(conv::crc32c(data.data() + start + n / 2, n - n / 2, conv::crc32c(data.data() + start, n / 2)), want);
+            }
     }
 
     void tf1CheckpointWithSnappyBlocks()

@@ -7,6 +7,7 @@
 #include "core/tfjs/json_limits.h"
 #include "core/tfjs/json_writer.h"
 #include "core/tfjs/keras_topology.h"
+#include "core/tfjs/shard_writer.h"
 
 #include <QtTest>
 
@@ -389,6 +390,57 @@ private slots:
         QCOMPARE(shardCount(402048, 1), std::uint64_t(402048));
         QCOMPARE(shardCount(0, 4194304), std::uint64_t(0));
         fs::remove_all(out);
+    }
+
+    // Weights that lie in a file are appended to the shards inside the kernel where source and
+    // shard sit at the same place within a page, and through a buffer otherwise; either way
+    // the shards hold exactly the bytes asked for, cut where planned.
+    void fileSourceCopiesExactly()
+    {
+        const fs::path dir = scratch("file-source");
+        fs::create_directories(dir);
+        std::vector<std::uint8_t> data(3 * 1048576 + 5);
+        std::mt19937 rng(7);
+        for (auto& b : data)
+            b = static_cast<std::uint8_t>(rng());
+        {
+            std::ofstream(dir / "src.bin", std::ios::binary).write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+        }
+        const FileSource source(dir / "src.bin", "src.bin");
+        QCOMPARE(source.size(), std::uint64_t(data.size()));
+        // (offset, length): page-aligned, then unaligned, then the very end of the file.
+        const std::vector<std::pair<std::uint64_t, std::uint64_t>> pieces = {
+            {0, 1048576}, {3 * 4096, 600000}, {2048, 1048579}, {data.size() - 10, 10}, {5, 0}};
+        std::string expected;
+        for (const auto& [off, len] : pieces)
+            expected.append(reinterpret_cast<const char*>(data.data() + off), len);
+        for (const std::uint64_t shardSize : {std::uint64_t{4096}, std::uint64_t{1000003}, std::uint64_t{8} << 20}) {
+            const fs::path out = dir / ("out-" + std::to_string(shardSize));
+            fs::create_directories(out);
+            const auto n = shardCount(expected.size(), shardSize);
+            std::vector<std::string> names;
+            for (std::uint64_t i = 0; i < n; ++i)
+                names.push_back("s" + std::to_string(i + 1));
+            ShardWriter writer(out, names, shardSize);
+            for (const auto& [off, len] : pieces)
+                writer.copy(source, off, len);
+            writer.finish();
+            std::string got;
+            for (std::uint64_t i = 0; i < n; ++i) {
+                const auto part = readAll(out / names[i]);
+                QCOMPARE(part.size(), std::size_t(std::min<std::uint64_t>(shardSize, expected.size() - i * shardSize)));
+                got += part;
+            }
+            QVERIFY2(got == expected, qPrintable(QString("shard size %1").arg(shardSize)));
+        }
+        // The file shrinks after it was opened: an error naming it, never short shards.
+        fs::resize_file(dir / "src.bin", 4096);
+        const fs::path out = dir / "out-short";
+        fs::create_directories(out);
+        ShardWriter writer(out, {"s1"}, 8 << 20);
+        const QString e = errorOf([&] { writer.copy(source, 0, 1048576); });
+        QVERIFY2(e.contains("src.bin") && e.contains("short read"), qPrintable(e));
+        fs::remove_all(dir);
     }
 
     void stringWeightsKeepLengthPrefixes()
