@@ -188,6 +188,12 @@ int cmdConvert(const std::vector<std::string>& args, const Common& common)
         std::cerr << "op check before optimization: " << studio::conv::describe(*r.opCheckBefore) << "\n";
     if (options.verbose && r.opCheck)
         std::cerr << "op check after optimization: " << studio::conv::describe(*r.opCheck) << "\n";
+    if (options.verbose) {
+        char times[160];
+        std::snprintf(times, sizeof times, "time: read %.1f ms, optimize %.1f ms, write %.1f ms", r.readSeconds * 1e3,
+            r.optimizeSeconds * 1e3, r.writeSeconds * 1e3);
+        std::cerr << times << "\n";
+    }
     if (!options.reportPath.empty())
         studio::conv::writeReportFile(options.reportPath, studio::conv::conversionReportJson(r, options));
     std::cout << studio::conv::formatName(r.inputFormat) << " -> " << studio::conv::formatName(r.outputFormat) << ": wrote " << r.written.modelJson.string() << " + "

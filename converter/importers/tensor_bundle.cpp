@@ -10,6 +10,8 @@
 #include "proto/saved_model.pb.h"
 
 #include <array>
+#include <exception>
+#include <thread>
 #if defined(__x86_64__)
 #include <nmmintrin.h>
 #endif
@@ -510,6 +512,45 @@ void TensorBundle::verify(const BundleEntry& e) const
             "checksum mismatch (the data file is damaged or does not belong to this index)");
 }
 
+void TensorBundle::verifyAll(const std::vector<const BundleEntry*>& entries) const
+{
+    std::uint64_t bytes = 0;
+    std::vector<const BundleEntry*> checked; // the others are checked when read (readBytes)
+    for (const auto* e : entries)
+        if (isFixedSize(e->dtype))
+            checked.push_back(e);
+    for (const auto* e : checked) {
+        checkRange(*e);
+        (void)shardSource(e->shard, e->key); // opened here: the threads below only read
+        bytes += e->size;
+    }
+    // Threads pay off from a few MiB on; a small checkpoint is checked on this thread.
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    const auto threads = static_cast<std::size_t>(bytes < (std::uint64_t{8} << 20) ? 1u : std::min(cores, 8u));
+    std::vector<std::exception_ptr> errors(checked.size());
+    auto work = [&](std::size_t first) {
+        for (std::size_t i = first; i < checked.size(); i += threads) {
+            try {
+                verify(*checked[i]);
+            } catch (...) {
+                errors[i] = std::current_exception();
+                return; // the others' errors come later in order, if at all
+            }
+        }
+    };
+    std::vector<std::thread> pool;
+    for (std::size_t t = 1; t < std::min(threads, checked.size()); ++t)
+        pool.emplace_back(work, t);
+    work(0);
+    for (auto& t : pool)
+        t.join();
+    for (const auto& e : errors)
+        if (e)
+            std::rethrow_exception(e);
+    for (const auto* e : checked)
+        m_verified.insert(e->key);
+}
+
 std::vector<std::string> TensorBundle::readStrings(const BundleEntry& e) const
 {
     const std::string file = dataFile(e.shard).filename().string();
@@ -547,7 +588,10 @@ core::Weight TensorBundle::weight(const BundleEntry& e, const std::string& name)
     w.name = name;
     w.shape = e.shape;
     if (isFixedSize(e.dtype)) {
-        verify(e); // also checks the range and the size against the shape
+        if (!m_verified.count(e.key))
+            verify(e); // also checks the range and the size against the shape
+        else
+            checkRange(e);
         w.dtype = *core::dtypeFromTf(e.dtype);
         w.source = shardSource(e.shard, e.key);
         w.offset = e.offset;

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,10 @@ public:
     std::vector<std::uint8_t> readBytes(const BundleEntry& entry) const;
     // Reads the stored bytes in bounded chunks and checks their checksum; nothing is kept.
     void verify(const BundleEntry& entry) const;
+    // verify() for many entries at once, on as many threads as the CPU has (the checksums are
+    // independent); weight() does not check these again. On failure, throws the error of the
+    // first failing entry in `entries` order, as verifying them one by one would.
+    void verifyAll(const std::vector<const BundleEntry*>& entries) const;
     // The elements of a DT_STRING tensor.
     std::vector<std::string> readStrings(const BundleEntry& entry) const;
     // The tensor as a TF.js weight named `name`, narrowed as the converter narrows (int64 ->
@@ -69,6 +74,7 @@ private:
     int m_shards = 1;
     std::vector<BundleEntry> m_entries;
     mutable std::map<int, std::shared_ptr<const core::ByteSource>> m_sources;
+    mutable std::set<std::string> m_verified; // keys verifyAll() checked
 };
 
 } // namespace studio::conv

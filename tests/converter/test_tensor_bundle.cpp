@@ -192,6 +192,32 @@ private slots:
             e.c_str());
     }
 
+    // Checking many tensors at once reports the same error one-by-one checking would: the first
+    // damaged tensor in the order asked, whichever thread found it.
+    void verifyAllReportsTheFirstDamage()
+    {
+        const auto vars = copyVariables(kHalfPlusTwo, "verifyall");
+        const fs::path data = vars / "variables.data-00000-of-00001";
+        conv::TensorBundle clean(vars / "variables");
+        const auto* a = clean.find("a");
+        const auto* b = clean.find("b");
+        QVERIFY(a && b);
+        clean.verifyAll({a, b});
+        QCOMPARE(floatOf(clean.weight(*a, "a")), 0.5f);
+        auto bytes = readFile(data);
+        bytes[a->offset] = static_cast<char>(bytes[a->offset] ^ 1);
+        bytes[b->offset] = static_cast<char>(bytes[b->offset] ^ 1);
+        writeFile(data, bytes);
+        conv::TensorBundle damaged(vars / "variables");
+        auto e = errorOf([&] { damaged.verifyAll({damaged.find("a"), damaged.find("b")}); });
+        QVERIFY2(e.starts_with("variables.data-00000-of-00001: tensor 'a': checksum mismatch"), e.c_str());
+        e = errorOf([&] { damaged.verifyAll({damaged.find("b"), damaged.find("a")}); });
+        QVERIFY2(e.starts_with("variables.data-00000-of-00001: tensor 'b': checksum mismatch"), e.c_str());
+        // Nothing was marked checked: the weight itself still refuses.
+        e = errorOf([&] { (void)damaged.weight(*damaged.find("a"), "a"); });
+        QVERIFY2(e.find("checksum mismatch") != std::string::npos, e.c_str());
+    }
+
     void cleanupTestCase() { fs::remove_all(fs::temp_directory_path() / ("tfjs-studio-bundle-test-" + std::to_string(::getpid()))); }
 };
 
