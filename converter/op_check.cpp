@@ -84,6 +84,17 @@ OpCheckReport checkOps(const core::Model& model, bool stripDebugOps)
     for (const auto& f : model.graph.functions)
         for (const auto& n : f.nodes)
             visit(n, f.name + "/");
+    // TF.js runs modelInitializer too (once, at load): its ops need kernels as much as the graph's.
+    const auto& init = model.meta.modelInitializer;
+    if (init.is_object() && init.contains("node") && init["node"].is_array())
+        for (const auto& n : init["node"]) {
+            if (!n.is_object() || !n.contains("op") || !n["op"].is_string())
+                continue;
+            ++r.checkedNodes;
+            const auto op = n["op"].get<std::string>();
+            if (!core::tfjsSupportsOp(op, stripDebugOps))
+                bad[op].push_back("modelInitializer/" + (n.contains("name") && n["name"].is_string() ? n["name"].get<std::string>() : "?"));
+        }
     for (auto& [op, nodes] : bad)
         r.unsupported.push_back({op, std::move(nodes), reasonFor(op)});
     // The same schemas the lowering and the executors use: static shapes, leniently, so that an

@@ -333,6 +333,21 @@ void exactFloats(core::AttrValue& a)
                 exactFloats(value);
 }
 
+// TensorFlow's graph import takes the shapes recorded in "_output_shapes" and drops the
+// attribute, so none of the reference converter's outputs carries it; neither do ours.
+void dropRecordedShapes(core::Graph& g)
+{
+    auto drop = [](core::Node& n) {
+        n.attrs.erase(std::remove_if(n.attrs.begin(), n.attrs.end(), [](const auto& a) { return a.first == "_output_shapes"; }),
+            n.attrs.end());
+    };
+    for (auto& n : g.nodes)
+        drop(n);
+    for (auto& f : g.functions)
+        for (auto& n : f.nodes)
+            drop(n);
+}
+
 void exactFloats(core::Graph& g)
 {
     for (auto& n : g.nodes)
@@ -356,6 +371,7 @@ core::Graph toGraph(const tensorflow::GraphDef& graph, const std::string& label)
         fail(label, "cannot convert the GraphDef: " + std::string(status.message()));
     core::Graph g = core::graphFromJson(Json::parse(json), label);
     exactFloats(g);
+    dropRecordedShapes(g);
     return g;
 }
 

@@ -1847,6 +1847,69 @@ bool isTarGz(const fs::path& p)
     return ends(".tar.gz") || ends(".tgz");
 }
 
+// A TF1 SavedModel's hash tables are filled by the ops of its "table_initializer" collection,
+// which the session ran at load. The reference converter turns them into modelInitializer: those
+// ops and everything they read, in the graph's order. Only when the frozen graph still uses one
+// of the tables; empty otherwise.
+std::vector<NodeDef> tf1TableInitializer(const tensorflow::MetaGraphDef& mg, const std::vector<NodeDef>& frozen,
+    const std::string& label)
+{
+    const auto collection = mg.collection_def().find("table_initializer");
+    if (collection == mg.collection_def().end() || !collection->second.has_node_list())
+        return {};
+    std::unordered_map<std::string, int> index;
+    for (int i = 0; i < mg.graph_def().node_size(); ++i)
+        index.emplace(mg.graph_def().node(i).name(), i);
+    auto nodeName = [](const std::string& input) {
+        std::string s = input.empty() || input[0] != '^' ? input : input.substr(1);
+        const auto colon = s.find(':');
+        return colon == std::string::npos ? s : s.substr(0, colon);
+    };
+    std::set<int> closure;
+    std::vector<int> todo;
+    for (const auto& name : collection->second.node_list().value()) {
+        const auto it = index.find(nodeName(name));
+        if (it == index.end())
+            fail(label, "the table_initializer collection names '" + name + "', which is not in the graph");
+        todo.push_back(it->second);
+    }
+    while (!todo.empty()) {
+        const int i = todo.back();
+        todo.pop_back();
+        if (!closure.insert(i).second)
+            continue;
+        const NodeDef& n = mg.graph_def().node(i);
+        const std::string& op = n.op();
+        if (op == "VariableV2" || op == "Variable" || op == "VarHandleOp" || op == "ReadVariableOp" || op == "Placeholder")
+            fail(Location::atNode(label, n.name()), "a table initializer reads " + op + " '" + n.name()
+                    + "'; only tables filled from constants can be converted");
+        for (const auto& in : n.input()) {
+            const auto it = index.find(nodeName(in));
+            if (it == index.end())
+                fail(Location::atNode(label, n.name()), "input '" + in + "' is not in the graph");
+            todo.push_back(it->second);
+        }
+    }
+    std::unordered_set<std::string> used;
+    for (const auto& n : frozen)
+        used.insert(n.name());
+    bool needed = false;
+    for (const int i : closure) {
+        const NodeDef& n = mg.graph_def().node(i);
+        needed = needed || (n.op().find("HashTable") != std::string::npos && used.count(n.name()));
+    }
+    if (!needed)
+        return {};
+    std::vector<NodeDef> nodes;
+    for (const int i : closure) { // std::set: the graph's order
+        NodeDef n = mg.graph_def().node(i);
+        n.clear_device();
+        nodes.push_back(std::move(n));
+    }
+    return nodes;
+}
+
+
 core::Model readFolder(const fs::path& dir, const ImportOptions& options, Format format)
 {
     const std::uint64_t budget = core::memoryBudgetOr(options.maxMemoryBytes);
@@ -1908,6 +1971,8 @@ core::Model readFolder(const fs::path& dir, const ImportOptions& options, Format
         for (const auto& n : nodes)
             names.insert(n.name());
         initializer = freezer.buildInitializer(names);
+    } else {
+        initializer.nodes = tf1TableInitializer(mg, nodes, label);
     }
     // The functions still called (functional If / While bodies kept as they are), found before
     // the nodes are moved into the GraphDef below.
@@ -1966,17 +2031,20 @@ core::Model readFolder(const fs::path& dir, const ImportOptions& options, Format
         // The tables: modelInitializer builds and fills them, TF.js feeds each handle to the
         // inference input with the same resourceId (FORMATS.md 1.6). Keys in sorted order, as
         // the reference's SignatureDef maps come out.
-        for (const auto& r : freezer.resourceInputs())
-            inputs[r.placeholder + ":0"] = nlohmann::ordered_json{{"name", r.placeholder + ":0"}, {"dtype", "DT_RESOURCE"},
-                {"tensorShape", nlohmann::ordered_json::object()}, {"resourceId", r.objectId}};
-        auto sorted = nlohmann::ordered_json::object();
-        std::vector<std::string> keys;
-        for (const auto& [k, v] : inputs.items())
-            keys.push_back(k);
-        std::sort(keys.begin(), keys.end());
-        for (const auto& k : keys)
-            sorted[k] = inputs[k];
-        inputs = std::move(sorted);
+        // A TF1 graph's tables are linked by their shared name instead, with no resource inputs.
+        if (!freezer.resourceInputs().empty()) {
+            for (const auto& r : freezer.resourceInputs())
+                inputs[r.placeholder + ":0"] = nlohmann::ordered_json{{"name", r.placeholder + ":0"}, {"dtype", "DT_RESOURCE"},
+                    {"tensorShape", nlohmann::ordered_json::object()}, {"resourceId", r.objectId}};
+            auto sorted = nlohmann::ordered_json::object();
+            std::vector<std::string> keys;
+            for (const auto& [k, v] : inputs.items())
+                keys.push_back(k);
+            std::sort(keys.begin(), keys.end());
+            for (const auto& k : keys)
+                sorted[k] = inputs[k];
+            inputs = std::move(sorted);
+        }
         tensorflow::GraphDef initGraph;
         for (auto& n : initializer.nodes) {
             if (n.op() == "Const") {
@@ -1991,11 +2059,13 @@ core::Model readFolder(const fs::path& dir, const ImportOptions& options, Format
         if (mg.graph_def().has_versions())
             *initGraph.mutable_versions() = mg.graph_def().versions();
         m.meta.modelInitializer = core::graphToJson(toGraph(initGraph, label));
-        auto initOutputs = nlohmann::ordered_json::object();
-        for (const auto& [tensor, id] : initializer.outputs)
-            initOutputs[tensor] = nlohmann::ordered_json{{"name", tensor}, {"dtype", "DT_RESOURCE"},
-                {"tensorShape", nlohmann::ordered_json::object()}, {"resourceId", id}};
-        m.meta.initializerSignature = nlohmann::ordered_json{{"outputs", initOutputs}};
+        if (!initializer.outputs.empty()) {
+            auto initOutputs = nlohmann::ordered_json::object();
+            for (const auto& [tensor, id] : initializer.outputs)
+                initOutputs[tensor] = nlohmann::ordered_json{{"name", tensor}, {"dtype", "DT_RESOURCE"},
+                    {"tensorShape", nlohmann::ordered_json::object()}, {"resourceId", id}};
+            m.meta.initializerSignature = nlohmann::ordered_json{{"outputs", initOutputs}};
+        }
     } else if (!freezer.resourceInputs().empty()) {
         fail(label, "the signature function captures a resource, but the object graph has no resource to initialize");
     }

@@ -69,6 +69,23 @@ private slots:
         QVERIFY(text.contains("freezing should have inlined"));
     }
 
+    // modelInitializer's nodes are checked too: TF.js runs them at load. A table read from a text
+    // file (InitializeTableFromTextFileV2) has no TF.js kernel.
+    void initializerNodesChecked()
+    {
+        auto model = core::readTfjsModel(fs::path(STUDIO_MODELS_DIR) / "tfjs-graph-blazeface-front-float32/blazeface-front.json");
+        const std::size_t graphNodes = conv::checkOps(model).checkedNodes;
+        model.meta.modelInitializer = {{"node", {{{"name", "table"}, {"op", "HashTableV2"}},
+                                                   {{"name", "init/from_file"}, {"op", "InitializeTableFromTextFileV2"}, {"input", {"table"}}}}}};
+        const auto r = conv::checkOps(model);
+        QCOMPARE(r.checkedNodes, graphNodes + 2);
+        QCOMPARE(r.unsupported.size(), std::size_t(1));
+        QCOMPARE(QString::fromStdString(r.unsupported[0].op), QString("InitializeTableFromTextFileV2"));
+        QCOMPARE(QString::fromStdString(r.unsupported[0].nodes.at(0)), QString("modelInitializer/init/from_file"));
+        model.meta.modelInitializer["node"][1]["op"] = "LookupTableImportV2";
+        QVERIFY(conv::checkOps(model).ok());
+    }
+
     // Layers models are checked by layer class: the corpus's Keras layers pass, and the user-defined
     // HyperScale layer (which the reference converter passed through unchanged, so TF.js fails to
     // load it) is named with its layer. Names come from the model.json, read here by hand.

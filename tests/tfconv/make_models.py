@@ -304,6 +304,39 @@ def make_tf1(out):
                  "TF1 graph, VariableV2 variables, SavedModelBuilder; Conv2D+BiasAdd+Relu6, MatMul+BiasAdd+Relu")]
 
 
+def make_tf1_hash_table(out):
+    # TF1: the table is filled by the table_initializer collection's ops, run by the session at
+    # load; the converter turns them into modelInitializer.
+    name = "tf1_hash_table"
+    keys = ["apple", "banana", "cherry", "date", "elder"]
+    path = os.path.join(out, name, "saved_model")
+    words = np.array([b"cherry", b"apple", b"fig", b"elder", b"banana", b"date"])
+    g = tf.Graph()
+    with g.as_default():
+        v1 = tf.compat.v1
+        ph = v1.placeholder(tf.string, [6], name="words")
+        table = v1.lookup.StaticHashTable(
+            v1.lookup.KeyValueTensorInitializer(tf.constant(keys), tf.constant(np.array([3, 1, 4, 1, 5], dtype=np.int64))),
+            default_value=-1)
+        scale = v1.get_variable("scale", initializer=np.float32(0.5), use_resource=False)
+        ids = tf.identity(table.lookup(ph), name="ids")
+        scaled = tf.identity(tf.cast(ids, tf.float32) * scale, name="scaled")
+        with v1.Session(graph=g) as sess:
+            sess.run(v1.global_variables_initializer())
+            sess.run(v1.tables_initializer())
+            got_ids, got_scaled = sess.run([ids, scaled], {ph: words})
+            builder = v1.saved_model.Builder(path)
+            sig = v1.saved_model.predict_signature_def(inputs={"words": ph}, outputs={"ids": ids, "scaled": scaled})
+            builder.add_meta_graph_and_variables(sess, [v1.saved_model.tag_constants.SERVING],
+                                                 signature_def_map={"serving_default": sig},
+                                                 main_op=v1.tables_initializer())
+            builder.save()
+    return [Case(name, "tf1_saved_model", f"{name}/saved_model", "tf_saved_model",
+                 ["--signature_name=serving_default", "--saved_model_tags=serve"],
+                 [("words", "words", words)], [("ids", "ids", got_ids), ("scaled", "scaled", got_scaled)],
+                 "TF1 StaticHashTable (string -> int64) filled by the table_initializer collection: modelInitializer")]
+
+
 # -------------------------------------------------------------------------- TF1 Hub module
 
 def make_hub(out):
@@ -495,6 +528,7 @@ def main():
     cases, skipped = [], []
     builders = [(n, (lambda n=n: make_tf2(out, n))) for n in TF2_CASES]
     builders += [("tf2_hash_table", lambda: make_hash_table(out)), ("tf1_saved_model", lambda: make_tf1(out)),
+                 ("tf1_hash_table", lambda: make_tf1_hash_table(out)),
                  ("tf1_hub_module", lambda: make_hub(out)), ("tf2_hub_saved_model", lambda: make_hub2(out)),
                  ("keras", lambda: make_keras(out))]
     for label, build in builders:
