@@ -17,7 +17,7 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QFormLayout>
+#include <QGridLayout>
 #include <QFutureWatcher>
 #include <QtConcurrent>
 #include <QHBoxLayout>
@@ -46,14 +46,43 @@ namespace studio::ui {
 
 namespace {
 
-// Shows or hides a form row by its field and label widgets. (QFormLayout::setRowVisible of Qt 6.4
-// corrupted the heap in heightForWidth under valgrind when the panel was docked; hidden widgets
-// are skipped by every version's layout.)
-void showRow(QFormLayout* form, QWidget* field, bool visible)
+// The options are a two-column grid of labels and fields, not a QFormLayout: Qt 6.4's
+// QFormLayout writes past its buffers in heightForWidth when some rows are hidden and a field
+// wraps its text (valgrind: "Invalid write of size 4" under QFormLayout::heightForWidth; the
+// studio crashed in about 3 of 8 screenshot runs), whether rows are hidden with setRowVisible or
+// by hiding their widgets.
+void addRow(QGridLayout* grid, const QString& label, QWidget* field)
+{
+    const int row = grid->rowCount();
+    if (!label.isEmpty()) {
+        auto* l = new QLabel(label);
+        l->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        l->setBuddy(field);
+        grid->addWidget(l, row, 0);
+    }
+    grid->addWidget(field, row, 1);
+}
+
+void addRow(QGridLayout* grid, const QString& label, QLayout* field)
+{
+    const int row = grid->rowCount();
+    auto* l = new QLabel(label);
+    l->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    grid->addWidget(l, row, 0);
+    grid->addLayout(field, row, 1);
+}
+
+// Shows or hides a row: its field and the label in the same grid row.
+void showRow(QGridLayout* grid, QWidget* field, bool visible)
 {
     field->setVisible(visible);
-    if (QWidget* label = form->labelForField(field))
-        label->setVisible(visible);
+    const int index = grid->indexOf(field);
+    if (index < 0)
+        return;
+    int row = 0, column = 0, rowSpan = 0, columnSpan = 0;
+    grid->getItemPosition(index, &row, &column, &rowSpan, &columnSpan);
+    if (QLayoutItem* label = grid->itemAtPosition(row, 0); label && label->widget())
+        label->widget()->setVisible(visible);
 }
 
 
@@ -127,7 +156,7 @@ QStringList detectedOutputs(const core::Model& model)
 } // namespace
 
 ConvertPanel::ConvertPanel(QWidget* parent)
-    : QWidget(parent), m_form(new QFormLayout), m_sourceLabel(new ElidedLabel), m_outputFormat(new QComboBox),
+    : QWidget(parent), m_form(new QGridLayout), m_sourceLabel(new ElidedLabel), m_outputFormat(new QComboBox),
       m_route(new QLabel), m_tags(new QComboBox), m_signature(new QComboBox), m_signatureInfo(new QLabel),
       m_outputNodes(new QLineEdit), m_output(new QLineEdit), m_quantization(new QComboBox), m_patterns(new QLineEdit),
       m_shardSize(new QSpinBox), m_shardPresets(new QToolButton), m_shardHint(new QLabel),
@@ -262,24 +291,23 @@ ConvertPanel::ConvertPanel(QWidget* parent)
         connect(box, &QCheckBox::toggled, this, [this] { updatePreview(); });
 
     auto* form = m_form;
-    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-    form->setLabelAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    form->addRow(tr("Model:"), m_sourceLabel);
-    form->addRow(tr("Convert to:"), m_outputFormat);
-    form->addRow(QString(), m_route);
-    form->addRow(tr("Tags:"), m_tags);
-    form->addRow(tr("Signature:"), m_signature);
-    form->addRow(QString(), m_signatureInfo);
-    form->addRow(tr("Outputs:"), m_outputNodes);
-    form->addRow(tr("Output:"), outputRow);
-    form->addRow(tr("Quantize:"), m_quantization);
-    form->addRow(tr("Weights:"), m_patterns);
-    form->addRow(tr("Shard size:"), shardRow);
-    form->addRow(QString(), m_shardHint);
-    form->addRow(QString(), m_splitByLayer);
-    form->addRow(QString(), m_stripDebug);
-    form->addRow(QString(), m_skipOpCheck);
-    form->addRow(QString(), m_controlFlowV2);
+    form->setColumnStretch(1, 1);
+    addRow(form, tr("Model:"), m_sourceLabel);
+    addRow(form, tr("Convert to:"), m_outputFormat);
+    addRow(form, QString(), m_route);
+    addRow(form, tr("Tags:"), m_tags);
+    addRow(form, tr("Signature:"), m_signature);
+    addRow(form, QString(), m_signatureInfo);
+    addRow(form, tr("Outputs:"), m_outputNodes);
+    addRow(form, tr("Output:"), outputRow);
+    addRow(form, tr("Quantize:"), m_quantization);
+    addRow(form, tr("Weights:"), m_patterns);
+    addRow(form, tr("Shard size:"), shardRow);
+    addRow(form, QString(), m_shardHint);
+    addRow(form, QString(), m_splitByLayer);
+    addRow(form, QString(), m_stripDebug);
+    addRow(form, QString(), m_skipOpCheck);
+    addRow(form, QString(), m_controlFlowV2);
 
     m_convert->setObjectName(QStringLiteral("convertButton"));
     m_convert->setText(tr("Convert"));

@@ -18,7 +18,7 @@
 
 class QCheckBox;
 class QComboBox;
-class QFormLayout;
+class QGridLayout;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
@@ -124,7 +124,7 @@ private:
     std::uint64_t m_previewBytes = 0;
     Job<conv::ConvertResult, Progress> m_job;
 
-    QFormLayout* m_form;
+    QGridLayout* m_form; // label | field rows (a grid: Qt 6.4's QFormLayout corrupts the heap, see showRow)
     ElidedLabel* m_sourceLabel;
     QComboBox* m_outputFormat;
     QLabel* m_route;

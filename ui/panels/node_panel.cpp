@@ -46,7 +46,10 @@ NodePanel::NodePanel(QWidget* parent)
     m_filterEdit->setObjectName(QStringLiteral("nodeFilter"));
     m_filterEdit->setPlaceholderText(tr("Filter by name or op (op:Conv2D = exact op)"));
     m_filterEdit->setClearButtonEnabled(true);
-    m_filterEdit->setMinimumWidth(280);
+    // Wide where there is room, narrow in a small window (900x600 with the docks open).
+    m_filterEdit->setMinimumWidth(120);
+    m_filterEdit->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    m_filterEdit->setMaximumWidth(420);
     connect(m_filterEdit, &QLineEdit::textChanged, this, [this](const QString& text) {
         m_filter->setFilterText(text);
         updateNote();

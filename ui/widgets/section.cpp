@@ -10,6 +10,7 @@ namespace studio::ui {
 Section::Section(const QString& title, QWidget* content, QWidget* parent)
     : QWidget(parent), m_content(content), m_title(new QLabel(title)), m_note(new QLabel)
 {
+    m_title->setToolTip(title);
     auto* bar = new QWidget(this);
     bar->setObjectName(QStringLiteral("sectionHeader"));
     bar->setAutoFillBackground(true);
@@ -23,6 +24,11 @@ Section::Section(const QString& title, QWidget* content, QWidget* parent)
     QPalette muted = m_note->palette();
     muted.setColor(QPalette::WindowText, muted.color(QPalette::PlaceholderText));
     m_note->setPalette(muted);
+
+    // The header never makes a small window wider: title and note give way (clipped, the whole
+    // text in their tooltips) before the pane does.
+    m_title->setMinimumWidth(40);
+    m_note->setMinimumWidth(24);
 
     m_header = new QHBoxLayout(bar);
     m_header->setContentsMargins(8, 4, 6, 4);
@@ -41,11 +47,13 @@ Section::Section(const QString& title, QWidget* content, QWidget* parent)
 void Section::setTitle(const QString& title)
 {
     m_title->setText(title);
+    m_title->setToolTip(title);
 }
 
 void Section::setNote(const QString& note)
 {
     m_note->setText(note);
+    m_note->setToolTip(note);
 }
 
 void Section::addTool(QWidget* tool)
