@@ -33,7 +33,16 @@ field() { dpkg-deb -f "$deb" "$1"; }
 [ "$(field Package)" = tfjs-studio ] || fail "Package is '$(field Package)'"
 [ "$(field Version)" = "$version" ] || fail "Version is '$(field Version)', the project's is $version"
 depends=$(field Depends)
-for lib in libc6 libstdc++6 libqt6widgets6 libhdf5; do
+# The HDF5 children link libhdf5 statically where Debian ships the archive (converter/CMakeLists.txt):
+# then the package needs libhdf5's own library (libsz2) instead of libhdf5.
+hdf5=libhdf5
+unpacked=$(mktemp -d)
+dpkg-deb -x "$deb" "$unpacked"
+reader=$(find "$unpacked" -name tfjs-studio-h5-reader -type f | head -n 1)
+[ -n "$reader" ] || { rm -rf "$unpacked"; fail "the package has no tfjs-studio-h5-reader"; }
+if ! readelf -d "$reader" | grep -q 'NEEDED.*libhdf5'; then hdf5=libsz2; fi
+rm -rf "$unpacked"
+for lib in libc6 libstdc++6 libqt6widgets6 "$hdf5"; do
   grep -q "$lib" <<<"$depends" || fail "Depends lacks $lib (shlibdeps): $depends"
 done
 if grep -Eqi 'node|npm' <<<"$depends $(field Recommends)"; then fail "Node or npm in the dependencies: $depends"; fi
