@@ -279,6 +279,9 @@ void MainWindow::buildPanels()
     // The last profile colours the graph's latency overlay.
     connect(m_benchmark, &BenchmarkPanel::profileReady, this,
         [this](const QHash<QString, double>& msByNode) { graphView()->setLatencyProfile(msByNode); });
+    // ... and, for a backend with a CPU fallback, the placement overlay.
+    connect(m_benchmark, &BenchmarkPanel::placementReady, this,
+        [this](const QHash<QString, QString>& where, const QString& backend) { graphView()->setPlacement(where, backend); });
     connect(m_convert, &ConvertPanel::openRequested, this, &MainWindow::openModelAsync);
     connect(m_convert, &ConvertPanel::benchmarkRequested, this, [this](const QString& path) {
         openModelAsync(path);

@@ -482,6 +482,68 @@ private slots:
         QVERIFY(checked > 0);
     }
 
+    // A Vulkan benchmark tells where each node ran; the placement overlay colours the device's
+    // nodes and the CPU fallback's apart, a closed group holding both as mixed, and says so in
+    // the tooltip. Chosen before any run, it falls back to op categories.
+    void placementOverlayFromBenchmark()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openModel(kSample));
+        GraphView* g = graphOf(w);
+        QVERIFY(waitLayout(g));
+        g->setOverlay(GraphView::Overlay::Placement);
+        QCOMPARE(g->overlay(), GraphView::Overlay::Categories); // no run yet
+        auto* bench = w.benchmarkPanel();
+        QVERIFY(bench->setBackend(QStringLiteral("vulkan"))); // lavapipe in CI: a run that finds no device fails
+        bench->setRuns(1, 2);
+        QSignalSpy placed(bench, &studio::ui::BenchmarkPanel::placementReady);
+        QSignalSpy finished(bench, &studio::ui::BenchmarkPanel::finished);
+        QVERIFY(bench->start());
+        QVERIFY(finished.count() == 1 || finished.wait(180000));
+        QVERIFY(finished.first().first().toBool());
+        QCOMPARE(placed.count(), 1);
+        const auto where = placed.first().first().value<QHash<QString, QString>>();
+        QVERIFY(!where.isEmpty());
+        QVERIFY(placed.first().at(1).toString().startsWith(QStringLiteral("vulkan on ")));
+        g->setOverlay(GraphView::Overlay::Placement);
+        QCOMPARE(g->overlay(), GraphView::Overlay::Placement);
+        int device = 0;
+        QColor deviceFill;
+        for (auto it = where.constBegin(); it != where.constEnd(); ++it) {
+            const BoxItem* box = g->boxForNode(it.key());
+            if (!box || box->isGroup() || it.value() != QLatin1String("vulkan"))
+                continue;
+            QVERIFY2(g->boxToolTip(box).contains(QStringLiteral("ran on: the device")), qPrintable(g->boxToolTip(box)));
+            if (deviceFill.isValid())
+                QCOMPARE(box->fill(), deviceFill);
+            deviceFill = box->fill();
+            ++device;
+        }
+        QVERIFY(device > 0);
+        // A picture of the overlay with its legend, when asked for (scripts/screenshot.sh reads it).
+        if (const QString dir = qEnvironmentVariable("STUDIO_UI_SHOTS"); !dir.isEmpty()) {
+            g->resize(1000, 700);
+            QTest::qWait(50);
+            QVERIFY(g->grab().save(dir + QStringLiteral("/graph-placement.png")));
+        }
+        // One node moved to the CPU: its own colour, and its closed group turns mixed.
+        QHash<QString, QString> moved = where;
+        const QString first = where.constBegin().key();
+        moved[first] = QStringLiteral("cpu");
+        g->setPlacement(moved, QStringLiteral("vulkan on test"));
+        if (const BoxItem* box = g->boxForNode(first)) {
+            QVERIFY(box->fill() != deviceFill);
+            QVERIFY(g->boxToolTip(box).contains(QStringLiteral("CPU fallback")));
+        }
+        // Another model clears it.
+        QVERIFY(w.openModel(kSample));
+        QVERIFY(waitLayout(g));
+        QCOMPARE(g->overlay(), GraphView::Overlay::Categories);
+        g->setOverlay(GraphView::Overlay::Placement);
+        QCOMPARE(g->overlay(), GraphView::Overlay::Categories);
+    }
+
     void exportWritesFiles()
     {
         MainWindow w;

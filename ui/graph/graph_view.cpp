@@ -63,6 +63,19 @@ QColor categoryColour(Category c)
 const QColor kSupported(0xdc, 0xee, 0xd6);
 const QColor kUnsupported(0xf4, 0xa3, 0xa3);
 const QColor kNoData(0xee, 0xee, 0xee);
+// Placement: the device, its CPU fallback, and a closed group holding both.
+const QColor kOnDevice(0xb3, 0xd1, 0xf5);
+const QColor kOnCpu(0xf7, 0xb2, 0x6a);
+const QColor kMixed(0xe9, 0xd9, 0x8a);
+
+QColor placementColour(const QString& where)
+{
+    if (where == QLatin1String("cpu"))
+        return kOnCpu;
+    if (where == QLatin1String("mixed"))
+        return kMixed;
+    return where.isEmpty() ? kNoData : kOnDevice;
+}
 
 // Pale yellow to red: the usual heat scale, readable with dark text at every step.
 QColor heat(double t)
@@ -398,6 +411,7 @@ GraphView::GraphView(QWidget* parent) : QWidget(parent), m_scene(new Scene(this)
     m_overlayBox->addItem(tr("Op category"), static_cast<int>(Overlay::Categories));
     m_overlayBox->addItem(tr("TF.js support"), static_cast<int>(Overlay::Support));
     m_overlayBox->addItem(tr("Latency"), static_cast<int>(Overlay::Latency));
+    m_overlayBox->addItem(tr("Backend placement"), static_cast<int>(Overlay::Placement));
     m_overlayBox->setToolTip(tr("What the colours show"));
     connect(m_overlayBox, &QComboBox::currentIndexChanged, this,
         [this](int i) { setOverlay(static_cast<Overlay>(m_overlayBox->itemData(i).toInt())); });
@@ -541,8 +555,9 @@ void GraphView::setGraph(std::shared_ptr<const GraphData> graphData, const QStri
     m_findEdit->blockSignals(false);
     m_findCount->clear();
     m_latency.clear();
+    m_placement.clear();
     m_anchorGroup = -1;
-    if (m_overlay == Overlay::Latency)
+    if (m_overlay == Overlay::Latency || m_overlay == Overlay::Placement)
         setOverlay(Overlay::Categories);
     m_layout = {};
     m_scene->clear();
@@ -653,6 +668,10 @@ QString GraphView::tooltipFor(const BoxItem* box) const
                                        : d.nodes[static_cast<std::size_t>(box->id())].name;
     if (m_latency.contains(key))
         tip += tr("<br>latency: %1 ms").arg(m_latency.value(key), 0, 'f', 3);
+    if (const QString where = m_placement.value(key); !where.isEmpty())
+        tip += where == QLatin1String("cpu") ? tr("<br>ran on: the CPU fallback (no device kernel)")
+            : where == QLatin1String("mixed") ? tr("<br>ran on: the device and the CPU fallback")
+                                              : tr("<br>ran on: the device (%1)").arg(where);
     return tip;
 }
 
@@ -762,6 +781,7 @@ void GraphView::applyOverlay()
                 fill = m_latency.contains(g.name) ? heatOf(m_latency.value(g.name)) : kNoData;
                 break;
             }
+            case Overlay::Placement: fill = placementColour(m_placement.value(g.name)); break;
             }
         } else {
             const Node& n = d.nodes[static_cast<std::size_t>(box->id())];
@@ -772,6 +792,7 @@ void GraphView::applyOverlay()
                 fill = m_latency.contains(n.name) ? heatOf(m_latency.value(n.name)) : kNoData;
                 break;
             }
+            case Overlay::Placement: fill = placementColour(m_placement.value(n.name)); break;
             }
         }
         box->setFill(fill);
@@ -824,13 +845,23 @@ void GraphView::updateLegend()
             QStringLiteral("%1 ms").arg(lo, 0, 'g', 3), QStringLiteral("%1 ms").arg(hi, 0, 'g', 3));
         break;
     }
+    case Overlay::Placement: {
+        entries.push_back({kOnDevice, tr("on the device")});
+        entries.push_back({kOnCpu, tr("CPU fallback (no device kernel)")});
+        if (std::any_of(m_placement.cbegin(), m_placement.cend(), [](const QString& w) { return w == QLatin1String("mixed"); }))
+            entries.push_back({kMixed, tr("closed group with both")});
+        entries.push_back({kNoData, tr("not run (folded, constant or a view)")});
+        m_legend->setEntries(std::move(entries),
+            m_placementBackend.isEmpty() ? tr("Placement, last benchmark") : tr("Placement: %1").arg(m_placementBackend));
+        break;
+    }
     }
     m_canvas->viewChanged();
 }
 
 void GraphView::setOverlay(Overlay overlay)
 {
-    if (overlay == Overlay::Latency && m_latency.isEmpty())
+    if ((overlay == Overlay::Latency && m_latency.isEmpty()) || (overlay == Overlay::Placement && m_placement.isEmpty()))
         overlay = Overlay::Categories;
     m_overlay = overlay;
     const int index = m_overlayBox->findData(static_cast<int>(overlay));
@@ -861,6 +892,38 @@ void GraphView::setLatencyProfile(const QHash<QString, double>& msByNode)
                 m_latency.insert(it.key(), it.value());
     }
     if (m_latency.isEmpty() && m_overlay == Overlay::Latency)
+        setOverlay(Overlay::Categories);
+    else {
+        applyOverlay();
+        updateLegend();
+    }
+}
+
+void GraphView::setPlacement(const QHash<QString, QString>& deviceByNode, const QString& backend)
+{
+    m_placement = deviceByNode;
+    m_placementBackend = backend;
+    if (m_data) {
+        // A closed group (or a layer) shows where its nodes ran: one place, or "mixed".
+        QHash<QString, QString> groups;
+        for (auto it = deviceByNode.constBegin(); it != deviceByNode.constEnd(); ++it) {
+            const int node = m_data->nodeByName.value(it.key(), -1);
+            if (node < 0)
+                continue;
+            for (int g : m_data->ancestors(node)) {
+                const QString& name = m_data->groups[static_cast<std::size_t>(g)].name;
+                auto at = groups.find(name);
+                if (at == groups.end())
+                    groups.insert(name, it.value());
+                else if (*at != it.value())
+                    *at = QStringLiteral("mixed");
+            }
+        }
+        for (auto it = groups.constBegin(); it != groups.constEnd(); ++it)
+            if (!m_placement.contains(it.key()))
+                m_placement.insert(it.key(), it.value());
+    }
+    if (m_placement.isEmpty() && m_overlay == Overlay::Placement)
         setOverlay(Overlay::Categories);
     else {
         applyOverlay();

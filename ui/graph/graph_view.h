@@ -37,7 +37,7 @@ class Scene;
 class GraphView : public QWidget {
     Q_OBJECT
 public:
-    enum class Overlay { Categories, Support, Latency };
+    enum class Overlay { Categories, Support, Latency, Placement };
 
     explicit GraphView(QWidget* parent = nullptr);
     ~GraphView() override;
@@ -62,6 +62,10 @@ public:
     // Milliseconds per node name from the last benchmark's per-op profile; empty: none. Enables
     // the latency overlay.
     void setLatencyProfile(const QHash<QString, double>& msByNode);
+    // Where the last benchmark ran each node ("vulkan", "cpu") on a backend that splits a graph
+    // between its device and a CPU fallback; empty: none. Enables the placement overlay. `backend`
+    // names the run for the legend ("vulkan on llvmpipe").
+    void setPlacement(const QHash<QString, QString>& deviceByNode, const QString& backend = {});
 
     // Find: by name (substring) or op (exact, or substring), case-insensitive; every node counts,
     // also those inside closed groups.
@@ -141,6 +145,8 @@ private:
 
     Overlay m_overlay = Overlay::Categories;
     QHash<QString, double> m_latency;
+    QHash<QString, QString> m_placement; // node or group -> "vulkan", "cpu" or "mixed" (groups)
+    QString m_placementBackend;
 
     QString m_selectedName;
     int m_selectedNode = -1;  // node index, or

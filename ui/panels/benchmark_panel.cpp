@@ -819,6 +819,14 @@ void BenchmarkPanel::onFinished(JobStatus status)
         // Kept whatever model opens next: comparisons are across models and backends.
         m_history->add(std::move(record));
         showResult(o.result, o.lowerMs);
+        {
+            QHash<QString, QString> where;
+            for (const auto& [node, device] : o.result.placement)
+                where.insert(QString::fromStdString(node), QString::fromStdString(device));
+            // "vulkan on llvmpipe": the device's name without its driver details, for a legend title.
+            const QString device = QString::fromStdString(o.result.device).section(QStringLiteral(" ("), 0, 0).trimmed();
+            emit placementReady(where, QStringLiteral("%1 on %2").arg(QString::fromStdString(o.result.backend), device));
+        }
         if (!o.result.profile.empty()) {
             QHash<QString, double> byNode;
             for (const auto& t : o.result.profile)

@@ -106,6 +106,9 @@ signals:
     void finished(bool ok);
     // After a run with profiling: mean milliseconds per node (the graph view's latency overlay).
     void profileReady(const QHash<QString, double>& msByNode);
+    // After each successful run: where each node ran ("vulkan", "cpu") when the backend split the
+    // graph, else empty; `backend` describes the run ("vulkan on llvmpipe").
+    void placementReady(const QHash<QString, QString>& deviceByNode, const QString& backend);
 
 private:
     struct Outcome {
