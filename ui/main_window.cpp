@@ -6,6 +6,8 @@
 #include "converter/importers/importer.h"
 #include "converter/inspect.h"
 #include "core/ir/model.h"
+#include "core/tfjs/decode.h"
+#include "core/tfjs/quantize.h"
 #include "core/version.h"
 #include "ui/format.h"
 #include "ui/graph/graph_data.h"
@@ -41,6 +43,8 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QToolButton>
+#include <QFutureWatcher>
+#include <QtConcurrent>
 
 #include <chrono>
 #include <utility>
@@ -282,6 +286,8 @@ void MainWindow::buildPanels()
     // ... and, for a backend with a CPU fallback, the placement overlay.
     connect(m_benchmark, &BenchmarkPanel::placementReady, this,
         [this](const QHash<QString, QString>& where, const QString& backend) { graphView()->setPlacement(where, backend); });
+    // The quantization chosen for converting colours the graph's quantization overlay.
+    connect(m_convert, &ConvertPanel::quantizationChanged, this, &MainWindow::updateQuantizationErrors);
     connect(m_convert, &ConvertPanel::openRequested, this, &MainWindow::openModelAsync);
     connect(m_convert, &ConvertPanel::benchmarkRequested, this, [this](const QString& path) {
         openModelAsync(path);
@@ -552,6 +558,7 @@ bool MainWindow::showLoaded(const LoadResult& loaded)
     showSelection(-1);
     m_convert->setSource(path, conv::formatFromName(model.meta.format), weightsOnly, m_model);
     m_benchmark->setModel(m_model, path, loaded.readMs);
+    updateQuantizationErrors();
 
     setWindowTitle(QStringLiteral("tfjs-studio — %1").arg(displayName(path)));
     m_statusPath->setText(QDir::toNativeSeparators(QFileInfo(path).absoluteFilePath()));
@@ -574,6 +581,54 @@ bool MainWindow::showLoaded(const LoadResult& loaded)
     rememberRecent(QFileInfo(path).absoluteFilePath());
     emit modelLoaded(path);
     return true;
+}
+
+void MainWindow::updateQuantizationErrors()
+{
+    const quint64 serial = ++*m_quantSerial;
+    const core::QuantizationPlan plan = m_convert->quantizationPlan();
+    if (!m_model || plan.empty()) {
+        m_graph->setQuantizationErrors({});
+        return;
+    }
+    using Errors = QHash<QString, GraphView::WeightError>;
+    auto* watcher = new QFutureWatcher<Errors>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, serial, plan] {
+        watcher->deleteLater();
+        if (serial != *m_quantSerial)
+            return; // another model or quantization came meanwhile
+        m_graph->setQuantizationErrors(watcher->result(), QString::fromStdString(plan.describe()));
+    });
+    // Every float32 weight the plan picks: quantized and dequantized as the converter and TF.js
+    // do, one weight at a time (the model is shared, read-only, and outlives the job).
+    watcher->setFuture(QtConcurrent::run([model = std::shared_ptr<const core::Model>(m_model), plan, serial, current = m_quantSerial] {
+        Errors errors;
+        std::vector<float> values;
+        for (const auto& group : model->weightGroups)
+            for (const auto& w : group.weights) {
+                if (serial != *current)
+                    return errors; // superseded: stop early, the result is dropped
+                if (w.dtype != core::DType::Float32)
+                    continue;
+                std::optional<core::DType> storage;
+                try {
+                    storage = plan.choose(w.name);
+                } catch (const std::exception&) {
+                    continue; // two patterns match: the convert itself reports it
+                }
+                if (!storage)
+                    continue;
+                try {
+                    values.resize(static_cast<std::size_t>(w.elementCount()));
+                    core::decodeFloat32Into(w, values.data());
+                } catch (const std::exception&) {
+                    continue; // unreadable weight bytes: the convert reports them
+                }
+                const auto e = core::quantizationError(values.data(), values.size(), *storage);
+                errors.insert(QString::fromStdString(w.name), {e.maxAbs, e.relative()});
+            }
+        return errors;
+    }));
 }
 
 bool MainWindow::selectNode(const QString& name)

@@ -10,6 +10,7 @@
 #include <QMainWindow>
 #include <QStringList>
 
+#include <atomic>
 #include <memory>
 
 class QDockWidget;
@@ -129,6 +130,11 @@ private:
     void selectCause(const Location& where);
 
     void buildPanels();
+    // Recomputes the graph's quantization overlay for the model and the Convert panel's chosen
+    // quantization, off the GUI thread; a newer request or model drops an older result.
+    void updateQuantizationErrors();
+    // Shared with the running job, which stops early once it is superseded.
+    std::shared_ptr<std::atomic<quint64>> m_quantSerial = std::make_shared<std::atomic<quint64>>(0);
     void buildMenus();
     void showOpenDialog();
     void showAbout();

@@ -329,4 +329,39 @@ std::string QuantizationPlan::describe() const
     return s;
 }
 
+QuantizationError quantizationError(const float* x, std::size_t n, DType storage)
+{
+    QuantizationError e;
+    if (n == 0)
+        return e;
+    std::vector<float> back(n);
+    if (storage == DType::Float16) {
+        std::vector<std::uint8_t> q(n * 2);
+        quantizeFloat16(x, n, q.data());
+        dequantizeFloat16(q.data(), n, back.data());
+    } else {
+        std::vector<std::uint8_t> q(n * (storage == DType::UInt16 ? 2 : 1));
+        const AffineParams p = quantizeAffine(x, n, storage, q.data());
+        dequantizeAffine(q.data(), n, storage, p, back.data());
+    }
+    double lo = 0.0, hi = 0.0, squares = 0.0;
+    std::size_t finite = 0;
+    bool any = false;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!std::isfinite(x[i]))
+            continue;
+        const double v = x[i];
+        squares += v * v;
+        ++finite;
+        lo = any ? std::min(lo, v) : v;
+        hi = any ? std::max(hi, v) : v;
+        any = true;
+        if (std::isfinite(back[i]))
+            e.maxAbs = std::max(e.maxAbs, std::abs(v - static_cast<double>(back[i])));
+    }
+    e.range = hi - lo;
+    e.rms = finite ? std::sqrt(squares / static_cast<double>(finite)) : 0.0;
+    return e;
+}
+
 } // namespace studio::core

@@ -33,6 +33,20 @@ float halfToFloat(std::uint16_t bits);
 void quantizeFloat16(const float* x, std::size_t n, std::uint8_t* out);
 void dequantizeFloat16(const std::uint8_t* q, std::size_t n, float* out);
 
+// What quantizing n values to `storage` (UInt8, UInt16 or Float16) loses: the largest absolute
+// difference between a value and what TF.js dequantizes it to, with the values' range (max - min)
+// and root mean square to put it in proportion (finite values only; NaN and infinities skipped).
+// Affine quantization's error is always about range / 510, so it is the RMS that tells a weight
+// whose few outliers stretch the range (its typical values lose the most) from an even one.
+struct QuantizationError {
+    double maxAbs = 0.0;
+    double range = 0.0;
+    double rms = 0.0;
+    // maxAbs / rms; maxAbs itself when every value is 0.
+    double relative() const { return rms > 0.0 ? maxAbs / rms : maxAbs; }
+};
+QuantizationError quantizationError(const float* x, std::size_t n, DType storage);
+
 // Shell-style wildcard match as Python's fnmatch on POSIX: '*' (also across '/'), '?',
 // '[abc]', '[a-z]', '[!abc]'; case-sensitive.
 bool wildcardMatch(std::string_view pattern, std::string_view text);

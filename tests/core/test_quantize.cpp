@@ -154,6 +154,37 @@ private slots:
         }
     }
 
+    // The error the overlay shows, against the spec's worked examples: A (uint8) dequantizes
+    // [0, -0.1, 1.2] to [0, -0.10196079, 1.1980393]; C's middle value 1.5 comes back as 1.4960784;
+    // float16 stores 0.1f as 0.0999755859375.
+    void quantizationErrorFromExamples()
+    {
+        const float a[] = {0.0f, -0.1f, 1.2f};
+        const auto ea = quantizationError(a, 3, DType::UInt8);
+        const double wantA = std::max(std::abs(static_cast<double>(-0.1f) - static_cast<double>(-0.10196079f)),
+            std::abs(static_cast<double>(1.2f) - static_cast<double>(1.1980393f)));
+        QVERIFY2(std::abs(ea.maxAbs - wantA) < 1e-7, qPrintable(QString::number(ea.maxAbs, 'g', 10)));
+        QVERIFY(std::abs(ea.range - (static_cast<double>(1.2f) - static_cast<double>(-0.1f))) < 1e-12);
+        const double rmsA = std::sqrt((0.1 * 0.1 + 1.2 * 1.2) / 3);
+        QVERIFY(std::abs(ea.rms - rmsA) < 1e-7);
+        QVERIFY(std::abs(ea.relative() - wantA / rmsA) < 1e-6);
+        const float c[] = {0.5f, 1.5f, 2.5f};
+        const auto ec = quantizationError(c, 3, DType::UInt8);
+        QVERIFY2(std::abs(ec.maxAbs - (1.5 - static_cast<double>(1.4960784f))) < 1e-7, qPrintable(QString::number(ec.maxAbs, 'g', 10)));
+        // uint16 loses far less than uint8 on the same data, and float16 0.1f exactly what its bits say.
+        QVERIFY(quantizationError(a, 3, DType::UInt16).maxAbs < ea.maxAbs / 100);
+        const float tenth[] = {0.1f};
+        QCOMPARE(quantizationError(tenth, 1, DType::Float16).maxAbs, static_cast<double>(0.1f) - 0.0999755859375);
+        // A constant tensor has no range; NaN is skipped; all zeros leave the error alone.
+        const float flat[] = {3.0f, 3.0f, std::numeric_limits<float>::quiet_NaN()};
+        const auto ef = quantizationError(flat, 3, DType::UInt8);
+        QCOMPARE(ef.range, 0.0);
+        QCOMPARE(ef.rms, 3.0);
+        const float zeros[] = {0.0f, 0.0f};
+        const auto ez = quantizationError(zeros, 2, DType::UInt8);
+        QCOMPARE(ez.relative(), ez.maxAbs);
+    }
+
     void wildcards()
     {
         QVERIFY(wildcardMatch("*", "conv2d/kernel"));

@@ -8,6 +8,9 @@
 #include "ui/graph/graph_view.h"
 #include "ui/main_window.h"
 #include "ui/panels/benchmark_panel.h"
+#include "ui/panels/convert_panel.h"
+#include "core/tfjs/artifacts.h"
+#include "core/tfjs/decode.h"
 #include "ui/models/node_table_model.h"
 #include "ui/panels/issues_panel.h"
 #include "ui/panels/node_panel.h"
@@ -542,6 +545,60 @@ private slots:
         QCOMPARE(g->overlay(), GraphView::Overlay::Categories);
         g->setOverlay(GraphView::Overlay::Placement);
         QCOMPARE(g->overlay(), GraphView::Overlay::Categories);
+    }
+
+    // Choosing a quantization in the Convert panel colours every weight by what it loses. The
+    // figure for a weight equals what the written model gives back: the sample written with
+    // uint8 weights by the artifact writer, read again and dequantized as TF.js does.
+    void quantizationOverlayFromConvertPanel()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openModel(kSample));
+        GraphView* g = graphOf(w);
+        QVERIFY(waitLayout(g));
+        g->setOverlay(GraphView::Overlay::Quantization);
+        QCOMPARE(g->overlay(), GraphView::Overlay::Categories); // none chosen
+        w.convertPanel()->setQuantization(studio::ui::ConvertPanel::Quantization::UInt8);
+        QTRY_VERIFY_WITH_TIMEOUT((g->setOverlay(GraphView::Overlay::Quantization), g->overlay() == GraphView::Overlay::Quantization), 20000);
+        if (const QString shots = qEnvironmentVariable("STUDIO_UI_SHOTS"); !shots.isEmpty())
+            QVERIFY(g->grab().save(shots + QStringLiteral("/graph-quantization.png")));
+
+        const auto& original = *w.model();
+        QTemporaryDir dir;
+        studio::core::WriteOptions options;
+        options.quantization.add(studio::core::DType::UInt8, {});
+        const auto out = std::filesystem::path(dir.path().toStdString()) / "uint8";
+        studio::core::writeTfjsModel(original, out, options);
+        const auto written = studio::core::readTfjsModel(out);
+        int checked = 0;
+        for (std::size_t i = 0; i < original.weightGroups.at(0).weights.size() && checked < 8; ++i) {
+            const auto& before = original.weightGroups[0].weights[i];
+            if (before.dtype != studio::core::DType::Float32 || before.elementCount() < 2)
+                continue;
+            const auto& after = written.weightGroups.at(0).weights.at(i);
+            QCOMPARE(after.name, before.name);
+            std::vector<float> a(static_cast<std::size_t>(before.elementCount())), b(a.size());
+            studio::core::decodeFloat32Into(before, a.data());
+            studio::core::decodeFloat32Into(after, b.data());
+            double maxAbs = 0;
+            for (std::size_t k = 0; k < a.size(); ++k)
+                maxAbs = std::max(maxAbs, std::abs(static_cast<double>(a[k]) - static_cast<double>(b[k])));
+            const auto shown = g->quantizationError(QString::fromStdString(before.name));
+            QVERIFY2(shown, before.name.c_str());
+            QVERIFY2(std::abs(shown->maxAbs - maxAbs) <= 1e-12, qPrintable(QStringLiteral("%1: %2 vs %3")
+                .arg(QString::fromStdString(before.name)).arg(shown->maxAbs, 0, 'g', 12).arg(maxAbs, 0, 'g', 12)));
+            if (const BoxItem* box = g->boxForNode(QString::fromStdString(before.name)); box && !box->isGroup())
+                QVERIFY2(g->boxToolTip(box).contains(QStringLiteral("quantization error")), qPrintable(g->boxToolTip(box)));
+            ++checked;
+        }
+        QVERIFY(checked > 0);
+        // float16 loses less than uint8; no quantization turns the overlay off.
+        const double uint8Error = g->quantizationError(QString::fromStdString(original.weightGroups[0].weights[0].name))->relative;
+        w.convertPanel()->setQuantization(studio::ui::ConvertPanel::Quantization::Float16);
+        QTRY_VERIFY_WITH_TIMEOUT(g->quantizationError(QString::fromStdString(original.weightGroups[0].weights[0].name))->relative < uint8Error, 20000);
+        w.convertPanel()->setQuantization(studio::ui::ConvertPanel::Quantization::None);
+        QTRY_COMPARE(g->overlay(), GraphView::Overlay::Categories);
     }
 
     void exportWritesFiles()

@@ -6,6 +6,8 @@
 
 #include <QApplication>
 #include <QComboBox>
+
+#include <limits>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QGraphicsScene>
@@ -412,6 +414,7 @@ GraphView::GraphView(QWidget* parent) : QWidget(parent), m_scene(new Scene(this)
     m_overlayBox->addItem(tr("TF.js support"), static_cast<int>(Overlay::Support));
     m_overlayBox->addItem(tr("Latency"), static_cast<int>(Overlay::Latency));
     m_overlayBox->addItem(tr("Backend placement"), static_cast<int>(Overlay::Placement));
+    m_overlayBox->addItem(tr("Quantization error"), static_cast<int>(Overlay::Quantization));
     m_overlayBox->setToolTip(tr("What the colours show"));
     connect(m_overlayBox, &QComboBox::currentIndexChanged, this,
         [this](int i) { setOverlay(static_cast<Overlay>(m_overlayBox->itemData(i).toInt())); });
@@ -556,8 +559,9 @@ void GraphView::setGraph(std::shared_ptr<const GraphData> graphData, const QStri
     m_findCount->clear();
     m_latency.clear();
     m_placement.clear();
+    m_quantError.clear();
     m_anchorGroup = -1;
-    if (m_overlay == Overlay::Latency || m_overlay == Overlay::Placement)
+    if (m_overlay == Overlay::Latency || m_overlay == Overlay::Placement || m_overlay == Overlay::Quantization)
         setOverlay(Overlay::Categories);
     m_layout = {};
     m_scene->clear();
@@ -668,6 +672,8 @@ QString GraphView::tooltipFor(const BoxItem* box) const
                                        : d.nodes[static_cast<std::size_t>(box->id())].name;
     if (m_latency.contains(key))
         tip += tr("<br>latency: %1 ms").arg(m_latency.value(key), 0, 'f', 3);
+    if (const auto q = m_quantError.find(key); q != m_quantError.end())
+        tip += tr("<br>quantization error: max %1 (%2 % of the weight's RMS)").arg(q->maxAbs, 0, 'g', 3).arg(q->relative * 100, 0, 'g', 3);
     if (const QString where = m_placement.value(key); !where.isEmpty())
         tip += where == QLatin1String("cpu") ? tr("<br>ran on: the CPU fallback (no device kernel)")
             : where == QLatin1String("mixed") ? tr("<br>ran on: the device and the CPU fallback")
@@ -770,6 +776,24 @@ void GraphView::applyOverlay()
             return heat(1.0);
         return heat((std::log1p(ms) - std::log1p(lo)) / (std::log1p(hi) - std::log1p(lo)));
     };
+    // Quantization error: relative to each weight's RMS, over orders of magnitude too (log scale).
+    double qlo = 0, qhi = 0;
+    if (m_overlay == Overlay::Quantization && !m_quantError.isEmpty()) {
+        qlo = std::numeric_limits<double>::max();
+        for (const auto& e : m_quantError)
+            if (e.relative > 0) {
+                qlo = std::min(qlo, e.relative);
+                qhi = std::max(qhi, e.relative);
+            }
+    }
+    const auto quantFill = [&](const QString& key) {
+        const auto it = m_quantError.find(key);
+        if (it == m_quantError.end())
+            return kNoData;
+        if (qhi <= qlo || it->relative <= 0)
+            return heat(it->relative > 0 ? 1.0 : 0.0);
+        return heat((std::log10(it->relative) - std::log10(qlo)) / (std::log10(qhi) - std::log10(qlo)));
+    };
     for (BoxItem* box : m_boxes) {
         QColor fill;
         if (box->isGroup()) {
@@ -782,6 +806,7 @@ void GraphView::applyOverlay()
                 break;
             }
             case Overlay::Placement: fill = placementColour(m_placement.value(g.name)); break;
+            case Overlay::Quantization: fill = quantFill(g.name); break;
             }
         } else {
             const Node& n = d.nodes[static_cast<std::size_t>(box->id())];
@@ -793,6 +818,7 @@ void GraphView::applyOverlay()
                 break;
             }
             case Overlay::Placement: fill = placementColour(m_placement.value(n.name)); break;
+            case Overlay::Quantization: fill = quantFill(n.name); break;
             }
         }
         box->setFill(fill);
@@ -855,13 +881,29 @@ void GraphView::updateLegend()
             m_placementBackend.isEmpty() ? tr("Placement, last benchmark") : tr("Placement: %1").arg(m_placementBackend));
         break;
     }
+    case Overlay::Quantization: {
+        double lo = std::numeric_limits<double>::max(), hi = 0;
+        for (const auto& e : m_quantError)
+            if (e.relative > 0) {
+                lo = std::min(lo, e.relative);
+                hi = std::max(hi, e.relative);
+            }
+        if (hi <= 0)
+            lo = 0;
+        entries.push_back({kNoData, tr("not quantized")});
+        m_legend->setEntries(std::move(entries),
+            tr("Max |error| / RMS, %1").arg(m_quantPlan.isEmpty() ? tr("chosen quantization") : m_quantPlan),
+            true, QStringLiteral("%1 %").arg(lo * 100, 0, 'g', 2), QStringLiteral("%1 %").arg(hi * 100, 0, 'g', 2));
+        break;
+    }
     }
     m_canvas->viewChanged();
 }
 
 void GraphView::setOverlay(Overlay overlay)
 {
-    if ((overlay == Overlay::Latency && m_latency.isEmpty()) || (overlay == Overlay::Placement && m_placement.isEmpty()))
+    if ((overlay == Overlay::Latency && m_latency.isEmpty()) || (overlay == Overlay::Placement && m_placement.isEmpty())
+        || (overlay == Overlay::Quantization && m_quantError.isEmpty()))
         overlay = Overlay::Categories;
     m_overlay = overlay;
     const int index = m_overlayBox->findData(static_cast<int>(overlay));
@@ -924,6 +966,48 @@ void GraphView::setPlacement(const QHash<QString, QString>& deviceByNode, const 
                 m_placement.insert(it.key(), it.value());
     }
     if (m_placement.isEmpty() && m_overlay == Overlay::Placement)
+        setOverlay(Overlay::Categories);
+    else {
+        applyOverlay();
+        updateLegend();
+    }
+}
+
+void GraphView::setQuantizationErrors(const QHash<QString, WeightError>& byWeight, const QString& plan)
+{
+    m_quantError.clear();
+    m_quantPlan = plan;
+    if (m_data) {
+        // The weight's own node (a graph model's Const), or else the innermost layer or scope
+        // its name falls in ("block_1/conv/kernel" -> "block_1/conv"); every group above it
+        // takes the largest error inside.
+        auto keep = [this](const QString& key, const WeightError& e) {
+            auto it = m_quantError.find(key);
+            if (it == m_quantError.end() || it->relative < e.relative)
+                m_quantError.insert(key, e);
+        };
+        for (auto it = byWeight.constBegin(); it != byWeight.constEnd(); ++it) {
+            std::vector<int> groups;
+            if (const int node = m_data->nodeByName.value(it.key(), -1); node >= 0) {
+                keep(it.key(), it.value());
+                groups = m_data->ancestors(node);
+            } else {
+                QString scope = it.key();
+                int group = -1;
+                while (group <= 0 && scope.contains(u'/')) {
+                    scope = scope.left(scope.lastIndexOf(u'/'));
+                    group = m_data->groupByName.value(scope, -1);
+                }
+                for (; group > 0; group = m_data->groups[static_cast<std::size_t>(group)].parent)
+                    groups.push_back(group);
+                if (groups.empty())
+                    continue;
+            }
+            for (int g : groups)
+                keep(m_data->groups[static_cast<std::size_t>(g)].name, it.value());
+        }
+    }
+    if (m_quantError.isEmpty() && m_overlay == Overlay::Quantization)
         setOverlay(Overlay::Categories);
     else {
         applyOverlay();

@@ -11,6 +11,7 @@
 #include <QWidget>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 class QAction;
@@ -37,7 +38,7 @@ class Scene;
 class GraphView : public QWidget {
     Q_OBJECT
 public:
-    enum class Overlay { Categories, Support, Latency, Placement };
+    enum class Overlay { Categories, Support, Latency, Placement, Quantization };
 
     explicit GraphView(QWidget* parent = nullptr);
     ~GraphView() override;
@@ -66,6 +67,21 @@ public:
     // between its device and a CPU fallback; empty: none. Enables the placement overlay. `backend`
     // names the run for the legend ("vulkan on llvmpipe").
     void setPlacement(const QHash<QString, QString>& deviceByNode, const QString& backend = {});
+    // Per weight: what the chosen quantization loses (largest |error|, and that over the weight's
+    // RMS), by weight name; `plan` names it ("uint8 for all weights"). Empty: no quantization
+    // chosen. Enables the quantization overlay; a weight colours its Const node, or in a layers
+    // model its layer.
+    struct WeightError {
+        double maxAbs = 0;
+        double relative = 0;
+    };
+    void setQuantizationErrors(const QHash<QString, WeightError>& byWeight, const QString& plan = {});
+    // What the overlay holds for a node or group; nullopt when it has no quantized weight.
+    std::optional<WeightError> quantizationError(const QString& name) const
+    {
+        const auto it = m_quantError.find(name);
+        return it == m_quantError.end() ? std::nullopt : std::optional<WeightError>(*it);
+    }
 
     // Find: by name (substring) or op (exact, or substring), case-insensitive; every node counts,
     // also those inside closed groups.
@@ -147,6 +163,8 @@ private:
     QHash<QString, double> m_latency;
     QHash<QString, QString> m_placement; // node or group -> "vulkan", "cpu" or "mixed" (groups)
     QString m_placementBackend;
+    QHash<QString, WeightError> m_quantError; // node or group -> its (largest) weight error
+    QString m_quantPlan;
 
     QString m_selectedName;
     int m_selectedNode = -1;  // node index, or

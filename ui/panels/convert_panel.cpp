@@ -235,8 +235,12 @@ ConvertPanel::ConvertPanel(QWidget* parent)
     connect(m_quantization, &QComboBox::currentIndexChanged, this, [this] {
         m_patterns->setEnabled(m_quantization->currentData().toInt() != 0);
         updatePreview();
+        emit quantizationChanged();
     });
-    connect(m_patterns, &QLineEdit::textChanged, this, [this] { updatePreview(); });
+    connect(m_patterns, &QLineEdit::textChanged, this, [this] {
+        updatePreview();
+        emit quantizationChanged();
+    });
 
     m_shardSize->setObjectName(QStringLiteral("shardSize"));
     m_shardSize->setRange(1, std::numeric_limits<int>::max());
@@ -771,6 +775,15 @@ conv::ConvertOptions ConvertPanel::options() const
     case Quantization::Float16: o.quantization.add(core::DType::Float16, patterns); break;
     }
     return o;
+}
+
+core::QuantizationPlan ConvertPanel::quantizationPlan() const
+{
+    try {
+        return options().quantization;
+    } catch (const std::exception&) {
+        return {};
+    }
 }
 
 QString ConvertPanel::commandLine() const

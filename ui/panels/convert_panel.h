@@ -4,6 +4,8 @@
 // conversion on a worker with progress and cancel, then shows the files and the pass report.
 #pragma once
 
+#include "core/tfjs/quantize.h"
+
 #include "converter/convert.h"
 #include "converter/formats.h"
 #include "converter/importers/saved_model.h"
@@ -56,6 +58,9 @@ public:
     QString outputFolder() const;
     void setOutputFormat(conv::Format format);
     void setQuantization(Quantization q, const QString& patterns = {});
+    // The quantization as chosen now (storage dtype per weight-name pattern); empty when none is
+    // chosen or the patterns are not valid.
+    core::QuantizationPlan quantizationPlan() const;
     void setShardSize(int bytes);
     void setOutputNodeNames(const QString& names);
     // Off: no confirmation dialogs (tests, screenshots); the worker's errors still go out.
@@ -87,6 +92,8 @@ signals:
     void openRequested(const QString& path);
     void savedModelChoicesChanged();
     void benchmarkRequested(const QString& path);
+    // The quantization or its weight patterns changed (the graph's quantization overlay follows).
+    void quantizationChanged();
 
 private:
     struct Progress {
