@@ -70,6 +70,30 @@ const QColor kOnDevice(0xb3, 0xd1, 0xf5);
 const QColor kOnCpu(0xf7, 0xb2, 0x6a);
 const QColor kMixed(0xe9, 0xd9, 0x8a);
 
+// Each closed group (or layer) above a node gets merge(so far, node's value), the first node's
+// value as it is; a name the map already holds (a node's own entry) keeps its value.
+template <typename V, typename Merge>
+void foldIntoGroups(const GraphData& d, QHash<QString, V>& values, Merge merge)
+{
+    QHash<QString, V> groups;
+    for (auto it = values.constBegin(); it != values.constEnd(); ++it) {
+        const int node = d.nodeByName.value(it.key(), -1);
+        if (node < 0)
+            continue;
+        for (int g : d.ancestors(node)) {
+            const QString& name = d.groups[static_cast<std::size_t>(g)].name;
+            auto at = groups.find(name);
+            if (at == groups.end())
+                groups.insert(name, it.value());
+            else
+                *at = merge(*at, it.value());
+        }
+    }
+    for (auto it = groups.constBegin(); it != groups.constEnd(); ++it)
+        if (!values.contains(it.key()))
+            values.insert(it.key(), it.value());
+}
+
 QColor placementColour(const QString& where)
 {
     if (where == QLatin1String("cpu"))
@@ -919,58 +943,32 @@ void GraphView::setOverlay(Overlay overlay)
 void GraphView::setLatencyProfile(const QHash<QString, double>& msByNode)
 {
     m_latency = msByNode;
-    if (m_data) {
-        // Closed groups (and layers) show the sum of what is inside them.
-        QHash<QString, double> sums;
-        for (auto it = msByNode.constBegin(); it != msByNode.constEnd(); ++it) {
-            const int node = m_data->nodeByName.value(it.key(), -1);
-            if (node < 0)
-                continue;
-            for (int g : m_data->ancestors(node))
-                sums[m_data->groups[static_cast<std::size_t>(g)].name] += it.value();
-        }
-        for (auto it = sums.constBegin(); it != sums.constEnd(); ++it)
-            if (!m_latency.contains(it.key()))
-                m_latency.insert(it.key(), it.value());
-    }
-    if (m_latency.isEmpty() && m_overlay == Overlay::Latency)
+    // Closed groups (and layers) show the sum of what is inside them.
+    if (m_data)
+        foldIntoGroups(*m_data, m_latency, [](double a, double b) { return a + b; });
+    overlayDataChanged(Overlay::Latency, m_latency.isEmpty());
+}
+
+// After an overlay's data changed: drawn again, or back to categories when it has no data left.
+void GraphView::overlayDataChanged(Overlay overlay, bool empty)
+{
+    if (empty && m_overlay == overlay) {
         setOverlay(Overlay::Categories);
-    else {
-        applyOverlay();
-        updateLegend();
+        return;
     }
+    applyOverlay();
+    updateLegend();
 }
 
 void GraphView::setPlacement(const QHash<QString, QString>& deviceByNode, const QString& backend)
 {
     m_placement = deviceByNode;
     m_placementBackend = backend;
-    if (m_data) {
-        // A closed group (or a layer) shows where its nodes ran: one place, or "mixed".
-        QHash<QString, QString> groups;
-        for (auto it = deviceByNode.constBegin(); it != deviceByNode.constEnd(); ++it) {
-            const int node = m_data->nodeByName.value(it.key(), -1);
-            if (node < 0)
-                continue;
-            for (int g : m_data->ancestors(node)) {
-                const QString& name = m_data->groups[static_cast<std::size_t>(g)].name;
-                auto at = groups.find(name);
-                if (at == groups.end())
-                    groups.insert(name, it.value());
-                else if (*at != it.value())
-                    *at = QStringLiteral("mixed");
-            }
-        }
-        for (auto it = groups.constBegin(); it != groups.constEnd(); ++it)
-            if (!m_placement.contains(it.key()))
-                m_placement.insert(it.key(), it.value());
-    }
-    if (m_placement.isEmpty() && m_overlay == Overlay::Placement)
-        setOverlay(Overlay::Categories);
-    else {
-        applyOverlay();
-        updateLegend();
-    }
+    // A closed group (or a layer) shows where its nodes ran: one place, or "mixed".
+    if (m_data)
+        foldIntoGroups(*m_data, m_placement,
+            [](const QString& a, const QString& b) { return a == b ? a : QStringLiteral("mixed"); });
+    overlayDataChanged(Overlay::Placement, m_placement.isEmpty());
 }
 
 void GraphView::setQuantizationErrors(const QHash<QString, WeightError>& byWeight, const QString& plan)
@@ -1007,12 +1005,7 @@ void GraphView::setQuantizationErrors(const QHash<QString, WeightError>& byWeigh
                 keep(m_data->groups[static_cast<std::size_t>(g)].name, it.value());
         }
     }
-    if (m_quantError.isEmpty() && m_overlay == Overlay::Quantization)
-        setOverlay(Overlay::Categories);
-    else {
-        applyOverlay();
-        updateLegend();
-    }
+    overlayDataChanged(Overlay::Quantization, m_quantError.isEmpty());
 }
 
 bool GraphView::setGroupExpanded(const QString& group, bool open)

@@ -123,6 +123,7 @@ private:
     void onLayoutFinished(JobStatus status);
     void buildScene();
     void applyOverlay();
+    void overlayDataChanged(Overlay overlay, bool empty);
     void updateLegend();
     void updateFindMatches();
     void showMatch();
