@@ -65,6 +65,23 @@ std::optional<std::size_t> GraphIndex::find(std::string_view name) const
     return it->second;
 }
 
+std::vector<bool> GraphIndex::reachable(const std::vector<std::size_t>& roots, bool followControl) const
+{
+    std::vector<bool> needed(size(), false);
+    std::vector<std::size_t> stack(roots);
+    while (!stack.empty()) {
+        const auto k = stack.back();
+        stack.pop_back();
+        if (needed[k])
+            continue;
+        needed[k] = true;
+        for (const auto& in : m_inputs[k])
+            if (followControl || !in.control)
+                stack.push_back(in.node);
+    }
+    return needed;
+}
+
 std::vector<std::size_t> GraphIndex::topologicalOrder(const std::string& where) const
 {
     return topologicalOrder(std::vector<bool>(m_inputs.size(), true), where);

@@ -77,6 +77,9 @@ public:
     const std::vector<std::size_t>& consumers(std::size_t node) const { return m_consumers[node]; }
     // (node, input text) for every input that names no node.
     const std::vector<std::pair<std::size_t, std::string>>& dangling() const { return m_dangling; }
+    // The nodes `roots` need: marked backwards through data inputs, and control inputs too when
+    // `followControl` (an executor runs only what its outputs need).
+    std::vector<bool> reachable(const std::vector<std::size_t>& roots, bool followControl) const;
     // Every node after its inputs (data and control). Throws studio::Error naming a node on a cycle.
     std::vector<std::size_t> topologicalOrder(const std::string& where = {}) const;
     // The same restricted to the nodes where subset[k] is true (edges from outside are ignored).

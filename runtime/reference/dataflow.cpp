@@ -48,20 +48,10 @@ std::vector<Tensor> dataflowOnly(const core::Node& node, const std::vector<const
 
 std::vector<bool> DataflowProgram::reach(const core::GraphIndex& index, const std::vector<Ref>& outputs)
 {
-    std::vector<bool> needed(index.size(), false);
-    std::vector<std::size_t> stack;
+    std::vector<std::size_t> roots;
     for (const auto& o : outputs)
-        stack.push_back(o.node);
-    while (!stack.empty()) {
-        const auto k = stack.back();
-        stack.pop_back();
-        if (needed[k])
-            continue;
-        needed[k] = true;
-        for (const auto& in : index.inputs(k))
-            stack.push_back(in.node);
-    }
-    return needed;
+        roots.push_back(o.node);
+    return index.reachable(roots, /*followControl=*/true);
 }
 
 DataflowProgram::DataflowProgram(const std::vector<core::Node>& nodes, const core::GraphIndex& index,

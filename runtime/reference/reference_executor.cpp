@@ -103,20 +103,10 @@ ReferenceSession::ReferenceSession(const core::Model& model, const CompileOption
         fail(model.sourcePath, "the model has no outputs");
 
     // Only what the outputs need runs: mark backwards from them, then keep topological order.
-    std::vector<bool> needed(m_nodes.size(), false);
-    std::vector<std::size_t> stack;
+    std::vector<std::size_t> roots;
     for (const auto& o : m_outputs)
-        stack.push_back(o.node);
-    while (!stack.empty()) {
-        const auto k = stack.back();
-        stack.pop_back();
-        if (needed[k])
-            continue;
-        needed[k] = true;
-        for (const auto& in : index.inputs(k))
-            if (!in.control)
-                stack.push_back(in.node);
-    }
+        roots.push_back(o.node);
+    std::vector<bool> needed = index.reachable(roots, /*followControl=*/false);
     // Control flow and TensorLists need frames and deadness: the dataflow interpreter, which
     // also follows control inputs (they carry deadness and place nodes in loop frames).
     bool dataflow = false;

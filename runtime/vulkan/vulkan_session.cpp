@@ -97,20 +97,10 @@ VulkanSession::VulkanSession(std::shared_ptr<Instance> instance, std::uint32_t d
     if (m_outputs.empty())
         fail(model.sourcePath, "the model has no outputs");
 
-    std::vector<bool> needed(m_nodes.size(), false);
-    std::vector<std::size_t> stack;
+    std::vector<std::size_t> roots;
     for (const auto& o : m_outputs)
-        stack.push_back(o.node);
-    while (!stack.empty()) {
-        const auto k = stack.back();
-        stack.pop_back();
-        if (needed[k])
-            continue;
-        needed[k] = true;
-        for (const auto& in : index.inputs(k))
-            if (!in.control)
-                stack.push_back(in.node);
-    }
+        roots.push_back(o.node);
+    std::vector<bool> needed = index.reachable(roots, /*followControl=*/false);
     for (std::size_t k = 0; k < m_nodes.size(); ++k)
         if (m_nodes[k].op == "Placeholder") {
             m_placeholders.push_back(k);
