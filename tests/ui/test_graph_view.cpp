@@ -359,6 +359,26 @@ private slots:
                 QCOMPARE(g->graphData()->nodes[static_cast<std::size_t>(box->id())].name, n);
             QVERIFY(g->clusterForGroup(scope)->boundingRect().contains(box->sceneBoundingRect().center()));
         }
+
+        // The overview map: shown because the graph does not fit, drawn in the overlay's colours
+        // (the support overlay's green appears only once that overlay is chosen).
+        auto* overview = g->findChild<QWidget*>(QStringLiteral("graphOverview"));
+        QVERIFY(overview);
+        QTRY_VERIFY(overview->isVisible());
+        const auto pixelsOf = [&](const QColor& colour) {
+            const QImage image = overview->grab().toImage().convertToFormat(QImage::Format_RGB32);
+            int count = 0;
+            for (int y = 0; y < image.height(); ++y)
+                for (int x = 0; x < image.width(); ++x)
+                    count += image.pixelColor(x, y).rgb() == colour.rgb();
+            return count;
+        };
+        const QColor supported = QColor(0xdc, 0xee, 0xd6).darker(115);
+        QCOMPARE(pixelsOf(supported), 0);
+        g->setOverlay(GraphView::Overlay::Support);
+        QVERIFY2(pixelsOf(supported) > 200, qPrintable(QString::number(pixelsOf(supported))));
+        g->setOverlay(GraphView::Overlay::Categories);
+        QCOMPARE(pixelsOf(supported), 0);
     }
 
     // A layers model shows its layers (names from model.json); a layer opens into its ops.

@@ -58,6 +58,7 @@ public:
     void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
     int group() const { return m_group; }
     QRectF buttonRect() const;
+    QRectF frameRect() const { return m_rect; }
     // Only the title bar takes clicks; the rest belongs to what is inside.
     QPainterPath shape() const override;
 
@@ -76,6 +77,8 @@ public:
     QRectF boundingRect() const override;
     void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
     QString label() const { return m_label; }
+    QPointF start() const { return m_path.elementCount() > 0 ? QPointF(m_path.elementAt(0)) : m_base; }
+    QPointF tip() const { return m_tip; }
     void setHighlighted(bool on);
 
 private:
