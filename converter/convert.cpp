@@ -135,6 +135,23 @@ void finishOptimizedGraph(core::Model& model)
     edit::weightsInConstOrder(model);
 }
 
+// The pass list on a lowered or imported graph, as convert() runs it: a frozen graph first gets
+// its --output_node_names as outputs, and the result its final touches.
+std::vector<PassReport> runGraphPasses(core::Model& model, Format input, const ConvertOptions& o, const ConvertHooks& hooks)
+{
+    PassContext context;
+    context.options = &o;
+    context.cancel = hooks.cancel;
+    context.evaluate = hooks.evaluate;
+    context.maxMemoryBytes = o.maxMemoryBytes;
+    if (input == Format::TfFrozenModel)
+        useOutputNodeNames(model, o.outputNodeNames);
+    auto reports = graphPasses(o).run(model, context);
+    if (model.kind == core::ModelKind::GraphModel)
+        finishOptimizedGraph(model);
+    return reports;
+}
+
 } // namespace
 
 const Route& resolveRoute(const ConvertOptions& o)
@@ -200,6 +217,27 @@ core::Model graphForRuntime(const core::Model& model, const ConstantEvaluator& e
     context.evaluate = evaluate;
     (void)graphPasses(options).run(graph, context);
     return graph;
+}
+
+OptimizedGraph optimizeGraph(const core::Model& model, Format input, const ConvertOptions& options, const ConvertHooks& hooks)
+{
+    if (model.kind == core::ModelKind::WeightsOnly)
+        fail(model.sourcePath, "has weights but no model topology; there is no graph to optimize");
+    if (isTfjs(input) && model.kind == core::ModelKind::GraphModel)
+        fail(model.sourcePath, "is a TensorFlow.js graph model: the converter optimized it when it was written, and "
+                               "its passes run only on TensorFlow and Keras models");
+    OptimizedGraph r;
+    if (model.kind == core::ModelKind::LayersModel) {
+        // As the Keras -> graph-model route lowers it: the passes' names are the reference's.
+        r.before = lowerLayersModel(model, LoweringOptions{.referenceNames = true});
+    } else {
+        checkAcyclic(model);
+        r.before = model;
+    }
+    hooks.cancel.check();
+    r.after = r.before;
+    r.passes = runGraphPasses(r.after, input, options, hooks);
+    return r;
 }
 
 PassManager graphPasses(const ConvertOptions& o)
@@ -309,16 +347,7 @@ ConvertResult convert(const ConvertOptions& o, const ConvertHooks& hooks)
         if (hooks.progress)
             hooks.progress("optimizing", 0.0);
         t0 = std::chrono::steady_clock::now();
-        PassContext context;
-        context.options = &o;
-        context.cancel = hooks.cancel;
-        context.evaluate = hooks.evaluate;
-        context.maxMemoryBytes = o.maxMemoryBytes;
-        if (route.input == Format::TfFrozenModel)
-            useOutputNodeNames(model, o.outputNodeNames);
-        r.passes = graphPasses(o).run(model, context);
-        if (model.kind == core::ModelKind::GraphModel)
-            finishOptimizedGraph(model);
+        r.passes = runGraphPasses(model, route.input, o, hooks);
         r.optimizeSeconds = secondsSince(t0);
     }
 

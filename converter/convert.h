@@ -58,6 +58,19 @@ core::Model graphForRuntime(const core::Model& model);
 // graph model would. A graph model is returned as it is (the converter optimized it already).
 core::Model graphForRuntime(const core::Model& model, const ConstantEvaluator& evaluate);
 
+// What the graph passes of a conversion to a graph model make of a model, before the op check
+// and the writer: the studio's original-vs-optimized view. `before` is the graph the passes
+// start from (a layers model lowered as the Keras -> graph-model route lowers it), `after` what
+// they leave, `passes` each pass's report. Throws studio::Error for a model without a graph or a
+// TF.js graph model (the converter runs no passes on those), studio::Cancelled when cancelled.
+struct OptimizedGraph {
+    core::Model before;
+    core::Model after;
+    std::vector<PassReport> passes;
+};
+OptimizedGraph optimizeGraph(const core::Model& model, Format input, const ConvertOptions& options,
+    const ConvertHooks& hooks = {});
+
 // The graph passes a route runs, in their fixed order.
 PassManager graphPasses(const ConvertOptions& options);
 
