@@ -1,9 +1,11 @@
 // tfjs-studio: the desktop studio. Without a display it runs the same pipeline headless.
 #include "app/pipeline.h"
 #include "core/version.h"
+#include "ui/graph/graph_compare.h"
 #include "ui/graph/graph_view.h"
 #include "ui/main_window.h"
 #include "ui/panels/benchmark_panel.h"
+#include "ui/panels/convert_panel.h"
 
 #include <QApplication>
 #include <QDataStream>
@@ -41,8 +43,8 @@ struct Args {
     std::optional<std::string> select;     // --select NODE: select a node (with --screenshot: before the grab)
     bool benchmark = false;                // --benchmark: run a short benchmark (with --screenshot: before the grab)
     std::optional<std::string> expand;     // --expand SCOPE: open a graph scope or layer before the grab
-    std::optional<std::string> grab;       // --grab graph|issues: grab that panel instead of the window
-    std::optional<std::string> tab;        // --tab graph|nodes: the centre tab to show
+    std::optional<std::string> grab;       // --grab graph|compare|issues: grab that panel instead of the window
+    std::optional<std::string> tab;        // --tab graph|nodes|compare|compare-uint8: the centre tab to show
     std::string error;
 };
 
@@ -356,10 +358,23 @@ int main(int argc, char** argv)
     }
     if (args.tab && *args.tab == "nodes")
         window.showNodesTab();
+    if (args.tab && args.tab->starts_with("compare")) {
+        // compare-uint8: float32 against the Convert panel's uint8 quantization.
+        if (*args.tab == "compare-uint8") {
+            window.convertPanel()->setQuantization(studio::ui::ConvertPanel::Quantization::UInt8);
+            window.compareView()->setMode(studio::ui::GraphCompare::Mode::Quantized);
+        }
+        window.showCompareTab();
+    }
     auto waitForGraph = [&window] {
         QElapsedTimer waited;
         waited.start();
-        while (window.graphView()->isLayingOut() && waited.elapsed() < 60000)
+        const auto* compare = window.compareView();
+        const auto busy = [&] {
+            return window.graphView()->isLayingOut() || compare->isComputing() || compare->left()->isLayingOut()
+                || compare->right()->isLayingOut();
+        };
+        while (busy() && waited.elapsed() < 60000)
             QApplication::processEvents(QEventLoop::AllEvents, 50);
     };
     if (args.expand) {
@@ -383,6 +398,8 @@ int main(int argc, char** argv)
     QWidget* grabbed = &window;
     if (args.grab && *args.grab == "graph")
         grabbed = window.graphView();
+    else if (args.grab && *args.grab == "compare")
+        grabbed = window.compareView();
     else if (args.grab && *args.grab == "issues") // the window, with the Issues tab in front
         window.findChild<QDockWidget*>(QStringLiteral("issuesDock"))->raise();
     // Give layouts, deferred resizes and the first paint time to settle before the grab; the graph's

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 if [[ $# -lt 1 || $1 == -h || $1 == --help ]]; then
-    echo "usage: $0 OUT.png [MODEL] [--select NODE] [--benchmark] [--tab graph|nodes] [--grab graph|issues] [--expand SCOPE|@first]" >&2
+    echo "usage: $0 OUT.png [MODEL] [--select NODE] [--benchmark] [--tab graph|nodes|compare|compare-uint8] [--grab graph|compare|issues] [--expand SCOPE|@first]" >&2
     echo "       $0 --graph-set DIR   (graph view and Issues panel: the sample, the largest model in ../shared/models)" >&2
     echo "       $0 --benchmark-set DIR   (Benchmark panel after two benchmarks: each tab, the comparison, a dark palette, the window at 900x600)" >&2
     exit 2
@@ -36,7 +36,7 @@ if [[ $1 == --benchmark-set ]]; then
 fi
 
 # The graph view's set: the sample, the largest graph model under ../shared/models closed and with
-# its topmost scope open, and the Issues panel on a model with an unsupported op.
+# its topmost scope open, the Issues panel on a model with an unsupported op, and the Compare tab.
 if [[ $1 == --graph-set ]]; then
     dir="${2:?--graph-set needs a folder}"
     mkdir -p "$dir"
@@ -71,6 +71,10 @@ PY
     shot "$dir/graph-largest-expanded.png" "$largest" --grab graph --expand @first
     shot "$dir/graph-layers-model.png" "$models/tfjs-layers-mobilenetv2-float32-seeded/model.json" --grab graph
     shot "$dir/issues-panel.png" "$bad/model.json" --grab issues
+    # The Compare tab: a Keras file as read against the converter's passes, and the sample in
+    # float32 against uint8.
+    shot "$dir/compare-optimized.png" "$models/pair-keras205-gender-minixception-graph/keras/gender_mini_XCEPTION.21-0.95.hdf5" --tab compare --grab compare
+    shot "$dir/compare-quantized.png" --tab compare-uint8 --grab compare
     exit 0
 fi
 

@@ -11,6 +11,8 @@
 #include "core/version.h"
 #include "ui/format.h"
 #include "ui/graph/graph_data.h"
+#include "core/tfjs/weight_plan.h"
+#include "ui/graph/graph_compare.h"
 #include "ui/graph/graph_view.h"
 #include "ui/models/node_table_model.h"
 #include "ui/panels/benchmark_panel.h"
@@ -162,6 +164,9 @@ void MainWindow::buildPanels()
     m_centreTabs->setDocumentMode(true);
     m_centreTabs->addTab(m_graph, tr("Graph"));
     m_centreTabs->addTab(m_nodes, tr("Nodes"));
+    // Side by side: the graph before and after the converter's passes, or float32 and quantized.
+    m_compare = new GraphCompare;
+    m_centreTabs->addTab(m_compare, tr("Compare"));
     centre->addWidget(m_centreTabs);
     centre->addWidget(new Section(tr("Inspector"), m_inspector));
     centre->setStretchFactor(0, 3);
@@ -258,6 +263,8 @@ void MainWindow::buildPanels()
         m_nodes->selectName(name);
     });
     connect(m_graph, &GraphView::nodeSelected, this, [this](const QString& name) { m_nodes->selectName(name); });
+    connect(m_compare, &GraphCompare::nodeSelected, this, [this](const QString& name) { m_nodes->selectName(name); });
+    m_compare->setOptionsProvider([this] { return m_convert->options(); });
     connect(m_inspector, &InspectorPanel::linkActivated, this, [this](const QString& name) {
         m_graph->selectNode(name, true);
         m_nodes->selectName(name);
@@ -355,6 +362,8 @@ void MainWindow::buildMenus()
     QAction* find = edit->addAction(tr("&Find Node"), this, [this] {
         if (m_centreTabs->currentWidget() == m_graph)
             m_graph->focusFind();
+        else if (m_centreTabs->currentWidget() == m_compare)
+            m_compare->left()->focusFind();
         else
             m_nodes->focusFilter();
     });
@@ -557,6 +566,7 @@ bool MainWindow::showLoaded(const LoadResult& loaded)
     m_modelPath = path;
     showSelection(-1);
     m_convert->setSource(path, conv::formatFromName(model.meta.format), weightsOnly, m_model);
+    m_compare->setModel(m_model, conv::formatFromName(model.meta.format), loaded.graph);
     m_benchmark->setModel(m_model, path, loaded.readMs);
     updateQuantizationErrors();
 
@@ -589,25 +599,40 @@ void MainWindow::updateQuantizationErrors()
     const core::QuantizationPlan plan = m_convert->quantizationPlan();
     if (!m_model || plan.empty()) {
         m_graph->setQuantizationErrors({});
+        m_compare->setQuantization({}, {}, 0, 0);
         return;
     }
-    using Errors = QHash<QString, GraphView::WeightError>;
-    auto* watcher = new QFutureWatcher<Errors>(this);
+    struct Result {
+        QHash<QString, GraphView::WeightError> errors;
+        std::uint64_t float32Bytes = 0, quantizedBytes = 0; // as the writer plans them
+    };
+    auto* watcher = new QFutureWatcher<Result>(this);
     connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, serial, plan] {
         watcher->deleteLater();
         if (serial != *m_quantSerial)
             return; // another model or quantization came meanwhile
-        m_graph->setQuantizationErrors(watcher->result(), QString::fromStdString(plan.describe()));
+        const Result r = watcher->result();
+        const QString name = QString::fromStdString(plan.describe());
+        m_graph->setQuantizationErrors(r.errors, name);
+        m_compare->setQuantization(r.errors, name, r.float32Bytes, r.quantizedBytes);
     });
     // Every float32 weight the plan picks: quantized and dequantized as the converter and TF.js
     // do, one weight at a time (the model is shared, read-only, and outlives the job).
     watcher->setFuture(QtConcurrent::run([model = std::shared_ptr<const core::Model>(m_model), plan, serial, current = m_quantSerial] {
-        Errors errors;
+        Result r;
+        try {
+            for (const auto& g : core::planWeights(*model, {}, core::kDefaultShardBytes))
+                r.float32Bytes += g.bytes;
+            for (const auto& g : core::planWeights(*model, plan, core::kDefaultShardBytes))
+                r.quantizedBytes += g.bytes;
+        } catch (const std::exception&) {
+            // two patterns match one weight: the convert itself reports it; the sizes stay 0
+        }
         std::vector<float> values;
         for (const auto& group : model->weightGroups)
             for (const auto& w : group.weights) {
                 if (serial != *current)
-                    return errors; // superseded: stop early, the result is dropped
+                    return r; // superseded: stop early, the result is dropped
                 if (w.dtype != core::DType::Float32)
                     continue;
                 std::optional<core::DType> storage;
@@ -625,9 +650,9 @@ void MainWindow::updateQuantizationErrors()
                     continue; // unreadable weight bytes: the convert reports them
                 }
                 const auto e = core::quantizationError(values.data(), values.size(), *storage);
-                errors.insert(QString::fromStdString(w.name), {e.maxAbs, e.relative()});
+                r.errors.insert(QString::fromStdString(w.name), {e.maxAbs, e.relative()});
             }
-        return errors;
+        return r;
     }));
 }
 
@@ -639,6 +664,11 @@ bool MainWindow::selectNode(const QString& name)
 void MainWindow::showGraphTab()
 {
     m_centreTabs->setCurrentWidget(m_graph);
+}
+
+void MainWindow::showCompareTab()
+{
+    m_centreTabs->setCurrentWidget(m_compare);
 }
 
 void MainWindow::showNodesTab()

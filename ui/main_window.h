@@ -31,6 +31,7 @@ namespace graph {
 struct GraphData;
 }
 class BenchmarkPanel;
+class GraphCompare;
 class GraphView;
 class IssuesPanel;
 class ConvertPanel;
@@ -83,6 +84,9 @@ public:
     // Brings the Graph tab (or the node table) to the front of the centre.
     void showGraphTab();
     void showNodesTab();
+    // The Compare tab, as read ↔ optimized or float32 ↔ quantized.
+    void showCompareTab();
+    GraphCompare* compareView() const { return m_compare; }
     ConvertPanel* convertPanel() const { return m_convert; }
     BenchmarkPanel* benchmarkPanel() const { return m_benchmark; }
     // Brings the Benchmark tab to the front of the dock it shares with Convert.
@@ -162,6 +166,7 @@ private:
     HistogramPanel* m_histogram = nullptr;
     NodePanel* m_nodes = nullptr;
     GraphView* m_graph = nullptr;
+    GraphCompare* m_compare = nullptr;
     IssuesPanel* m_issues = nullptr;
     QDockWidget* m_issuesDock = nullptr;
     QTabWidget* m_centreTabs = nullptr;

@@ -184,7 +184,7 @@ private slots:
         w.showGraphTab();
         w.activateWindow();
         QTest::keyClick(&w, Qt::Key_F, Qt::ControlModifier);
-        auto* find = w.findChild<QLineEdit*>(QStringLiteral("graphFind"));
+        auto* find = g->findChild<QLineEdit*>(QStringLiteral("graphFind"));
         QVERIFY(find);
         QTRY_VERIFY(find->hasFocus());
         QTest::keyClicks(find, QStringLiteral("depthwise"));
@@ -203,7 +203,7 @@ private slots:
         QVERIFY(g->boxForNode(order[0])->isSelected());
         QTest::keyClick(find, Qt::Key_F3);
         QTRY_COMPARE(g->selectedName(), order[1]);
-        QCOMPARE(w.findChild<QLabel*>(QStringLiteral("graphFindCount"))->text(), QStringLiteral("2 of %1").arg(expected));
+        QCOMPARE(g->findChild<QLabel*>(QStringLiteral("graphFindCount"))->text(), QStringLiteral("2 of %1").arg(expected));
         QTest::keyClick(find, Qt::Key_F3, Qt::ShiftModifier);
         QTRY_COMPARE(g->selectedName(), order[0]);
     }

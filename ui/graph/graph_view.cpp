@@ -551,7 +551,7 @@ GraphView::GraphView(QWidget* parent) : QWidget(parent), m_scene(new Scene(this)
         const QRectF visible = m_canvas->mapToScene(m_canvas->viewport()->rect()).boundingRect();
         m_overview->setVisible(!m_boxes.empty() && !visible.contains(m_scene->sceneRect()) && vp.width() > 360
             && vp.height() > 260);
-        m_legend->setVisible(!m_boxes.empty() && vp.height() > m_legend->height() + 140);
+        m_legend->setVisible(m_legendWanted && !m_boxes.empty() && vp.height() > m_legend->height() + 140);
     };
 
     auto* layout = new QVBoxLayout(this);
@@ -578,6 +578,12 @@ GraphView::~GraphView()
 QGraphicsView* GraphView::canvas() const
 {
     return m_canvas;
+}
+
+void GraphView::setLegendVisible(bool visible)
+{
+    m_legendWanted = visible;
+    m_canvas->viewChanged();
 }
 
 void GraphView::setBusy(bool busy)
@@ -1163,14 +1169,20 @@ void GraphView::clickedBox(BoxItem* box, QPointF scenePos)
 
 void GraphView::doubleClickedBox(BoxItem* box)
 {
-    if (box->isGroup())
-        setGroupExpanded(m_data->groups[static_cast<std::size_t>(box->id())].name, true);
+    if (!box->isGroup())
+        return;
+    const QString name = m_data->groups[static_cast<std::size_t>(box->id())].name;
+    if (setGroupExpanded(name, true))
+        emit groupToggled(name, true);
 }
 
 void GraphView::clickedCluster(ClusterItem* cluster, QPointF scenePos, bool doubleClick)
 {
-    if (doubleClick || cluster->buttonRect().contains(scenePos))
-        setGroupExpanded(m_data->groups[static_cast<std::size_t>(cluster->group())].name, false);
+    if (!doubleClick && !cluster->buttonRect().contains(scenePos))
+        return;
+    const QString name = m_data->groups[static_cast<std::size_t>(cluster->group())].name;
+    if (setGroupExpanded(name, false))
+        emit groupToggled(name, false);
 }
 
 void GraphView::focusFind()

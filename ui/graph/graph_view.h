@@ -59,6 +59,8 @@ public:
     bool isGroupExpanded(const QString& group) const;
 
     void setOverlay(Overlay overlay);
+    // The legend in the lower-left corner (on by default; a view beside another may do without).
+    void setLegendVisible(bool visible);
     Overlay overlay() const { return m_overlay; }
     // Milliseconds per node name from the last benchmark's per-op profile; empty: none. Enables
     // the latency overlay.
@@ -115,6 +117,8 @@ public:
 signals:
     // The user picked a node (or a layer) in the view.
     void nodeSelected(const QString& name);
+    // The user opened or closed a group (a view shown beside this one follows).
+    void groupToggled(const QString& group, bool open);
     void layoutFinished();
 
 private:
@@ -161,6 +165,7 @@ private:
     QList<QAction*> m_busyActions;
 
     Overlay m_overlay = Overlay::Categories;
+    bool m_legendWanted = true;
     QHash<QString, double> m_latency;
     QHash<QString, QString> m_placement; // node or group -> "vulkan", "cpu" or "mixed" (groups)
     QString m_placementBackend;
