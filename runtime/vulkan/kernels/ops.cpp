@@ -5,6 +5,7 @@
 
 #include "runtime/reference/kernels.h"
 
+#include <cstdlib>
 #include <algorithm>
 #include <bit>
 #include <cstring>
@@ -214,7 +215,13 @@ bool conv2d(const OpCall& c, Planner& p)
         return true;
     }
     const std::int64_t inC4 = (g.inC + 3) / 4 * 4;
-    const int input = channelsPaddedTo4(c, p, 0);
+    // An image's first layer (at most 4 input channels, filters up to 5 wide): output channels
+    // along the lanes and each input row loaded once for 8 pixels; fewer than 4 channels are read
+    // as they are, without a padding pass (STUDIO_VK_GENERIC_CONV=1 takes the general kernel, for
+    // comparisons).
+    static const bool generic = std::getenv("STUDIO_VK_GENERIC_CONV") != nullptr;
+    const bool rows = !generic && inC4 == 4 && g.kW <= 5 && g.dilH == 1 && g.dilW == 1 && (g.strideW == 1 || g.strideW == 2);
+    const int input = rows && g.inC < 4 ? p.inputBuffer(0) : channelsPaddedTo4(c, p, 0);
     // [kH][kW][inC][outC] -> [outC/4][kH][kW][inC4] vec4, zero-filled past outC and inC.
     const auto& wf = w.host->f;
     const std::int64_t taps = g.kH * g.kW, block = taps * inC4;
@@ -227,8 +234,26 @@ bool conv2d(const OpCall& c, Planner& p)
     const int weights = p.constantBuffer(packed, c.node.name + "/filter (packed)");
     const int bias = p.constantBuffer(biasWords(c, hasBias, outC, oc4 * 4), c.node.name + "/bias");
     Push push;
-    push.i(g.inH).i(g.inW).i(inC4).i(g.outH).i(g.outW).i(outC).i(g.kH).i(g.kW);
+    // The row kernel reads fewer than 4 channels as floats: it takes the real count.
+    push.i(g.inH).i(g.inW).i(rows && g.inC < 4 ? g.inC : inC4).i(g.outH).i(g.outW).i(outC).i(g.kH).i(g.kW);
     push.i(g.strideH).i(g.strideW).i(g.dilH).i(g.dilW).i(g.padTop).i(g.padLeft).i(oc4).i(static_cast<std::int32_t>(act)).f(alpha);
+    if (rows) {
+        const std::array<std::uint32_t, 3> groups{groupsOf(oc4, 8), groupsOf((g.outW + 7) / 8, 2), static_cast<std::uint32_t>(g.batch * g.outH)};
+        const bool texel = p.preferTexelLoads();
+        const Binding filter = texel ? Binding::texel(weights) : Binding(weights);
+        if (g.inC == 3 && texel && x.count() % 4 == 0) {
+            // RGB through texels: a row's pixels picked out of the texels under it (all of them
+            // inside whole texels: the view ends at the last whole one).
+            p.dispatch("conv2d_rgb3_rows_nhwc_texel_bias_act", {p.outputBuffer(0), Binding::texel(input), filter, bias}, push, groups);
+        } else if (g.inC < 4) {
+            p.dispatch(texel ? "conv2d_rgb_rows_nhwc_texel_bias_act" : "conv2d_rgb_rows_nhwc_bias_act",
+                {p.outputBuffer(0), input, filter, bias}, push, groups);
+        } else {
+            p.dispatch(texel ? "conv2d_rgba_rows_nhwc_texel_bias_act" : "conv2d_rgba_rows_nhwc_bias_act",
+                {p.outputBuffer(0), texel ? Binding::texel(input) : Binding(input), filter, bias}, push, groups);
+        }
+        return true;
+    }
     const std::array<std::uint32_t, 3> tiles{groupsOf((g.outW + 3) / 4, 8), groupsOf(g.outH, 4), static_cast<std::uint32_t>(g.batch * oc4)};
     if (p.preferTexelLoads())
         p.dispatch("conv2d_nhwc_vec4_texel_bias_act", {p.outputBuffer(0), Binding::texel(input), Binding::texel(weights), bias},
@@ -305,6 +330,20 @@ bool depthwise(const OpCall& c, Planner& p)
     push.i(g.inH).i(g.inW).i(g.inC).i(g.outH).i(g.outW).i(outC).i(g.kH).i(g.kW);
     push.i(g.strideH).i(g.strideW).i(g.dilH).i(g.dilW).i(g.padTop).i(g.padLeft).i(mult).i(static_cast<std::int32_t>(act)).f(alpha);
     const std::array<std::uint32_t, 3> tiles{groupsOf(outC / 4, 8), groupsOf((g.outW + 3) / 4, 4), static_cast<std::uint32_t>(g.outH * g.batch)};
+    // MobileNet's case: 3x3, no dilation, stride 1 or 2 along x. Each input row is loaded once for
+    // 8 output pixels (STUDIO_VK_GENERIC_DEPTHWISE=1 takes the general kernel, for comparisons).
+    static const bool generic = std::getenv("STUDIO_VK_GENERIC_DEPTHWISE") != nullptr;
+    if (!generic && mult == 1 && outC % 4 == 0 && g.kH == 3 && g.kW == 3 && g.dilH == 1 && g.dilW == 1
+        && (g.strideW == 1 || g.strideW == 2)) {
+        const std::array<std::uint32_t, 3> rows{groupsOf(outC / 4, 8), groupsOf((g.outW + 7) / 8, 2), static_cast<std::uint32_t>(g.outH * g.batch)};
+        const int input = p.inputBuffer(0);
+        if (p.preferTexelLoads())
+            p.dispatch("depthwise_conv2d_3x3_nhwc_vec4_texel_bias_act",
+                {p.outputBuffer(0), Binding::texel(input), Binding::texel(weights), bias}, push, rows);
+        else
+            p.dispatch("depthwise_conv2d_3x3_nhwc_vec4_bias_act", {p.outputBuffer(0), input, weights, bias}, push, rows);
+        return true;
+    }
     if (mult == 1 && outC % 4 == 0 && p.preferTexelLoads())
         p.dispatch("depthwise_conv2d_nhwc_vec4_texel_bias_act",
             {p.outputBuffer(0), Binding::texel(p.inputBuffer(0)), Binding::texel(weights), bias}, push, tiles);

@@ -52,6 +52,18 @@ private slots:
             {{1, 13, 17, 8}, {3, 3, 8, 12}, {1, 2, 2, 1}, {1, 1, 1, 1}, "SAME", {"BiasAdd", "Relu"}},
             {{2, 13, 17, 12}, {5, 5, 12, 7}, {1, 2, 2, 1}, {1, 1, 1, 1}, "VALID", {}},
             {{1, 13, 7, 4}, {3, 3, 4, 8}, {1, 1, 1, 1}, {1, 2, 2, 1}, "SAME", {"BiasAdd", "Relu6"}},
+            // At most 4 input channels, filters up to 5 wide, no dilation: the row kernel (output
+            // channels along the lanes, 8 pixels per invocation); a 7-wide filter takes the tile kernel.
+            {{1, 33, 35, 3}, {3, 3, 3, 32}, {1, 2, 2, 1}, {1, 1, 1, 1}, "SAME", {"BiasAdd", "Relu6"}},
+            {{1, 20, 19, 3}, {5, 5, 3, 24}, {1, 2, 2, 1}, {1, 1, 1, 1}, "SAME", {"BiasAdd", "Relu"}},
+            {{2, 9, 12, 4}, {4, 4, 4, 6}, {1, 1, 1, 1}, {1, 1, 1, 1}, "VALID", {}},
+            {{1, 8, 30, 2}, {3, 5, 2, 8}, {1, 1, 2, 1}, {1, 1, 1, 1}, "SAME", {"BiasAdd"}},
+            {{1, 11, 11, 3}, {7, 7, 3, 8}, {1, 2, 2, 1}, {1, 1, 1, 1}, "SAME", {"BiasAdd", "Relu"}},
+            // 3 channels in whole texels (pixels % 4 == 0): picked out of the row's texels, at
+            // every phase of a row's first float.
+            {{1, 12, 17, 3}, {3, 3, 3, 16}, {1, 2, 2, 1}, {1, 1, 1, 1}, "SAME", {"BiasAdd", "Relu6"}},
+            {{2, 9, 10, 3}, {5, 5, 3, 12}, {1, 1, 1, 1}, {1, 1, 1, 1}, "SAME", {"BiasAdd"}},
+            {{1, 8, 13, 3}, {4, 3, 3, 5}, {1, 1, 2, 1}, {1, 1, 1, 1}, "VALID", {}},
         };
         for (const auto& c : cases) {
             ToyModel t;
@@ -89,6 +101,14 @@ private slots:
             {{1, 13, 17, 8}, {3, 3, 8, 1}, {1, 2, 2, 1}, {1, 1, 1, 1}, "SAME", {"BiasAdd", "Relu6"}},
             {{2, 15, 13, 12}, {3, 3, 12, 1}, {1, 1, 1, 1}, {1, 2, 2, 1}, "VALID", {"BiasAdd"}},
             {{1, 13, 17, 4}, {5, 5, 4, 1}, {1, 1, 1, 1}, {1, 1, 1, 1}, "SAME", {"BiasAdd", "Relu"}},
+            // 3x3 without dilation, stride 1 or 2 along x: the row kernel (8 pixels per
+            // invocation), on widths that are not a multiple of 8 and rows that end early.
+            {{1, 13, 17, 12}, {3, 3, 12, 1}, {1, 1, 1, 1}, {1, 1, 1, 1}, "SAME", {"BiasAdd", "Relu6"}},
+            {{2, 9, 23, 8}, {3, 3, 8, 1}, {1, 2, 2, 1}, {1, 1, 1, 1}, "VALID", {"BiasAdd"}},
+            {{1, 7, 7, 16}, {3, 3, 16, 1}, {1, 1, 1, 1}, {1, 1, 1, 1}, "SAME", {}},
+            {{1, 12, 31, 4}, {3, 3, 4, 1}, {1, 2, 1, 1}, {1, 1, 1, 1}, "SAME", {"BiasAdd", "Relu"}},
+            {{1, 10, 10, 4}, {3, 3, 4, 1}, {1, 1, 2, 1}, {1, 1, 1, 1}, "VALID", {}},
+            {{1, 4, 3, 36}, {3, 3, 36, 1}, {1, 2, 2, 1}, {1, 1, 1, 1}, "SAME", {"BiasAdd", "Relu6"}},
         };
         for (const auto& c : cases) {
             ToyModel t;

@@ -1,0 +1,90 @@
+// The body of the conv2d_rgba_rows_nhwc kernels: a convolution whose input has at most 4 channels
+// (an image's first layer, its channels padded to one vec4 per pixel), filters up to 5 wide,
+// dilation 1, stride 1 or 2 along x. One invocation computes 4 output channels (a vec4, along
+// x: neighbouring lanes read neighbouring filter vec4s) of 8 output pixels along a row; each input
+// row is loaded once into registers and serves every tap of the 8 pixels. The including .comp
+// declares the bindings and LOAD_X, LOAD_W (or RGB3_ROWS: conv2d_rgb3_row.glsl loads the rows).
+#extension GL_EXT_control_flow_attributes : require
+#include "activation.glsl"
+
+layout(push_constant) uniform Params {
+    int inH, inW, inC, outH, outW, outC, kH, kW;
+    int strideH, strideW, dilH, dilW, padTop, padLeft, oc4, act;
+    float alpha;
+} p;
+
+#define TX 8
+#define KMAX 5
+#define RMAX (2 * (TX - 1) + KMAX)
+
+// acc[k] += the 4 input channels of r[k * S + KX] times their filter vec4s (w0..w3).
+#define TAPS(S, KX)                                                                              \
+    [[unroll]] for (int k = 0; k < TX; ++k) {                                                   \
+        const vec4 v = r[k * S + KX];                                                            \
+        acc[k] += w0 * v.x + w1 * v.y + w2 * v.z + w3 * v.w;                                     \
+    }
+
+#ifdef RGB3_ROWS
+#include "conv2d_rgb3_row.glsl"
+#endif
+
+void main()
+{
+    const int o4 = int(gl_GlobalInvocationID.x), ox0 = int(gl_GlobalInvocationID.y) * TX;
+    const int oy = int(gl_GlobalInvocationID.z) % p.outH, b = int(gl_GlobalInvocationID.z) / p.outH;
+    if (o4 >= p.oc4 || ox0 >= p.outW)
+        return;
+    vec4 acc[TX];
+    [[unroll]] for (int k = 0; k < TX; ++k)
+        acc[k] = bias[o4];
+    const int s = p.strideW, n = (TX - 1) * s + p.kW, ix0 = ox0 * s - p.padLeft;
+    for (int ky = 0; ky < p.kH; ++ky) {
+        const int iy = oy * p.strideH - p.padTop + ky;
+        if (iy < 0 || iy >= p.inH)
+            continue;
+        const int row = (b * p.inH + iy) * p.inW;
+        // Columns outside the input are the zero padding; the index is clamped so that no load
+        // leaves the buffer.
+        vec4 r[RMAX];
+#ifdef RGB3_ROWS
+        rgb3Row(row, ix0, n, r);
+#else
+        [[unroll]] for (int j = 0; j < RMAX; ++j) {
+            r[j] = vec4(0.0);
+            if (j < n) {
+                const int ix = ix0 + j;
+                const vec4 v = LOAD_X(row + clamp(ix, 0, p.inW - 1));
+                r[j] = ix >= 0 && ix < p.inW ? v : vec4(0.0);
+            }
+        }
+#endif
+        // Filter: [oc4][kH][kW][4 input channels] vec4s.
+        int wi = ((o4 * p.kH + ky) * p.kW) * 4;
+        [[unroll]] for (int kx = 0; kx < KMAX; ++kx) {
+            if (kx >= p.kW)
+                break;
+            const vec4 w0 = LOAD_W(wi), w1 = LOAD_W(wi + 1), w2 = LOAD_W(wi + 2), w3 = LOAD_W(wi + 3);
+            wi += 4;
+            if (s == 1) {
+                TAPS(1, kx)
+            } else {
+                TAPS(2, kx)
+            }
+        }
+    }
+    [[unroll]] for (int k = 0; k < TX; ++k) {
+        if (ox0 + k >= p.outW)
+            break;
+        const int pix = (b * p.outH + oy) * p.outW + ox0 + k;
+        vec4 res = acc[k];
+        [[unroll]] for (int j = 0; j < 4; ++j)
+            res[j] = applyOp(res[j], p.act, p.alpha);
+        if (p.outC % 4 == 0) {
+            y4[pix * p.oc4 + o4] = res;
+        } else {
+            [[unroll]] for (int j = 0; j < 4; ++j)
+                if (o4 * 4 + j < p.outC)
+                    y[pix * p.outC + o4 * 4 + j] = res[j];
+        }
+    }
+}
