@@ -115,6 +115,17 @@ std::vector<float> biasWords(const OpCall& c, bool hasBias, std::int64_t channel
 // The input with its last dimension zero-padded to a multiple of 4 (the kernels read 4 channels
 // at a time): the input's own buffer when it already is, else a scratch copy (one cheap pass; the
 // first layer's RGB input, say).
+// Pads the last dimension of a tensor of `pixels` x inC floats to outC (`before` of them first).
+void padChannels(Planner& p, int out, int in, std::int64_t pixels, std::int64_t inC, std::int64_t outC, std::int64_t before,
+    float value)
+{
+    Push push;
+    push.i(pixels).i(inC).i(outC).i(before).f(value);
+    const std::int64_t rows = std::max<std::int64_t>(1, (pixels + 7) / 8), y = std::min<std::int64_t>(rows, 65535), z = (rows + y - 1) / y;
+    p.dispatch("pad_channels", {out, in}, push,
+        {static_cast<std::uint32_t>((outC + 7) / 8), static_cast<std::uint32_t>(y), static_cast<std::uint32_t>(z)});
+}
+
 int channelsPaddedTo4(const OpCall& c, Planner& p, std::size_t input)
 {
     const auto& x = *c.inputs[input];
@@ -125,15 +136,7 @@ int channelsPaddedTo4(const OpCall& c, Planner& p, std::size_t input)
     padded.back() = c4;
     const std::int64_t n = x.count() / std::max<std::int64_t>(channels, 1) * c4;
     const int scratch = p.scratchBuffer(n, c.node.name + "/input padded to " + std::to_string(c4) + " channels");
-    Push pad;
-    pad.i(n).f(0.0f);
-    for (auto d : padShape(padded))
-        pad.i(d);
-    for (auto d : padShape(x.shape))
-        pad.i(d);
-    for (int k = 0; k < 6; ++k)
-        pad.i(0);
-    p.dispatch("pad_constant", {scratch, p.inputBuffer(input)}, pad, p.flat(n));
+    padChannels(p, scratch, p.inputBuffer(input), n / c4, channels, c4, 0, 0.0f);
     return scratch;
 }
 
@@ -470,6 +473,15 @@ bool pad(const OpCall& c, Planner& p)
     for (std::size_t k = 0; k < x.shape.size(); ++k)
         if (pads[2 * k] < 0 || pads[2 * k + 1] < 0 || y.shape[k] != x.shape[k] + pads[2 * k] + pads[2 * k + 1])
             return false;
+    // Only the last dimension padded (channels): the kernel without per-element division.
+    bool lastOnly = !x.shape.empty();
+    for (std::size_t k = 0; k + 1 < x.shape.size(); ++k)
+        lastOnly = lastOnly && pads[2 * k] == 0 && pads[2 * k + 1] == 0;
+    if (lastOnly && x.shape.back() > 0) {
+        padChannels(p, p.outputBuffer(0), p.inputBuffer(0), x.count() / x.shape.back(), x.shape.back(), y.shape.back(),
+            pads[2 * x.shape.size() - 2], value);
+        return true;
+    }
     std::array<std::int64_t, kMaxRank> before{};
     const std::size_t off = kMaxRank - x.shape.size();
     for (std::size_t k = 0; k < x.shape.size(); ++k)

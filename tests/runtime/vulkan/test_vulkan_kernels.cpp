@@ -210,6 +210,21 @@ private slots:
             t.output(t.op("y", "Pad", {x, p}));
             compare(t, "Pad [13,7] by [[3,0],[2,5]]", 0);
         }
+        // Only the last dimension: the channel kernel (no per-element index arithmetic).
+        {
+            ToyModel t;
+            const auto x = t.input("x", {2, 5, 3, 6});
+            const auto p = t.intConstant("p", {4, 2}, {0, 0, 0, 0, 0, 0, 2, 1});
+            t.output(t.op("y", "Pad", {x, p}));
+            compare(t, "Pad [2,5,3,6] by [[0,0],[0,0],[0,0],[2,1]]", 0);
+        }
+        {
+            ToyModel t;
+            const auto x = t.input("x", {13, 7});
+            const auto p = t.intConstant("p", {2, 2}, {0, 0, 1, 4});
+            t.output(t.op("y", "Pad", {x, p}));
+            compare(t, "Pad [13,7] by [[0,0],[1,4]]", 0);
+        }
     }
 
     // BlazeFace's residual widening: Add(conv, Pad(x) on channels only) -> Relu, the Pad folded
