@@ -513,6 +513,14 @@ bool pool(const OpCall& c, Planner& p)
     Push push;
     push.i(g.inH).i(g.inW).i(g.inC).i(g.outH).i(g.outW).i(g.kH).i(g.kW).i(g.strideH);
     push.i(g.strideW).i(g.padTop).i(g.padLeft).i(c.node.op == "MaxPool" ? 0 : 1);
+    if (g.inC % 4 == 0) {
+        // 4 channels per invocation: 16-byte loads and stores.
+        const int input = p.inputBuffer(0);
+        const bool texel = p.preferTexelLoads();
+        p.dispatch(texel ? "pool2d_nhwc_vec4_texel" : "pool2d_nhwc_vec4", {p.outputBuffer(0), texel ? Binding::texel(input) : Binding(input)},
+            push, {groupsOf(g.inC / 4, 8), groupsOf(g.outW, 4), static_cast<std::uint32_t>(g.outH * g.batch)});
+        return true;
+    }
     p.dispatch("pool2d_nhwc", {p.outputBuffer(0), p.inputBuffer(0)}, push,
         {groupsOf(g.inC, 8), groupsOf(g.outW, 4), static_cast<std::uint32_t>(g.outH * g.batch)});
     return true;

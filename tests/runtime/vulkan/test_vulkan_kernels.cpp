@@ -263,6 +263,11 @@ private slots:
             {"MaxPool", {2, 13, 17, 3}, {1, 2, 2, 1}, {1, 2, 2, 1}, "VALID"},
             {"AvgPool", {1, 13, 17, 5}, {1, 3, 3, 1}, {1, 1, 1, 1}, "SAME"},
             {"AvgPool", {1, 13, 17, 5}, {1, 2, 3, 1}, {1, 2, 2, 1}, "VALID"},
+            // C % 4 == 0: 4 channels per invocation.
+            {"MaxPool", {1, 13, 17, 8}, {1, 3, 3, 1}, {1, 2, 2, 1}, "SAME"},
+            {"MaxPool", {2, 12, 9, 24}, {1, 2, 2, 1}, {1, 2, 2, 1}, "VALID"},
+            {"AvgPool", {1, 13, 17, 12}, {1, 3, 3, 1}, {1, 1, 1, 1}, "SAME"},
+            {"AvgPool", {1, 7, 11, 4}, {1, 2, 3, 1}, {1, 2, 1, 1}, "VALID"},
         };
         for (const auto& c : cases) {
             ToyModel t;

@@ -1,0 +1,9 @@
+// MaxPool / AvgPool (NHWC, C % 4 == 0) reading vec4s from a storage buffer (GPUs); see
+// pool2d_nhwc.comp for the semantics.
+#version 450
+#extension GL_GOOGLE_include_directive : require
+layout(local_size_x = 8, local_size_y = 4, local_size_z = 1) in;
+layout(std430, set = 0, binding = 0) writeonly buffer Out { vec4 y[]; };
+layout(std430, set = 0, binding = 1) readonly buffer In { vec4 x[]; };
+#define LOAD_X(i) x[i]
+#include "pool2d_nhwc_vec4.glsl"

@@ -1,0 +1,33 @@
+// The body of the pool2d_nhwc_vec4 kernels: pool2d_nhwc for C % 4 == 0, 4 channels (a vec4, along
+// x) per invocation, so each load moves 16 bytes. The including .comp declares the bindings and
+// LOAD_X.
+layout(push_constant) uniform Params {
+    int inH, inW, C, outH, outW, kH, kW, strideH;
+    int strideW, padTop, padLeft, op;
+} p;
+
+void main()
+{
+    const int c4 = int(gl_GlobalInvocationID.x), ox = int(gl_GlobalInvocationID.y);
+    const int oy = int(gl_GlobalInvocationID.z) % p.outH, b = int(gl_GlobalInvocationID.z) / p.outH;
+    const int C4 = p.C / 4;
+    if (c4 >= C4 || ox >= p.outW)
+        return;
+    vec4 best = vec4(-3.402823466e38), sum = vec4(0.0);
+    int count = 0;
+    for (int ky = 0; ky < p.kH; ++ky) {
+        const int iy = oy * p.strideH - p.padTop + ky;
+        if (iy < 0 || iy >= p.inH)
+            continue;
+        for (int kx = 0; kx < p.kW; ++kx) {
+            const int ix = ox * p.strideW - p.padLeft + kx;
+            if (ix < 0 || ix >= p.inW)
+                continue;
+            const vec4 v = LOAD_X(((b * p.inH + iy) * p.inW + ix) * C4 + c4);
+            best = max(best, v);
+            sum += v;
+            ++count;
+        }
+    }
+    y[((b * p.outH + oy) * p.outW + ox) * C4 + c4] = p.op == 0 ? best : sum / float(max(count, 1));
+}
