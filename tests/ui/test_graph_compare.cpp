@@ -91,6 +91,15 @@ bool clickNode(GraphView* g, const QString& name)
     return true;
 }
 
+// The window as the tests use it: no dialogs, a fixed size, on screen.
+bool showWindow(MainWindow& w)
+{
+    w.setInteractive(false);
+    w.resize(1400, 900);
+    w.show();
+    return QTest::qWaitForWindowExposed(&w);
+}
+
 void saveShot(QWidget* w, const QString& file)
 {
     if (const QString dir = qEnvironmentVariable("STUDIO_UI_SHOTS"); !dir.isEmpty()) {
@@ -107,10 +116,7 @@ private slots:
     void keras_asReadAgainstOptimized()
     {
         MainWindow w;
-        w.setInteractive(false);
-        w.resize(1400, 900);
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(showWindow(w));
         QVERIFY(w.openModel(kPair + QStringLiteral("/keras/gender_mini_XCEPTION.21-0.95.hdf5")));
         w.showCompareTab();
         GraphCompare* c = w.compareView();
@@ -195,10 +201,7 @@ private slots:
     void sample_float32AgainstUint8()
     {
         MainWindow w;
-        w.setInteractive(false);
-        w.resize(1400, 900);
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(showWindow(w));
         QVERIFY(w.openModel(kSample));
         w.showCompareTab();
         GraphCompare* c = w.compareView();
@@ -246,10 +249,7 @@ private slots:
     void nextModelResets()
     {
         MainWindow w;
-        w.setInteractive(false);
-        w.resize(1400, 900);
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(showWindow(w));
         QVERIFY(w.openModel(kPair + QStringLiteral("/keras/gender_mini_XCEPTION.21-0.95.hdf5")));
         w.showCompareTab();
         GraphCompare* c = w.compareView();

@@ -9,6 +9,8 @@ layout(push_constant) uniform Params {
     float alpha;
 } p;
 
+#include "conv2d_store.glsl"
+
 void main()
 {
     const int ox0 = int(gl_GlobalInvocationID.x) * 4, oy = int(gl_GlobalInvocationID.y);
@@ -48,16 +50,6 @@ void main()
     [[unroll]] for (int k = 0; k < 4; ++k) {
         if (ox0 + k >= p.outW)
             break;
-        const int pix = (b * p.outH + oy) * p.outW + ox0 + k;
-        vec4 r = acc[k];
-        [[unroll]] for (int j = 0; j < 4; ++j)
-            r[j] = applyOp(r[j], p.act, p.alpha);
-        if (p.outC % 4 == 0) {
-            y4[pix * p.oc4 + o4] = r;
-        } else {
-            [[unroll]] for (int j = 0; j < 4; ++j)
-                if (o4 * 4 + j < p.outC)
-                    y[pix * p.outC + o4 * 4 + j] = r[j];
-        }
+        storeConvPixel((b * p.outH + oy) * p.outW + ox0 + k, o4, acc[k]);
     }
 }

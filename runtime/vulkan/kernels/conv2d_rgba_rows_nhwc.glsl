@@ -13,6 +13,8 @@ layout(push_constant) uniform Params {
     float alpha;
 } p;
 
+#include "conv2d_store.glsl"
+
 #define TX 8
 #define KMAX 5
 #define RMAX (2 * (TX - 1) + KMAX)
@@ -75,16 +77,6 @@ void main()
     [[unroll]] for (int k = 0; k < TX; ++k) {
         if (ox0 + k >= p.outW)
             break;
-        const int pix = (b * p.outH + oy) * p.outW + ox0 + k;
-        vec4 res = acc[k];
-        [[unroll]] for (int j = 0; j < 4; ++j)
-            res[j] = applyOp(res[j], p.act, p.alpha);
-        if (p.outC % 4 == 0) {
-            y4[pix * p.oc4 + o4] = res;
-        } else {
-            [[unroll]] for (int j = 0; j < 4; ++j)
-                if (o4 * 4 + j < p.outC)
-                    y[pix * p.outC + o4 * 4 + j] = res[j];
-        }
+        storeConvPixel((b * p.outH + oy) * p.outW + ox0 + k, o4, acc[k]);
     }
 }
