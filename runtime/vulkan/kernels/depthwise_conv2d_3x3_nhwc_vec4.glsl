@@ -1,6 +1,6 @@
-// The body of the depthwise_conv2d_3x3_nhwc_vec4 kernels: a 3x3 filter, dilation 1, stride 1 or
-// 2 along x (any along y), multiplier 1, C % 4 == 0. One invocation computes 4 channels (a vec4,
-// along x) of 8 output pixels along a row. Each input row is loaded once into registers (10
+// The body of the depthwise_conv2d_3x3_nhwc kernels: a 3x3 filter, dilation 1, stride 1 or 2
+// along x (any along y), multiplier 1. One invocation computes 4 channels (a vec4, along x; C %
+// 4 == 0) or, with SCALAR_CHANNELS, one channel of 8 output pixels along a row. Each input row is loaded once into registers (10
 // texels at stride 1, 17 at stride 2) and serves the three taps of all 8 pixels: on CPU devices
 // loads, not arithmetic, are the cost (LAVAPIPE.md), and the general kernel loads 3 per pixel.
 // The including .comp declares the bindings and LOAD_X, LOAD_W.
@@ -15,21 +15,33 @@ layout(push_constant) uniform Params {
 
 #define TX 8
 
-vec4 act4(vec4 r)
+// SCALAR_CHANNELS (channel counts that are not a multiple of 4): one channel per lane, floats.
+#ifdef SCALAR_CHANNELS
+#define VEC float
+#define LANES p.inC
+VEC actV(VEC r)
+{
+    return applyOp(r, p.act, p.alpha);
+}
+#else
+#define VEC vec4
+#define LANES (p.inC / 4)
+VEC actV(VEC r)
 {
     [[unroll]] for (int j = 0; j < 4; ++j)
         r[j] = applyOp(r[j], p.act, p.alpha);
     return r;
 }
+#endif
 
 void main()
 {
     const int c4 = int(gl_GlobalInvocationID.x), ox0 = int(gl_GlobalInvocationID.y) * TX;
     const int oy = int(gl_GlobalInvocationID.z) % p.outH, b = int(gl_GlobalInvocationID.z) / p.outH;
-    const int C4 = p.inC / 4;
+    const int C4 = LANES;
     if (c4 >= C4 || ox0 >= p.outW)
         return;
-    vec4 acc[TX];
+    VEC acc[TX];
     [[unroll]] for (int k = 0; k < TX; ++k)
         acc[k] = bias[c4];
     const int ix0 = ox0 * p.strideW - p.padLeft;
@@ -38,24 +50,24 @@ void main()
         if (iy < 0 || iy >= p.inH)
             continue;
         const int row = (b * p.inH + iy) * p.inW;
-        const vec4 w0 = LOAD_W((ky * 3) * C4 + c4), w1 = LOAD_W((ky * 3 + 1) * C4 + c4), w2 = LOAD_W((ky * 3 + 2) * C4 + c4);
+        const VEC w0 = LOAD_W((ky * 3) * C4 + c4), w1 = LOAD_W((ky * 3 + 1) * C4 + c4), w2 = LOAD_W((ky * 3 + 2) * C4 + c4);
         // Columns outside the input are the zero padding; the index is clamped so that no load
         // leaves the buffer.
         if (p.strideW == 1) {
-            vec4 r[TX + 2];
+            VEC r[TX + 2];
             [[unroll]] for (int j = 0; j < TX + 2; ++j) {
                 const int ix = ix0 + j;
-                const vec4 v = LOAD_X((row + clamp(ix, 0, p.inW - 1)) * C4 + c4);
-                r[j] = ix >= 0 && ix < p.inW ? v : vec4(0.0);
+                const VEC v = LOAD_X((row + clamp(ix, 0, p.inW - 1)) * C4 + c4);
+                r[j] = ix >= 0 && ix < p.inW ? v : VEC(0.0);
             }
             [[unroll]] for (int k = 0; k < TX; ++k)
                 acc[k] += w0 * r[k] + w1 * r[k + 1] + w2 * r[k + 2];
         } else {
-            vec4 r[2 * TX + 1];
+            VEC r[2 * TX + 1];
             [[unroll]] for (int j = 0; j < 2 * TX + 1; ++j) {
                 const int ix = ix0 + j;
-                const vec4 v = LOAD_X((row + clamp(ix, 0, p.inW - 1)) * C4 + c4);
-                r[j] = ix >= 0 && ix < p.inW ? v : vec4(0.0);
+                const VEC v = LOAD_X((row + clamp(ix, 0, p.inW - 1)) * C4 + c4);
+                r[j] = ix >= 0 && ix < p.inW ? v : VEC(0.0);
             }
             [[unroll]] for (int k = 0; k < TX; ++k)
                 acc[k] += w0 * r[2 * k] + w1 * r[2 * k + 1] + w2 * r[2 * k + 2];
@@ -64,5 +76,5 @@ void main()
     const int base = (b * p.outH + oy) * p.outW + ox0;
     [[unroll]] for (int k = 0; k < TX; ++k)
         if (ox0 + k < p.outW)
-            y[(base + k) * C4 + c4] = act4(acc[k]);
+            y[(base + k) * C4 + c4] = actV(acc[k]);
 }

@@ -336,11 +336,13 @@ bool depthwise(const OpCall& c, Planner& p)
     // MobileNet's case: 3x3, no dilation, stride 1 or 2 along x. Each input row is loaded once for
     // 8 output pixels (STUDIO_VK_GENERIC_DEPTHWISE=1 takes the general kernel, for comparisons).
     static const bool generic = std::getenv("STUDIO_VK_GENERIC_DEPTHWISE") != nullptr;
-    if (!generic && mult == 1 && outC % 4 == 0 && g.kH == 3 && g.kW == 3 && g.dilH == 1 && g.dilW == 1
-        && (g.strideW == 1 || g.strideW == 2)) {
-        const std::array<std::uint32_t, 3> rows{groupsOf(outC / 4, 8), groupsOf((g.outW + 7) / 8, 2), static_cast<std::uint32_t>(g.outH * g.batch)};
+    if (!generic && mult == 1 && g.kH == 3 && g.kW == 3 && g.dilH == 1 && g.dilW == 1 && (g.strideW == 1 || g.strideW == 2)) {
+        const std::int64_t lanes = outC % 4 == 0 ? outC / 4 : outC; // vec4s, or single channels
+        const std::array<std::uint32_t, 3> rows{groupsOf(lanes, 8), groupsOf((g.outW + 7) / 8, 2), static_cast<std::uint32_t>(g.outH * g.batch)};
         const int input = p.inputBuffer(0);
-        if (p.preferTexelLoads())
+        if (outC % 4 != 0)
+            p.dispatch("depthwise_conv2d_3x3_nhwc_bias_act", {p.outputBuffer(0), input, weights, bias}, push, rows);
+        else if (p.preferTexelLoads())
             p.dispatch("depthwise_conv2d_3x3_nhwc_vec4_texel_bias_act",
                 {p.outputBuffer(0), Binding::texel(input), Binding::texel(weights), bias}, push, rows);
         else

@@ -109,6 +109,9 @@ private slots:
             {{1, 12, 31, 4}, {3, 3, 4, 1}, {1, 2, 1, 1}, {1, 1, 1, 1}, "SAME", {"BiasAdd", "Relu"}},
             {{1, 10, 10, 4}, {3, 3, 4, 1}, {1, 1, 2, 1}, {1, 1, 1, 1}, "VALID", {}},
             {{1, 4, 3, 36}, {3, 3, 36, 1}, {1, 2, 2, 1}, {1, 1, 1, 1}, "SAME", {"BiasAdd", "Relu6"}},
+            // The same row kernel one channel per lane (C % 4 != 0; the first two cases above too).
+            {{1, 9, 30, 42}, {3, 3, 42, 1}, {1, 2, 2, 1}, {1, 1, 1, 1}, "SAME", {"BiasAdd", "Relu"}},
+            {{2, 7, 9, 5}, {3, 3, 5, 1}, {1, 2, 1, 1}, {1, 1, 1, 1}, "VALID", {}},
         };
         for (const auto& c : cases) {
             ToyModel t;
