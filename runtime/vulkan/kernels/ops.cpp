@@ -190,6 +190,25 @@ void gemm(const OpCall& c, Planner& p, int a, std::int64_t M, std::int64_t K, st
     p.dispatch(kernel + "_bias_act", bindings, push, groups);
 }
 
+// Y[M][N] for a few rows: B packed as [K4 * 4][N4] vec4, columns along the lanes.
+void matmulRows(const OpCall& c, Planner& p, int a, std::int64_t M, std::int64_t K, std::int64_t N, const std::vector<float>& b,
+    bool bTransposed, bool hasBias, Act act, float alpha)
+{
+    const std::int64_t K4 = (K + 3) / 4, N4 = (N + 3) / 4;
+    std::vector<float> packed(static_cast<std::size_t>(K4 * 4 * N4 * 4), 0.0f);
+    for (std::int64_t k = 0; k < K; ++k)
+        for (std::int64_t n = 0; n < N; ++n)
+            packed[static_cast<std::size_t>(k * N4 * 4 + n)] = b[static_cast<std::size_t>(bTransposed ? n * K + k : k * N + n)];
+    const int weights = p.constantBuffer(packed, c.node.name + "/weights (packed by rows)");
+    const int bias = p.constantBuffer(biasWords(c, hasBias, N, N4 * 4), c.node.name + "/bias");
+    Push push;
+    push.i(M).i(K4).i(N).i(N4).i(static_cast<std::int32_t>(act)).f(alpha);
+    const bool texel = p.preferTexelLoads();
+    p.dispatch(texel ? "matmul_rows_texel_bias_act" : "matmul_rows_storage_bias_act",
+        {p.outputBuffer(0), texel ? Binding::texel(a) : Binding(a), texel ? Binding::texel(weights) : Binding(weights), bias}, push,
+        {groupsOf(N4, 8), static_cast<std::uint32_t>(M), 1});
+}
+
 bool conv2d(const OpCall& c, Planner& p)
 {
     if (c.inputs.size() < 2 || !allFloat(c) || !c.inputs[1]->host)
@@ -299,12 +318,11 @@ bool matmul(const OpCall& c, Planner& p)
         return false;
     if (c.residual && !residualFits(c))
         return false;
-    // A few rows leave most lanes of a row-block gemm idle: the column-parallel matmul kernel
-    // of ops_shape_reduce.cpp takes them (a classifier's last Dense, say).
+    // A few rows leave most lanes of a row-block gemm idle (a classifier's last Dense, say):
+    // columns along the lanes instead.
     if (M < 4 * kGemmTM && !c.residual) {
-        const auto& more = shapeAndReduceBuilders();
-        if (const auto it = more.find(c.node.op); it != more.end() && it->second(c, p))
-            return true;
+        matmulRows(c, p, channelsPaddedTo4(c, p, 0), M, K, N, b.host->f, tb, hasBias, act, alpha);
+        return true;
     }
     gemm(c, p, channelsPaddedTo4(c, p, 0), M, K, N, b.host->f, tb, hasBias, act, alpha);
     return true;
