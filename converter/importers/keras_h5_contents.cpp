@@ -231,6 +231,8 @@ KerasH5Contents decodeH5Stream(std::vector<std::uint8_t> stream, const std::stri
     c.backend = opt("backend");
     c.modelConfig = opt("model_config");
     c.trainingConfig = opt("training_config");
+    if (h.contains("weights_only") && !h["weights_only"].is_boolean())
+        bad("weights_only is not a boolean");
     c.weightsOnly = h.value("weights_only", false);
     if (h.contains("layer_names")) {
         if (!h["layer_names"].is_array())
@@ -253,15 +255,24 @@ KerasH5Contents decodeH5Stream(std::vector<std::uint8_t> stream, const std::stri
         if (!e.is_object() || !e.contains("dims") || !e["dims"].is_array() || !e.contains("bytes")
             || !e["bytes"].is_number_unsigned() || !e.contains("size") || !e["size"].is_number_unsigned())
             bad("malformed weight entry");
-        w.layer = e.value("layer", "");
-        w.listedName = e.value("name", "");
-        w.fullPath = e.value("path", "");
+        // Optional strings: absent is empty, anything but a string is a bad reply.
+        const auto field = [&](const char* key) {
+            const auto it = e.find(key);
+            if (it == e.end())
+                return std::string();
+            if (!it->is_string())
+                bad(std::string("a weight's ") + key + " is not a string");
+            return it->get<std::string>();
+        };
+        w.layer = field("layer");
+        w.listedName = field("name");
+        w.fullPath = field("path");
         for (const auto& d : e["dims"]) {
             if (!d.is_number_integer() || d.get<std::int64_t>() < 0)
                 bad("weight '" + w.listedName + "' has a bad dimension");
             w.dims.push_back(d.get<std::int64_t>());
         }
-        w.kind = kindFromName(e.value("kind", ""));
+        w.kind = kindFromName(field("kind"));
         w.typeSize = e["size"].get<std::uint32_t>();
         w.byteSize = e["bytes"].get<std::uint64_t>();
         const auto count = checkedElementCount(w.dims);
