@@ -1977,15 +1977,6 @@ core::Model readFolder(const fs::path& dir, const ImportOptions& options, Format
     // The functions still called (functional If / While bodies kept as they are), found before
     // the nodes are moved into the GraphDef below.
     const auto keptFunctions = freezer.keptFunctions();
-    // Every variable's checksum at once, on all cores, before they become weights.
-    if (bundle) {
-        std::vector<const BundleEntry*> entries;
-        for (const auto& n : nodes)
-            if (auto k = freezer.constKeys().find(n.name()); n.op() == "Const" && k != freezer.constKeys().end())
-                if (const BundleEntry* e = bundle->find(k->second); e && e->dtype != tensorflow::DT_STRING)
-                    entries.push_back(e);
-        bundle->verifyAll(entries);
-    }
     std::size_t done = 0;
     for (auto& n : nodes) {
         if (n.op() != "Const")

@@ -10,6 +10,7 @@
 #include "proto/saved_model.pb.h"
 
 #include <array>
+#include <atomic>
 #include <exception>
 #include <thread>
 #if defined(__x86_64__)
@@ -93,6 +94,69 @@ __attribute__((target("sse4.2"))) std::uint32_t crc32cSse42(const std::uint8_t* 
 {
     throw Error(file + ": tensor '" + key + "': " + what, Location::atWeight(file, key));
 }
+
+// One tensor's bytes in a data shard, checked against the entry's CRC-32C before they are
+// used. read() and a kernel copy check the whole tensor first (once). The shard writer, which
+// streams the tensor once in order, has it checked on the way instead (readInOrder), so that a
+// large checkpoint is read once, not twice; the error then comes before the output is published.
+class CheckedTensorSource final : public core::ByteSource {
+public:
+    CheckedTensorSource(std::shared_ptr<const core::ByteSource> shard, std::string file, std::string key,
+        std::uint64_t offset, std::uint64_t size, std::uint32_t crc)
+        : m_shard(std::move(shard)), m_file(std::move(file)), m_key(std::move(key)), m_offset(offset),
+          m_size(size), m_crc(crc)
+    {
+    }
+
+    std::uint64_t size() const override { return m_shard->size(); }
+    void read(std::uint64_t offset, std::size_t length, std::uint8_t* dst) const override
+    {
+        checkAll();
+        m_shard->read(offset, length, dst);
+    }
+    std::uint64_t copyToFile(std::uint64_t offset, std::uint64_t length, int fd) const override
+    {
+        // Unchecked, the bytes go through readInOrder, which checks them as they pass.
+        return m_checked.load() ? m_shard->copyToFile(offset, length, fd) : 0;
+    }
+    void readInOrder(std::uint64_t offset, std::uint64_t length,
+        const std::function<void(const std::uint8_t*, std::size_t)>& sink) const override
+    {
+        if (m_checked.load() || offset != m_offset || length != m_size) {
+            checkAll();
+            m_shard->readInOrder(offset, length, sink);
+            return;
+        }
+        std::uint32_t crc = 0;
+        m_shard->readInOrder(offset, length, [&](const std::uint8_t* data, std::size_t n) {
+            crc = crc32c(data, n, crc);
+            sink(data, n);
+        });
+        expect(crc);
+    }
+
+private:
+    void checkAll() const
+    {
+        if (m_checked.load())
+            return;
+        std::uint32_t crc = 0;
+        m_shard->readInOrder(m_offset, m_size, [&](const std::uint8_t* data, std::size_t n) { crc = crc32c(data, n, crc); });
+        expect(crc);
+    }
+    void expect(std::uint32_t crc) const
+    {
+        if (crc != m_crc)
+            failTensor(m_file, m_key, "checksum mismatch (the data file is damaged or does not belong to this index)");
+        m_checked.store(true);
+    }
+
+    std::shared_ptr<const core::ByteSource> m_shard;
+    std::string m_file, m_key;
+    std::uint64_t m_offset, m_size;
+    std::uint32_t m_crc; // unmasked
+    mutable std::atomic<bool> m_checked{false};
+};
 
 std::uint32_t loadLe32(const std::uint8_t* p)
 {
@@ -588,12 +652,12 @@ core::Weight TensorBundle::weight(const BundleEntry& e, const std::string& name)
     w.name = name;
     w.shape = e.shape;
     if (isFixedSize(e.dtype)) {
-        if (!m_verified.count(e.key))
-            verify(e); // also checks the range and the size against the shape
-        else
-            checkRange(e);
+        checkRange(e); // the range and the size against the shape
         w.dtype = *core::dtypeFromTf(e.dtype);
         w.source = shardSource(e.shard, e.key);
+        if (!m_verified.count(e.key))
+            w.source = std::make_shared<CheckedTensorSource>(w.source, dataFile(e.shard).filename().string(), e.key,
+                e.offset, e.size, unmaskCrc32c(e.maskedCrc));
         w.offset = e.offset;
         w.byteLength = e.size;
         return w;

@@ -62,7 +62,9 @@ public:
     std::vector<std::string> readStrings(const BundleEntry& entry) const;
     // The tensor as a TF.js weight named `name`, narrowed as the converter narrows (int64 ->
     // int32, double/half/bfloat16 -> float32). float32/int32/bool/complex64 tensors are not
-    // copied: the weight refers to the data file, whose bytes are checked here once.
+    // copied: the weight refers to the data file, and its bytes are checked against the entry's
+    // checksum when first read (by the shard writer, as it copies them), unless verifyAll()
+    // checked them already. The range and the size are checked here.
     core::Weight weight(const BundleEntry& entry, const std::string& name) const;
 
 private:

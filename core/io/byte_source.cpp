@@ -62,6 +62,19 @@ bool readFully(int fd, std::uint64_t offset, std::size_t length, std::uint8_t* d
 
 } // namespace
 
+void ByteSource::readInOrder(std::uint64_t offset, std::uint64_t length,
+    const std::function<void(const std::uint8_t*, std::size_t)>& sink) const
+{
+    constexpr std::uint64_t kChunk = std::uint64_t{1} << 20;
+    std::vector<std::uint8_t> buffer(static_cast<std::size_t>(std::min(length, kChunk)));
+    for (std::uint64_t done = 0; done < length;) {
+        const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), length - done));
+        read(offset + done, n, buffer.data());
+        sink(buffer.data(), n);
+        done += n;
+    }
+}
+
 void MemorySource::read(std::uint64_t offset, std::size_t length, std::uint8_t* dst) const
 {
     if (offset > m_bytes.size() || length > m_bytes.size() - offset)

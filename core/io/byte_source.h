@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,13 @@ public:
         (void)offset, (void)length, (void)fd;
         return 0;
     }
+    // Hands [offset, offset + length) to `sink` in order, in chunks of at most 1 MiB, for a
+    // caller that streams the range once (the shard writer). A source that vouches for its bytes
+    // with a checksum checks them on the way and throws studio::Error after the last chunk when
+    // they are wrong, instead of reading the range twice: the caller must discard what the sink
+    // received when this throws.
+    virtual void readInOrder(std::uint64_t offset, std::uint64_t length,
+        const std::function<void(const std::uint8_t*, std::size_t)>& sink) const;
 };
 
 class MemorySource final : public ByteSource {

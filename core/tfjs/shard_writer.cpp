@@ -127,33 +127,26 @@ void ShardWriter::write(const std::uint8_t* data, std::size_t n)
 
 void ShardWriter::copy(const ByteSource& source, std::uint64_t offset, std::uint64_t n)
 {
-    constexpr std::uint64_t kChunk = std::uint64_t{1} << 20;
     if (const auto* memory = dynamic_cast<const MemorySource*>(&source)) {
         if (offset > memory->size() || n > memory->size() - offset)
             fail("", "read past the end of an in-memory buffer");
         write(memory->bytes().data() + offset, static_cast<std::size_t>(n));
         return;
     }
+    // Inside the kernel, a shard at a time, for as long as it can.
     while (n > 0) {
         const std::uint64_t take = std::min(n, room());
         const std::uint64_t copied = source.copyToFile(offset, take, m_fd);
         m_inShard += copied;
         offset += copied;
         n -= copied;
-        if (copied == take)
-            continue;
-        // The kernel could not (another file system, a memory source): through a buffer.
-        const std::uint64_t rest = take - copied;
-        for (std::uint64_t done = 0; done < rest;) {
-            const auto len = static_cast<std::size_t>(std::min(kChunk, rest - done));
-            m_buffer.resize(len);
-            source.read(offset, len, m_buffer.data());
-            write(m_buffer.data(), len);
-            offset += len;
-            done += len;
-        }
-        n -= rest;
+        if (copied < take)
+            break;
     }
+    // The rest through memory, in one ordered pass (a checksummed source checks it on the way;
+    // when it throws, the caller discards the folder being written).
+    if (n > 0)
+        source.readInOrder(offset, n, [this](const std::uint8_t* data, std::size_t len) { write(data, len); });
 }
 
 void ShardWriter::finish()

@@ -42,7 +42,6 @@ private:
     std::size_t m_index = 0;
     std::uint64_t m_inShard = 0;
     int m_fd = -1;
-    std::vector<std::uint8_t> m_buffer; // copy() through memory: one chunk at a time
 
     // The syncing threads: closed shards' descriptors in, the first failure out.
     struct Syncer;

@@ -347,6 +347,16 @@ private slots:
         flipByte(dir / "variables/variables.index", 3); // inside the first block
         expectFailure(dir, {}, {"variables.index", "checksum mismatch"});
     }
+    // Damaged variable bytes are found while they are copied into the shards (one pass over the
+    // data): the convert still fails and publishes nothing.
+    void badCheckpointDataChecksum()
+    {
+        const auto dir = copyModel(kModels / "savedmodel-tf1-serving-half-plus-two/saved_model_half_plus_two_cpu/00000123", "sm-data");
+        const auto data = dir / "variables/variables.data-00000-of-00001";
+        for (std::streamoff i = 0; i < static_cast<std::streamoff>(fs::file_size(data)); ++i)
+            flipByte(data, i);
+        expectFailure(dir, {}, {"variables.data-00000-of-00001", "checksum mismatch"});
+    }
     void badCheckpointMagic()
     {
         const auto dir = copyModel(kModels / "savedmodel-tf2-tfjs-node-test-fixtures/times_three_float", "sm-magic");

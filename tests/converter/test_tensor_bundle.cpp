@@ -1,8 +1,10 @@
 // Checkpoint bundles read natively: CRC-32C against its published check value, real TF1 (Snappy
 // index blocks) and TF2 checkpoints against the values their sources document, and damaged copies
-// (bad block checksum, bad magic, missing or truncated or altered data shard) failing clearly.
+// (bad block checksum, bad magic, missing or truncated or altered data shard) failing clearly,
+// when read and when streamed into shards.
 #include "converter/importers/tensor_bundle.h"
 #include "core/error.h"
+#include "core/tfjs/shard_writer.h"
 
 #include <QtTest>
 
@@ -182,8 +184,34 @@ private slots:
         const auto a = *b.find("a");
         bytes[a.offset] = static_cast<char>(bytes[a.offset] ^ 1);
         writeFile(data, bytes);
-        auto e = errorOf([&] { (void)b.weight(a, "a"); });
+        // The weight refers to the damaged bytes; reading them is refused, naming the tensor.
+        const auto damaged = b.weight(a, "a");
+        auto e = errorOf([&] { (void)floatOf(damaged); });
         QVERIFY2(e.starts_with("variables.data-00000-of-00001: tensor 'a': checksum mismatch"), e.c_str());
+        // So is streaming them into shards, the converter's one pass over a tensor's bytes: the
+        // checksum is taken on the way and the error comes after the last byte.
+        {
+            const fs::path out = scratch("baddata-shards");
+            core::ShardWriter shards(out, {"group1-shard1of1.bin"}, 4096);
+            e = errorOf([&] { shards.copy(*damaged.source, damaged.offset, damaged.byteLength); });
+            QVERIFY2(e.starts_with("variables.data-00000-of-00001: tensor 'a': checksum mismatch"), e.c_str());
+        }
+        // The intact tensor streams through, with the bytes the file holds.
+        {
+            const auto intact = b.weight(*b.find("b"), "b");
+            const fs::path out = scratch("gooddata-shards");
+            {
+                core::ShardWriter shards(out, {"group1-shard1of1.bin"}, 4096);
+                shards.copy(*intact.source, intact.offset, intact.byteLength);
+                shards.finish();
+            }
+            const auto written = readFile(out / "group1-shard1of1.bin");
+            QCOMPARE(written.size(), std::size_t{4});
+            float f = 0;
+            std::memcpy(&f, written.data(), 4);
+            QCOMPARE(f, 2.0f);
+            QCOMPARE(floatOf(intact), 2.0f);
+        }
         // A fresh reader on a shard cut short says where the tensor lies.
         writeFile(data, std::vector<char>(bytes.begin(), bytes.begin() + static_cast<long>(a.offset)));
         conv::TensorBundle b2(vars / "variables");
@@ -213,8 +241,8 @@ private slots:
         QVERIFY2(e.starts_with("variables.data-00000-of-00001: tensor 'a': checksum mismatch"), e.c_str());
         e = errorOf([&] { damaged.verifyAll({damaged.find("b"), damaged.find("a")}); });
         QVERIFY2(e.starts_with("variables.data-00000-of-00001: tensor 'b': checksum mismatch"), e.c_str());
-        // Nothing was marked checked: the weight itself still refuses.
-        e = errorOf([&] { (void)damaged.weight(*damaged.find("a"), "a"); });
+        // Nothing was marked checked: reading the weight still refuses.
+        e = errorOf([&] { (void)floatOf(damaged.weight(*damaged.find("a"), "a")); });
         QVERIFY2(e.find("checksum mismatch") != std::string::npos, e.c_str());
     }
 
