@@ -8,6 +8,7 @@
 #include "converter/convert.h"
 #include "converter/importers/importer.h"
 #include "core/error.h"
+#include "core/stats/stats.h"
 #include "runtime/backend.h"
 #include "runtime/benchmark.h"
 #include "runtime/constant_eval.h"
@@ -25,11 +26,7 @@ using namespace studio;
 
 namespace {
 
-double median(std::vector<double> v)
-{
-    std::sort(v.begin(), v.end());
-    return v.empty() ? 0.0 : (v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]));
-}
+double median(const std::vector<double>& v) { return v.empty() ? 0.0 : core::percentile(v, 50); }
 
 } // namespace
 
