@@ -1,8 +1,12 @@
 // Shared by the kernels: the fused activations and the unary element-wise ops, by code.
 // Codes 0-6 are the activations a producing kernel can carry (Act in runtime/vulkan/kernels/ops.h).
+// The planner fixes the code when it makes the pipeline (specialization constant 0, Push::op), so
+// the compiled kernel holds that one case; -1 (not specialized) reads `op` at run time.
+layout(constant_id = 0) const int kFixedOp = -1;
+
 float applyOp(float v, int op, float alpha)
 {
-    switch (op) {
+    switch (kFixedOp >= 0 ? kFixedOp : op) {
     case 0: return v;
     case 1: return max(v, 0.0);
     case 2: return clamp(v, 0.0, 6.0);

@@ -172,7 +172,7 @@ void gemm(const OpCall& c, Planner& p, int a, std::int64_t M, std::int64_t K, st
     const int bias = p.constantBuffer(biasWords(c, hasBias, N, NB * cols), c.node.name + "/bias");
     const bool padded = c.residual && c.residualPadBefore >= 0;
     Push push;
-    push.i(M).i(K4).i(N).i(NB).i(static_cast<std::int32_t>(act)).f(alpha);
+    push.i(M).i(K4).i(N).i(NB).op(static_cast<std::int32_t>(act)).f(alpha);
     push.i(padded ? c.residual->shape.back() : 0).i(padded ? c.residualPadBefore : 0);
     const std::array<std::uint32_t, 3> groups{groupsOf(M, 8 * kGemmTM), groupsOf(NB, 2), 1};
     const bool texel = p.preferTexelLoads();
@@ -202,7 +202,7 @@ void matmulRows(const OpCall& c, Planner& p, int a, std::int64_t M, std::int64_t
     const int weights = p.constantBuffer(packed, c.node.name + "/weights (packed by rows)");
     const int bias = p.constantBuffer(biasWords(c, hasBias, N, N4 * 4), c.node.name + "/bias");
     Push push;
-    push.i(M).i(K4).i(N).i(N4).i(static_cast<std::int32_t>(act)).f(alpha);
+    push.i(M).i(K4).i(N).i(N4).op(static_cast<std::int32_t>(act)).f(alpha);
     const bool texel = p.preferTexelLoads();
     p.dispatch(texel ? "matmul_rows_texel_bias_act" : "matmul_rows_storage_bias_act",
         {p.outputBuffer(0), texel ? Binding::texel(a) : Binding(a), texel ? Binding::texel(weights) : Binding(weights), bias}, push,
@@ -258,7 +258,7 @@ bool conv2d(const OpCall& c, Planner& p)
     Push push;
     // The row kernel reads fewer than 4 channels as floats: it takes the real count.
     push.i(g.inH).i(g.inW).i(rows && g.inC < 4 ? g.inC : inC4).i(g.outH).i(g.outW).i(outC).i(g.kH).i(g.kW);
-    push.i(g.strideH).i(g.strideW).i(g.dilH).i(g.dilW).i(g.padTop).i(g.padLeft).i(oc4).i(static_cast<std::int32_t>(act)).f(alpha);
+    push.i(g.strideH).i(g.strideW).i(g.dilH).i(g.dilW).i(g.padTop).i(g.padLeft).i(oc4).op(static_cast<std::int32_t>(act)).f(alpha);
     if (rows) {
         const std::array<std::uint32_t, 3> groups{groupsOf(oc4, 8), groupsOf((g.outW + 7) / 8, 2), static_cast<std::uint32_t>(g.batch * g.outH)};
         const bool texel = p.preferTexelLoads();
@@ -349,7 +349,7 @@ bool depthwise(const OpCall& c, Planner& p)
     const int bias = p.constantBuffer(biasWords(c, hasBias, outC, outC), c.node.name + "/bias");
     Push push;
     push.i(g.inH).i(g.inW).i(g.inC).i(g.outH).i(g.outW).i(outC).i(g.kH).i(g.kW);
-    push.i(g.strideH).i(g.strideW).i(g.dilH).i(g.dilW).i(g.padTop).i(g.padLeft).i(mult).i(static_cast<std::int32_t>(act)).f(alpha);
+    push.i(g.strideH).i(g.strideW).i(g.dilH).i(g.dilW).i(g.padTop).i(g.padLeft).i(mult).op(static_cast<std::int32_t>(act)).f(alpha);
     const std::array<std::uint32_t, 3> tiles{groupsOf(outC / 4, 8), groupsOf((g.outW + 3) / 4, 4), static_cast<std::uint32_t>(g.outH * g.batch)};
     // MobileNet's case: 3x3, no dilation, stride 1 or 2 along x. Each input row is loaded once for
     // 8 output pixels (STUDIO_VK_GENERIC_DEPTHWISE=1 takes the general kernel, for comparisons).
@@ -410,7 +410,7 @@ bool binary(const OpCall& c, Planner& p)
         return false;
     if (c.padBefore >= 0) {
         Push push;
-        push.i(y.count()).i(y.shape.back()).i(b.shape.back()).i(c.padBefore).i(static_cast<std::int32_t>(c.fusedAct)).f(c.fusedAlpha);
+        push.i(y.count()).i(y.shape.back()).i(b.shape.back()).i(c.padBefore).op(static_cast<std::int32_t>(c.fusedAct)).f(c.fusedAlpha);
         p.dispatch("add_channel_padded", {p.outputBuffer(0), p.inputBuffer(0), p.inputBuffer(1)}, push, p.flat(y.count()));
         return true;
     }
@@ -430,12 +430,12 @@ bool binary(const OpCall& c, Planner& p)
     const bool same = a.shape == y.shape && b.shape == y.shape;
     if (same && y.count() % 4 == 0) {
         Push push;
-        push.i(y.count() / 4).i(binaryCode(c.node.op)).i(static_cast<std::int32_t>(c.fusedAct)).f(c.fusedAlpha);
+        push.i(y.count() / 4).i(binaryCode(c.node.op)).op(static_cast<std::int32_t>(c.fusedAct)).f(c.fusedAlpha);
         p.dispatch("binary_same_shape_vec4", {p.outputBuffer(0), p.inputBuffer(0), p.inputBuffer(1)}, push, p.flat(y.count() / 4));
         return true;
     }
     Push push;
-    push.i(y.count()).i(binaryCode(c.node.op)).i(static_cast<std::int32_t>(c.fusedAct)).i(same ? 1 : 0);
+    push.i(y.count()).i(binaryCode(c.node.op)).op(static_cast<std::int32_t>(c.fusedAct)).i(same ? 1 : 0);
     for (auto d : out)
         push.i(d);
     for (auto s : strideA)
@@ -468,7 +468,7 @@ bool unary(const OpCall& c, Planner& p)
         return false;
     const auto n = c.outputs[0]->count();
     Push push;
-    push.i(n).i(code).f(alpha);
+    push.i(n).op(code).f(alpha);
     p.dispatch("unary_elementwise", {p.outputBuffer(0), p.inputBuffer(0)}, push, p.flat(n));
     return true;
 }

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,10 +39,22 @@ class Push {
 public:
     Push& i(std::int64_t v) { m_words.push_back(static_cast<std::int32_t>(v)); return *this; }
     Push& f(float v);
+    // The code of the op the kernel's applyOp runs (a fused activation, or a unary op): pushed
+    // like i(), and also fixed in the kernel when its pipeline is made (specialization constant
+    // 0, activation.glsl). On CPU devices a kernel otherwise carries all of applyOp's cases for
+    // every element it stores, masked but executed: a 1x1 convolution ran 1.85x slower with the
+    // code read at run time (bench_vulkan_variants on a one-node graph, 112x112x16 -> 96, Relu6).
+    Push& op(std::int64_t code)
+    {
+        m_op = static_cast<std::int32_t>(code);
+        return i(code);
+    }
     const std::vector<std::int32_t>& words() const { return m_words; }
+    std::optional<std::int32_t> opCode() const { return m_op; }
 
 private:
     std::vector<std::int32_t> m_words;
+    std::optional<std::int32_t> m_op;
 };
 
 // One binding of a dispatch: a buffer read or written as a storage buffer, or read through an
