@@ -431,7 +431,8 @@ Buffer Device::createBuffer(VkDeviceSize bytes, const std::string& name)
 }
 
 Pipeline Device::createPipeline(const std::string& kernel, std::span<const std::uint32_t> spirv,
-    const std::vector<VkDescriptorType>& types, std::uint32_t pushBytes, std::optional<std::int32_t> fixedOp)
+    const std::vector<VkDescriptorType>& types, std::uint32_t pushBytes,
+    const std::vector<std::pair<std::uint32_t, std::int32_t>>& fixed)
 {
     const std::string doing = "for kernel '" + kernel + "'" + on();
     if (pushBytes > m_info.limits.maxPushConstantsSize)
@@ -464,11 +465,16 @@ Pipeline Device::createPipeline(const std::string& kernel, std::span<const std::
 
     VkComputePipelineCreateInfo ci{};
     ci.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO;
-    const std::int32_t opValue = fixedOp.value_or(-1);
-    const VkSpecializationMapEntry opEntry{0, 0, sizeof opValue};
-    const VkSpecializationInfo spec{1, &opEntry, sizeof opValue, &opValue};
+    std::vector<VkSpecializationMapEntry> entries;
+    std::vector<std::int32_t> values;
+    for (const auto& [id, value] : fixed) {
+        entries.push_back({id, static_cast<std::uint32_t>(values.size() * sizeof(std::int32_t)), sizeof(std::int32_t)});
+        values.push_back(value);
+    }
+    const VkSpecializationInfo spec{static_cast<std::uint32_t>(entries.size()), entries.data(), values.size() * sizeof(std::int32_t),
+        values.data()};
     ci.stage = VkPipelineShaderStageCreateInfo{VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO, nullptr, 0,
-        VK_SHADER_STAGE_COMPUTE_BIT, module, "main", fixedOp ? &spec : nullptr};
+        VK_SHADER_STAGE_COMPUTE_BIT, module, "main", entries.empty() ? nullptr : &spec};
     ci.layout = layout;
     VkPipeline pipeline = VK_NULL_HANDLE;
     check(vkCreateComputePipelines(m_device, m_pipelineCache.get(), 1, &ci, nullptr, &pipeline), "vkCreateComputePipelines", doing);

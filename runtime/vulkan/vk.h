@@ -180,9 +180,10 @@ public:
 
     Buffer createBuffer(VkDeviceSize bytes, const std::string& name);
     // SPIR-V words of an embedded kernel, compiled through the on-disk pipeline cache.
-    // `fixedOp`: the value of the kernel's specialization constant 0 (activation.glsl), if any.
+    // `fixed`: values of the kernel's int specialization constants, by constant id.
     Pipeline createPipeline(const std::string& kernel, std::span<const std::uint32_t> spirv,
-        const std::vector<VkDescriptorType>& types, std::uint32_t pushBytes, std::optional<std::int32_t> fixedOp = {});
+        const std::vector<VkDescriptorType>& types, std::uint32_t pushBytes,
+        const std::vector<std::pair<std::uint32_t, std::int32_t>>& fixed = {});
     // An rgba32f view of a whole buffer (its size rounded down to 16 bytes).
     BufferView createTexelView(const Buffer& buffer);
     DescriptorPool createDescriptorPool(std::uint32_t sets, std::uint32_t storage, std::uint32_t texel, const std::string& what);

@@ -684,11 +684,16 @@ void VulkanSession::dispatch(const std::string& kernel, const std::vector<Bindin
     std::array<std::uint32_t, 3> groups)
 {
     const auto& node = m_nodes[m_callNode];
-    // One pipeline per kernel and fixed op code (Push::op). STUDIO_VK_RUNTIME_OPS=1 reads the
-    // code at run time instead, as before (to measure the difference).
+    // One pipeline per kernel and set of fixed values (Push::op, Push::fixed).
+    // STUDIO_VK_RUNTIME_OPS=1 fixes none: the kernels read them at run time (to measure the difference).
     const char* runtimeOps = std::getenv("STUDIO_VK_RUNTIME_OPS");
-    const auto fixedOp = runtimeOps && std::string(runtimeOps) == "1" ? std::nullopt : push.opCode();
-    auto& pipeline = m_pipelines[fixedOp ? kernel + "#" + std::to_string(*fixedOp) : kernel];
+    std::vector<std::pair<std::uint32_t, std::int32_t>> fixed;
+    if (!runtimeOps || std::string(runtimeOps) != "1")
+        fixed = push.fixedValues();
+    std::string key = kernel;
+    for (const auto& [id, value] : fixed)
+        key += "#" + std::to_string(id) + "=" + std::to_string(value);
+    auto& pipeline = m_pipelines[key];
     const auto pushBytes = static_cast<std::uint32_t>(push.words().size() * 4);
     std::vector<VkDescriptorType> types;
     for (const auto& b : bindings)
@@ -697,7 +702,7 @@ void VulkanSession::dispatch(const std::string& kernel, const std::vector<Bindin
         const auto words = spirv(kernel);
         if (words.empty())
             fail(Location::atNode(m_source, node.name), "no embedded shader named '" + kernel + "'");
-        pipeline = std::make_unique<Pipeline>(m_device->createPipeline(kernel, words, types, pushBytes, fixedOp));
+        pipeline = std::make_unique<Pipeline>(m_device->createPipeline(kernel, words, types, pushBytes, fixed));
     }
     if (pipeline->types != types || pipeline->pushBytes != pushBytes)
         fail(Location::atNode(m_source, node.name), "kernel '" + kernel + "' planned with a different layout");

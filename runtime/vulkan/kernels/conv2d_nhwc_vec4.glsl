@@ -9,6 +9,15 @@ layout(push_constant) uniform Params {
     float alpha;
 } p;
 
+// The filter's size and the stride along x, fixed by the planner (Push::fixed) so that the loops
+// over the taps unroll; 0 reads p at run time.
+layout(constant_id = 2) const int kStrideW = 0;
+layout(constant_id = 3) const int kKH = 0;
+layout(constant_id = 4) const int kKW = 0;
+#define STRIDE_W (kStrideW > 0 ? kStrideW : p.strideW)
+#define KH (kKH > 0 ? kKH : p.kH)
+#define KW (kKW > 0 ? kKW : p.kW)
+
 #include "conv2d_store.glsl"
 
 void main()
@@ -22,18 +31,18 @@ void main()
     [[unroll]] for (int k = 0; k < 4; ++k)
         acc[k] = bias[o4];
     int wi = o4 * p.kH * p.kW * p.inC;
-    for (int ky = 0; ky < p.kH; ++ky) {
+    for (int ky = 0; ky < KH; ++ky) {
         const int iy = oy * p.strideH - p.padTop + ky * p.dilH;
         if (iy < 0 || iy >= p.inH) {
             wi += p.kW * p.inC;
             continue;
         }
         const int row = (b * p.inH + iy) * p.inW;
-        for (int kx = 0; kx < p.kW; ++kx) {
+        for (int kx = 0; kx < KW; ++kx) {
             int xi[4];
             bool ok[4];
             [[unroll]] for (int k = 0; k < 4; ++k) {
-                const int ix = (ox0 + k) * p.strideW - p.padLeft + kx * p.dilW;
+                const int ix = (ox0 + k) * STRIDE_W - p.padLeft + kx * p.dilW;
                 ok[k] = ix >= 0 && ix < p.inW && ox0 + k < p.outW;
                 xi[k] = (row + clamp(ix, 0, p.inW - 1)) * ic4;
             }

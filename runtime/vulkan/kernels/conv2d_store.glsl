@@ -2,11 +2,15 @@
 // vec4 when the output's channels are a multiple of 4, else channel by channel (the last vec4
 // may hang past outC). Needs the including body's push constants `p` (act, alpha, outC, oc4) and
 // the y / y4 bindings.
+// 1 when the output's channels are a multiple of 4 (vec4 stores), 0 when not: fixed by the
+// planner (Push::fixed); -1 reads p at run time.
+layout(constant_id = 1) const int kVec4Out = -1;
+
 void storeConvPixel(int pix, int o4, vec4 r)
 {
     [[unroll]] for (int j = 0; j < 4; ++j)
         r[j] = applyOp(r[j], p.act, p.alpha);
-    if (p.outC % 4 == 0) {
+    if (kVec4Out >= 0 ? kVec4Out == 1 : p.outC % 4 == 0) {
         y4[pix * p.oc4 + o4] = r;
     } else {
         [[unroll]] for (int j = 0; j < 4; ++j)

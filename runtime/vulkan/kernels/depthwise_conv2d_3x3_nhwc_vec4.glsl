@@ -13,6 +13,15 @@ layout(push_constant) uniform Params {
     float alpha;
 } p;
 
+// The filter's size and the stride along x, fixed by the planner (Push::fixed) so that the loops
+// over the taps unroll; 0 reads p at run time.
+layout(constant_id = 2) const int kStrideW = 0;
+layout(constant_id = 3) const int kKH = 0;
+layout(constant_id = 4) const int kKW = 0;
+#define STRIDE_W (kStrideW > 0 ? kStrideW : p.strideW)
+#define KH (kKH > 0 ? kKH : p.kH)
+#define KW (kKW > 0 ? kKW : p.kW)
+
 #define TX 8
 
 // SCALAR_CHANNELS (channel counts that are not a multiple of 4): one channel per lane, floats.
@@ -53,7 +62,7 @@ void main()
         const VEC w0 = LOAD_W((ky * 3) * C4 + c4), w1 = LOAD_W((ky * 3 + 1) * C4 + c4), w2 = LOAD_W((ky * 3 + 2) * C4 + c4);
         // Columns outside the input are the zero padding; the index is clamped so that no load
         // leaves the buffer.
-        if (p.strideW == 1) {
+        if (STRIDE_W == 1) {
             VEC r[TX + 2];
             [[unroll]] for (int j = 0; j < TX + 2; ++j) {
                 const int ix = ix0 + j;

@@ -8,6 +8,15 @@ layout(push_constant) uniform Params {
     float alpha;
 } p;
 
+// The filter's size and the stride along x, fixed by the planner (Push::fixed) so that the loops
+// over the taps unroll; 0 reads p at run time.
+layout(constant_id = 2) const int kStrideW = 0;
+layout(constant_id = 3) const int kKH = 0;
+layout(constant_id = 4) const int kKW = 0;
+#define STRIDE_W (kStrideW > 0 ? kStrideW : p.strideW)
+#define KH (kKH > 0 ? kKH : p.kH)
+#define KW (kKW > 0 ? kKW : p.kW)
+
 vec4 act4(vec4 r)
 {
     for (int j = 0; j < 4; ++j)
@@ -25,14 +34,14 @@ void main()
     if (c4 >= C4 || ox0 >= p.outW)
         return;
     vec4 a0 = bias[c4], a1 = a0, a2 = a0, a3 = a0;
-    const int sx = p.strideW;
-    for (int ky = 0; ky < p.kH; ++ky) {
+    const int sx = STRIDE_W;
+    for (int ky = 0; ky < KH; ++ky) {
         const int iy = oy * p.strideH - p.padTop + ky * p.dilH;
         if (iy < 0 || iy >= p.inH)
             continue;
         const int row = (b * p.inH + iy) * p.inW;
-        for (int kx = 0; kx < p.kW; ++kx) {
-            const vec4 wv = LOAD_W((ky * p.kW + kx) * C4 + c4);
+        for (int kx = 0; kx < KW; ++kx) {
+            const vec4 wv = LOAD_W((ky * KW + kx) * C4 + c4);
             const int ix = ox0 * sx - p.padLeft + kx * p.dilW;
             if (ix >= 0 && ix < p.inW)
                 a0 += wv * LOAD_X((row + ix) * C4 + c4);

@@ -15,6 +15,10 @@ layout(push_constant) uniform Params {
     int rC, rBefore; // RESIDUAL_PADDED: the residual's channels and where they start in the output's
 } p;
 
+// 1 when the output's channels are a multiple of 4 (vec4 stores), 0 when not: fixed by the
+// planner (Push::fixed); -1 reads p at run time.
+layout(constant_id = 1) const int kVec4Out = -1;
+
 void main()
 {
     const int m0 = int(gl_GlobalInvocationID.x) * TM;
@@ -68,7 +72,7 @@ void main()
 #endif
             [[unroll]] for (int q = 0; q < 4; ++q)
                 r[q] = applyOp(r[q], p.act, p.alpha);
-            if (p.N % 4 == 0) {
+            if (kVec4Out >= 0 ? kVec4Out == 1 : p.N % 4 == 0) {
                 y4[m * n4 + c4] = r;
             } else {
                 [[unroll]] for (int q = 0; q < 4; ++q)

@@ -11,6 +11,10 @@ layout(push_constant) uniform Params {
     float alpha;
 } p;
 
+// 1 when the output's channels are a multiple of 4 (vec4 stores), 0 when not: fixed by the
+// planner (Push::fixed); -1 reads p at run time.
+layout(constant_id = 1) const int kVec4Out = -1;
+
 void main()
 {
     const int n4 = int(gl_GlobalInvocationID.x), m = int(gl_GlobalInvocationID.y);
@@ -25,7 +29,7 @@ void main()
     }
     for (int q = 0; q < 4; ++q)
         acc[q] = applyOp(acc[q], p.act, p.alpha);
-    if (p.N % 4 == 0) {
+    if (kVec4Out >= 0 ? kVec4Out == 1 : p.N % 4 == 0) {
         y4[m * p.N4 + n4] = acc;
     } else {
         for (int q = 0; q < 4; ++q)

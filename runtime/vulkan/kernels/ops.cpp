@@ -172,7 +172,7 @@ void gemm(const OpCall& c, Planner& p, int a, std::int64_t M, std::int64_t K, st
     const int bias = p.constantBuffer(biasWords(c, hasBias, N, NB * cols), c.node.name + "/bias");
     const bool padded = c.residual && c.residualPadBefore >= 0;
     Push push;
-    push.i(M).i(K4).i(N).i(NB).op(static_cast<std::int32_t>(act)).f(alpha);
+    push.i(M).i(K4).i(N).i(NB).op(static_cast<std::int32_t>(act)).f(alpha).fixed(1, N % 4 == 0 ? 1 : 0);
     push.i(padded ? c.residual->shape.back() : 0).i(padded ? c.residualPadBefore : 0);
     const std::array<std::uint32_t, 3> groups{groupsOf(M, 8 * kGemmTM), groupsOf(NB, 2), 1};
     const bool texel = p.preferTexelLoads();
@@ -202,7 +202,7 @@ void matmulRows(const OpCall& c, Planner& p, int a, std::int64_t M, std::int64_t
     const int weights = p.constantBuffer(packed, c.node.name + "/weights (packed by rows)");
     const int bias = p.constantBuffer(biasWords(c, hasBias, N, N4 * 4), c.node.name + "/bias");
     Push push;
-    push.i(M).i(K4).i(N).i(N4).op(static_cast<std::int32_t>(act)).f(alpha);
+    push.i(M).i(K4).i(N).i(N4).op(static_cast<std::int32_t>(act)).f(alpha).fixed(1, N % 4 == 0 ? 1 : 0);
     const bool texel = p.preferTexelLoads();
     p.dispatch(texel ? "matmul_rows_texel_bias_act" : "matmul_rows_storage_bias_act",
         {p.outputBuffer(0), texel ? Binding::texel(a) : Binding(a), texel ? Binding::texel(weights) : Binding(weights), bias}, push,
@@ -258,7 +258,8 @@ bool conv2d(const OpCall& c, Planner& p)
     Push push;
     // The row kernel reads fewer than 4 channels as floats: it takes the real count.
     push.i(g.inH).i(g.inW).i(rows && g.inC < 4 ? g.inC : inC4).i(g.outH).i(g.outW).i(outC).i(g.kH).i(g.kW);
-    push.i(g.strideH).i(g.strideW).i(g.dilH).i(g.dilW).i(g.padTop).i(g.padLeft).i(oc4).op(static_cast<std::int32_t>(act)).f(alpha);
+    push.i(g.strideH).i(g.strideW).i(g.dilH).i(g.dilW).i(g.padTop).i(g.padLeft).i(oc4).op(static_cast<std::int32_t>(act)).f(alpha).fixed(1, outC % 4 == 0 ? 1 : 0);
+    push.fixed(2, static_cast<std::int32_t>(g.strideW)).fixed(3, static_cast<std::int32_t>(g.kH)).fixed(4, static_cast<std::int32_t>(g.kW));
     if (rows) {
         const std::array<std::uint32_t, 3> groups{groupsOf(oc4, 8), groupsOf((g.outW + 7) / 8, 2), static_cast<std::uint32_t>(g.batch * g.outH)};
         const bool texel = p.preferTexelLoads();
@@ -350,6 +351,7 @@ bool depthwise(const OpCall& c, Planner& p)
     Push push;
     push.i(g.inH).i(g.inW).i(g.inC).i(g.outH).i(g.outW).i(outC).i(g.kH).i(g.kW);
     push.i(g.strideH).i(g.strideW).i(g.dilH).i(g.dilW).i(g.padTop).i(g.padLeft).i(mult).op(static_cast<std::int32_t>(act)).f(alpha);
+    push.fixed(2, static_cast<std::int32_t>(g.strideW)).fixed(3, static_cast<std::int32_t>(g.kH)).fixed(4, static_cast<std::int32_t>(g.kW));
     const std::array<std::uint32_t, 3> tiles{groupsOf(outC / 4, 8), groupsOf((g.outW + 3) / 4, 4), static_cast<std::uint32_t>(g.outH * g.batch)};
     // MobileNet's case: 3x3, no dilation, stride 1 or 2 along x. Each input row is loaded once for
     // 8 output pixels (STUDIO_VK_GENERIC_DEPTHWISE=1 takes the general kernel, for comparisons).

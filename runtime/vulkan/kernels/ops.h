@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -46,15 +47,25 @@ public:
     // code read at run time (bench_vulkan_variants on a one-node graph, 112x112x16 -> 96, Relu6).
     Push& op(std::int64_t code)
     {
-        m_op = static_cast<std::int32_t>(code);
+        fixed(0, static_cast<std::int32_t>(code));
         return i(code);
     }
+    // A value fixed in the kernel when its pipeline is made (specialization constant `id`), not
+    // pushed: for uniform branches, which CPU devices execute on both sides, masked, and for loop
+    // bounds, so that loops unroll. Ids: 0 the op code (op()), 1 whether the output's channels are
+    // a multiple of 4 (the kernels' vec4 or per-channel store), 2 the stride along x, 3 and 4 the
+    // filter's height and width (the convolution kernels). A kernel ignores ids it does not declare.
+    Push& fixed(std::uint32_t id, std::int32_t value)
+    {
+        m_fixed.emplace_back(id, value);
+        return *this;
+    }
     const std::vector<std::int32_t>& words() const { return m_words; }
-    std::optional<std::int32_t> opCode() const { return m_op; }
+    const std::vector<std::pair<std::uint32_t, std::int32_t>>& fixedValues() const { return m_fixed; }
 
 private:
     std::vector<std::int32_t> m_words;
-    std::optional<std::int32_t> m_op;
+    std::vector<std::pair<std::uint32_t, std::int32_t>> m_fixed;
 };
 
 // One binding of a dispatch: a buffer read or written as a storage buffer, or read through an
