@@ -13,6 +13,8 @@ layout(push_constant) uniform Params {
     float alpha;
 } p;
 
+#include "fixed_geometry.glsl"
+
 #include "conv2d_store.glsl"
 
 #define TX 8
@@ -39,8 +41,8 @@ void main()
     vec4 acc[TX];
     [[unroll]] for (int k = 0; k < TX; ++k)
         acc[k] = bias[o4];
-    const int s = p.strideW, n = (TX - 1) * s + p.kW, ix0 = ox0 * s - p.padLeft;
-    for (int ky = 0; ky < p.kH; ++ky) {
+    const int s = STRIDE_W, n = (TX - 1) * s + KW, ix0 = ox0 * s - p.padLeft;
+    for (int ky = 0; ky < KH; ++ky) {
         const int iy = oy * p.strideH - p.padTop + ky;
         if (iy < 0 || iy >= p.inH)
             continue;
@@ -61,9 +63,9 @@ void main()
         }
 #endif
         // Filter: [oc4][kH][kW][4 input channels] vec4s.
-        int wi = ((o4 * p.kH + ky) * p.kW) * 4;
+        int wi = ((o4 * KH + ky) * KW) * 4;
         [[unroll]] for (int kx = 0; kx < KMAX; ++kx) {
-            if (kx >= p.kW)
+            if (kx >= KW)
                 break;
             const vec4 w0 = LOAD_W(wi), w1 = LOAD_W(wi + 1), w2 = LOAD_W(wi + 2), w3 = LOAD_W(wi + 3);
             wi += 4;
