@@ -535,6 +535,8 @@ bool pool(const OpCall& c, Planner& p)
     Push push;
     push.i(g.inH).i(g.inW).i(g.inC).i(g.outH).i(g.outW).i(g.kH).i(g.kW).i(g.strideH);
     push.i(g.strideW).i(g.padTop).i(g.padLeft).i(c.node.op == "MaxPool" ? 0 : 1);
+    push.fixed(2, static_cast<std::int32_t>(g.strideW)).fixed(3, static_cast<std::int32_t>(g.kH)).fixed(4, static_cast<std::int32_t>(g.kW));
+    push.fixed(5, c.node.op == "MaxPool" ? 0 : 1);
     if (g.inC % 4 == 0) {
         // 4 channels per invocation: 16-byte loads and stores.
         const int input = p.inputBuffer(0);

@@ -6,6 +6,11 @@ layout(push_constant) uniform Params {
     int strideW, padTop, padLeft, op;
 } p;
 
+#include "fixed_geometry.glsl"
+// Max (0) or average (1), fixed by the planner (Push::fixed id 5); -1 reads p.op.
+layout(constant_id = 5) const int kPoolOp = -1;
+#define POOL_OP (kPoolOp >= 0 ? kPoolOp : p.op)
+
 void main()
 {
     const int c4 = int(gl_GlobalInvocationID.x), ox = int(gl_GlobalInvocationID.y);
@@ -15,12 +20,12 @@ void main()
         return;
     vec4 best = vec4(-3.402823466e38), sum = vec4(0.0);
     int count = 0;
-    for (int ky = 0; ky < p.kH; ++ky) {
+    for (int ky = 0; ky < KH; ++ky) {
         const int iy = oy * p.strideH - p.padTop + ky;
         if (iy < 0 || iy >= p.inH)
             continue;
-        for (int kx = 0; kx < p.kW; ++kx) {
-            const int ix = ox * p.strideW - p.padLeft + kx;
+        for (int kx = 0; kx < KW; ++kx) {
+            const int ix = ox * STRIDE_W - p.padLeft + kx;
             if (ix < 0 || ix >= p.inW)
                 continue;
             const vec4 v = LOAD_X(((b * p.inH + iy) * p.inW + ix) * C4 + c4);
@@ -29,5 +34,5 @@ void main()
             ++count;
         }
     }
-    y[((b * p.outH + oy) * p.outW + ox) * C4 + c4] = p.op == 0 ? best : sum / float(max(count, 1));
+    y[((b * p.outH + oy) * p.outW + ox) * C4 + c4] = POOL_OP == 0 ? best : sum / float(max(count, 1));
 }
