@@ -18,6 +18,9 @@ layout(push_constant) uniform Params {
 // 1 when the output's channels are a multiple of 4 (vec4 stores), 0 when not: fixed by the
 // planner (Push::fixed); -1 reads p at run time.
 layout(constant_id = 1) const int kVec4Out = -1;
+// RESIDUAL_PADDED: 1 when the residual's channels and their offset are multiples of 4, so that it
+// is read a vec4 at a time (fixed by the planner); 0 reads it channel by channel.
+layout(constant_id = 6) const int kResidualVec4 = 0;
 
 void main()
 {
@@ -64,10 +67,16 @@ void main()
             r += LOAD_R(m * n4 + c4);
 #endif
 #ifdef RESIDUAL_PADDED
-            [[unroll]] for (int q = 0; q < 4; ++q) {
-                const int rc = c4 * 4 + q - p.rBefore;
-                if (rc >= 0 && rc < p.rC)
-                    r[q] += residual[m * p.rC + rc];
+            if (kResidualVec4 == 1) {
+                const int rc4 = c4 - p.rBefore / 4;
+                if (rc4 >= 0 && rc4 < p.rC / 4)
+                    r += residual4[m * (p.rC / 4) + rc4];
+            } else {
+                [[unroll]] for (int q = 0; q < 4; ++q) {
+                    const int rc = c4 * 4 + q - p.rBefore;
+                    if (rc >= 0 && rc < p.rC)
+                        r[q] += residual[m * p.rC + rc];
+                }
             }
 #endif
             [[unroll]] for (int q = 0; q < 4; ++q)

@@ -12,5 +12,6 @@ layout(set = 0, binding = 2) uniform samplerBuffer b;
 #define LOAD_B(i) texelFetch(b, i)
 layout(std430, set = 0, binding = 3) readonly buffer Bias { vec4 bias[]; };
 layout(std430, set = 0, binding = 4) readonly buffer Residual { float residual[]; };
+layout(std430, set = 0, binding = 4) readonly buffer Residual4 { vec4 residual4[]; };
 #define RESIDUAL_PADDED
 #include "gemm.glsl"

@@ -174,6 +174,8 @@ void gemm(const OpCall& c, Planner& p, int a, std::int64_t M, std::int64_t K, st
     Push push;
     push.i(M).i(K4).i(N).i(NB).op(static_cast<std::int32_t>(act)).f(alpha).fixed(1, N % 4 == 0 ? 1 : 0);
     push.i(padded ? c.residual->shape.back() : 0).i(padded ? c.residualPadBefore : 0);
+    if (padded)
+        push.fixed(6, c.residual->shape.back() % 4 == 0 && c.residualPadBefore % 4 == 0 ? 1 : 0);
     const std::array<std::uint32_t, 3> groups{groupsOf(M, 8 * kGemmTM), groupsOf(NB, 2), 1};
     const bool texel = p.preferTexelLoads();
     std::vector<Binding> bindings{p.outputBuffer(0), texel ? Binding::texel(a) : Binding(a),

@@ -54,8 +54,9 @@ public:
     // pushed: for uniform branches, which CPU devices execute on both sides, masked, and for loop
     // bounds, so that loops unroll. Ids: 0 the op code (op()), 1 whether the output's channels are
     // a multiple of 4 (the kernels' vec4 or per-channel store), 2 the stride along x, 3 and 4 the
-    // filter's or window's height and width (fixed_geometry.glsl), 5 max or average pooling. A
-    // kernel ignores ids it does not declare.
+    // filter's or window's height and width (fixed_geometry.glsl), 5 max or average pooling, 6
+    // whether a gemm's zero-padded residual can be read a vec4 at a time. A kernel ignores ids it
+    // does not declare.
     Push& fixed(std::uint32_t id, std::int32_t value)
     {
         m_fixed.emplace_back(id, value);

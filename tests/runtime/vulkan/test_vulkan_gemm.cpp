@@ -117,6 +117,8 @@ private slots:
         QTest::addColumn<qint64>("channels");
         QTest::newRow("12 channels + 4 after") << qint64(0) << qint64(12);
         QTest::newRow("2 before, 9 channels, 5 after") << qint64(2) << qint64(9);
+        // Channels and offset multiples of 4: the residual is read a vec4 at a time.
+        QTest::newRow("4 before, 8 channels, 4 after") << qint64(4) << qint64(8);
     }
     void channelPaddedResidualFolded()
     {
