@@ -74,7 +74,17 @@ for t in "${targets[@]}"; do
     execs=$(grep -E 'stat::number_of_executed_units' "$log" | awk '{print $2}')
     echo "   ok: ${execs:-?} executions, zero crashes; last status: ${done_line:-n/a}"
   else
-    grep -E 'ERROR|==[0-9]+==|SUMMARY|Test unit written|runtime error' "$log" | head -20 >&2 || true
+    # libprotobuf logs an ERROR line for every string field with bad UTF-8: not ours to report.
+    grep -E 'ERROR|==[0-9]+==|SUMMARY|Test unit written|runtime error|deadly signal|out-of-memory|timeout' "$log" \
+      | grep -v 'libprotobuf ERROR' | head -40 >&2 || true
+    # The input itself, printed while small, so that a CI log (whose machine is gone afterwards) keeps it.
+    for unit in "$artifacts"/crash-* "$artifacts"/oom-* "$artifacts"/timeout-* "$artifacts"/leak-*; do
+      [ -f "$unit" ] || continue
+      if [ "$(stat -c %s "$unit")" -le 65536 ]; then
+        echo "run_fuzzers: $(basename "$unit") as base64:" >&2
+        base64 -w 0 "$unit" >&2; echo >&2
+      fi
+    done
     echo "run_fuzzers: $t found a crash; the input is saved under $artifacts (full log: $log)" >&2
     status=1
   fi
