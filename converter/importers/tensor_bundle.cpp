@@ -32,8 +32,6 @@ namespace {
 constexpr std::uint64_t kTableMagic = 0xdb4775248b80fb57ull;
 constexpr std::size_t kFooterSize = 48;
 constexpr std::size_t kBlockTrailerSize = 5;
-// What one chunk of a streamed checksum reads; keeps verification of a 1 GiB tensor at 1 MiB.
-constexpr std::size_t kChunkBytes = std::size_t{1} << 20;
 
 // Slicing-by-8 tables: table[0] is the classic byte table (reflected Castagnoli polynomial),
 // table[k][i] is table[0] applied k more bytes on, so eight input bytes cost eight lookups
@@ -562,15 +560,8 @@ void TensorBundle::verify(const BundleEntry& e) const
         return;
     }
     checkRange(e);
-    const auto source = shardSource(e.shard, e.key);
-    std::vector<std::uint8_t> chunk(static_cast<std::size_t>(std::min<std::uint64_t>(e.size, kChunkBytes)));
     std::uint32_t crc = 0;
-    for (std::uint64_t done = 0; done < e.size;) {
-        const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), e.size - done));
-        source->read(e.offset + done, n, chunk.data());
-        crc = crc32c(chunk.data(), n, crc);
-        done += n;
-    }
+    shardSource(e.shard, e.key)->readInOrder(e.offset, e.size, [&](const std::uint8_t* data, std::size_t n) { crc = crc32c(data, n, crc); });
     if (crc != unmaskCrc32c(e.maskedCrc))
         failTensor(dataFile(e.shard).filename().string(), e.key,
             "checksum mismatch (the data file is damaged or does not belong to this index)");

@@ -9,7 +9,7 @@ layout(push_constant) uniform Params {
     float alpha;
 } p;
 
-#include "fixed_geometry.glsl"
+#include "fixed_values.glsl"
 
 #include "conv2d_store.glsl"
 

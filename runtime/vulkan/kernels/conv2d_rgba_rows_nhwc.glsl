@@ -13,7 +13,7 @@ layout(push_constant) uniform Params {
     float alpha;
 } p;
 
-#include "fixed_geometry.glsl"
+#include "fixed_values.glsl"
 
 #include "conv2d_store.glsl"
 

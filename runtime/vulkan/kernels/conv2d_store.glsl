@@ -1,11 +1,7 @@
 // The conv kernels' epilogue: the fused activation on 4 output channels of one pixel, stored as a
 // vec4 when the output's channels are a multiple of 4, else channel by channel (the last vec4
 // may hang past outC). Needs the including body's push constants `p` (act, alpha, outC, oc4) and
-// the y / y4 bindings.
-// 1 when the output's channels are a multiple of 4 (vec4 stores), 0 when not: fixed by the
-// planner (Push::fixed); -1 reads p at run time.
-layout(constant_id = 1) const int kVec4Out = -1;
-
+// the y / y4 bindings, and fixed_values.glsl included before it.
 void storeConvPixel(int pix, int o4, vec4 r)
 {
     [[unroll]] for (int j = 0; j < 4; ++j)

@@ -13,7 +13,7 @@ layout(push_constant) uniform Params {
     float alpha;
 } p;
 
-#include "fixed_geometry.glsl"
+#include "fixed_values.glsl"
 
 #define TX 8
 

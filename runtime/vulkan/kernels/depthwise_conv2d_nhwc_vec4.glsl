@@ -8,7 +8,7 @@ layout(push_constant) uniform Params {
     float alpha;
 } p;
 
-#include "fixed_geometry.glsl"
+#include "fixed_values.glsl"
 
 vec4 act4(vec4 r)
 {

@@ -15,12 +15,7 @@ layout(push_constant) uniform Params {
     int rC, rBefore; // RESIDUAL_PADDED: the residual's channels and where they start in the output's
 } p;
 
-// 1 when the output's channels are a multiple of 4 (vec4 stores), 0 when not: fixed by the
-// planner (Push::fixed); -1 reads p at run time.
-layout(constant_id = 1) const int kVec4Out = -1;
-// RESIDUAL_PADDED: 1 when the residual's channels and their offset are multiples of 4, so that it
-// is read a vec4 at a time (fixed by the planner); 0 reads it channel by channel.
-layout(constant_id = 6) const int kResidualVec4 = 0;
+#include "fixed_values.glsl"
 
 void main()
 {

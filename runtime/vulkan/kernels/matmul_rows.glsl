@@ -11,9 +11,7 @@ layout(push_constant) uniform Params {
     float alpha;
 } p;
 
-// 1 when the output's channels are a multiple of 4 (vec4 stores), 0 when not: fixed by the
-// planner (Push::fixed); -1 reads p at run time.
-layout(constant_id = 1) const int kVec4Out = -1;
+#include "fixed_values.glsl"
 
 void main()
 {

@@ -155,6 +155,13 @@ bool residualFits(const OpCall& c)
         && c.residualPadBefore + r.back() <= y.back();
 }
 
+// The stride along x and the window's size, fixed in the conv, depthwise and pooling kernels
+// (fixed_values.glsl ids 2-4) so that their loops over the taps unroll.
+void fixWindow(Push& push, const rt::ref::Window& g)
+{
+    push.fixed(2, static_cast<std::int32_t>(g.strideW)).fixed(3, static_cast<std::int32_t>(g.kH)).fixed(4, static_cast<std::int32_t>(g.kW));
+}
+
 constexpr int kGemmTN = 4; // vec4 columns per invocation (TN in the gemm shaders)
 constexpr int kGemmTM = 8; // rows per invocation (TM)
 
@@ -261,7 +268,7 @@ bool conv2d(const OpCall& c, Planner& p)
     // The row kernel reads fewer than 4 channels as floats: it takes the real count.
     push.i(g.inH).i(g.inW).i(rows && g.inC < 4 ? g.inC : inC4).i(g.outH).i(g.outW).i(outC).i(g.kH).i(g.kW);
     push.i(g.strideH).i(g.strideW).i(g.dilH).i(g.dilW).i(g.padTop).i(g.padLeft).i(oc4).op(static_cast<std::int32_t>(act)).f(alpha).fixed(1, outC % 4 == 0 ? 1 : 0);
-    push.fixed(2, static_cast<std::int32_t>(g.strideW)).fixed(3, static_cast<std::int32_t>(g.kH)).fixed(4, static_cast<std::int32_t>(g.kW));
+    fixWindow(push, g);
     if (rows) {
         const std::array<std::uint32_t, 3> groups{groupsOf(oc4, 8), groupsOf((g.outW + 7) / 8, 2), static_cast<std::uint32_t>(g.batch * g.outH)};
         const bool texel = p.preferTexelLoads();
@@ -353,7 +360,7 @@ bool depthwise(const OpCall& c, Planner& p)
     Push push;
     push.i(g.inH).i(g.inW).i(g.inC).i(g.outH).i(g.outW).i(outC).i(g.kH).i(g.kW);
     push.i(g.strideH).i(g.strideW).i(g.dilH).i(g.dilW).i(g.padTop).i(g.padLeft).i(mult).op(static_cast<std::int32_t>(act)).f(alpha);
-    push.fixed(2, static_cast<std::int32_t>(g.strideW)).fixed(3, static_cast<std::int32_t>(g.kH)).fixed(4, static_cast<std::int32_t>(g.kW));
+    fixWindow(push, g);
     const std::array<std::uint32_t, 3> tiles{groupsOf(outC / 4, 8), groupsOf((g.outW + 3) / 4, 4), static_cast<std::uint32_t>(g.outH * g.batch)};
     // MobileNet's case: 3x3, no dilation, stride 1 or 2 along x. Each input row is loaded once for
     // 8 output pixels (STUDIO_VK_GENERIC_DEPTHWISE=1 takes the general kernel, for comparisons).
@@ -537,7 +544,7 @@ bool pool(const OpCall& c, Planner& p)
     Push push;
     push.i(g.inH).i(g.inW).i(g.inC).i(g.outH).i(g.outW).i(g.kH).i(g.kW).i(g.strideH);
     push.i(g.strideW).i(g.padTop).i(g.padLeft).i(c.node.op == "MaxPool" ? 0 : 1);
-    push.fixed(2, static_cast<std::int32_t>(g.strideW)).fixed(3, static_cast<std::int32_t>(g.kH)).fixed(4, static_cast<std::int32_t>(g.kW));
+    fixWindow(push, g);
     push.fixed(5, c.node.op == "MaxPool" ? 0 : 1);
     if (g.inC % 4 == 0) {
         // 4 channels per invocation: 16-byte loads and stores.

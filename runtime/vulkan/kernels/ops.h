@@ -52,11 +52,8 @@ public:
     }
     // A value fixed in the kernel when its pipeline is made (specialization constant `id`), not
     // pushed: for uniform branches, which CPU devices execute on both sides, masked, and for loop
-    // bounds, so that loops unroll. Ids: 0 the op code (op()), 1 whether the output's channels are
-    // a multiple of 4 (the kernels' vec4 or per-channel store), 2 the stride along x, 3 and 4 the
-    // filter's or window's height and width (fixed_geometry.glsl), 5 max or average pooling, 6
-    // whether a gemm's zero-padded residual can be read a vec4 at a time. A kernel ignores ids it
-    // does not declare.
+    // bounds, so that loops unroll. Id 0 is the op code (op(), activation.glsl); ids 1-6 are
+    // declared in fixed_values.glsl. A kernel ignores ids it does not declare.
     Push& fixed(std::uint32_t id, std::int32_t value)
     {
         m_fixed.emplace_back(id, value);

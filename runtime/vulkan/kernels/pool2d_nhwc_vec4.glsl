@@ -6,10 +6,7 @@ layout(push_constant) uniform Params {
     int strideW, padTop, padLeft, op;
 } p;
 
-#include "fixed_geometry.glsl"
-// Max (0) or average (1), fixed by the planner (Push::fixed id 5); -1 reads p.op.
-layout(constant_id = 5) const int kPoolOp = -1;
-#define POOL_OP (kPoolOp >= 0 ? kPoolOp : p.op)
+#include "fixed_values.glsl"
 
 void main()
 {
