@@ -8,8 +8,8 @@
 void rgb3Row(int row, int ix0, int n, out vec4 r[RMAX])
 {
     const int f0 = (row + ix0) * 3;
-    const int t0 = f0 >= 0 ? f0 / 4 : -((3 - f0) / 4); // floor division
-    const int phase = f0 - 4 * t0;
+    const int t0 = kRgbPhase > 0 ? (f0 - (kRgbPhase - 1)) / 4 : f0 >= 0 ? f0 / 4 : -((3 - f0) / 4); // floor division
+    const int phase = kRgbPhase > 0 ? kRgbPhase - 1 : f0 - 4 * t0;
     const int texels = (phase + 3 * n + 3) / 4, size = textureSize(x);
     vec4 T[15];
     [[unroll]] for (int m = 0; m < 15; ++m)

@@ -18,6 +18,10 @@ layout(constant_id = 5) const int kPoolOp = -1;
 // that it is read a vec4 at a time; 0 reads it channel by channel.
 layout(constant_id = 6) const int kResidualVec4 = 0;
 
+// conv2d_rgb3_rows: 1 + where every row's first float falls in its texel, when that is the same
+// for all rows (the image's width times 3 a multiple of 4); 0: not fixed.
+layout(constant_id = 7) const int kRgbPhase = 0;
+
 #define STRIDE_W (kStrideW > 0 ? kStrideW : p.strideW)
 #define KH (kKH > 0 ? kKH : p.kH)
 #define KW (kKW > 0 ? kKW : p.kW)

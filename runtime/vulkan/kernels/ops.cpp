@@ -250,7 +250,7 @@ bool conv2d(const OpCall& c, Planner& p)
     // along the lanes and each input row loaded once for 8 pixels; fewer than 4 channels are read
     // as they are, without a padding pass (STUDIO_VK_GENERIC_CONV=1 takes the general kernel, for
     // comparisons).
-    static const bool generic = std::getenv("STUDIO_VK_GENERIC_CONV") != nullptr;
+    const bool generic = std::getenv("STUDIO_VK_GENERIC_CONV") != nullptr; // read per node: bench_vulkan_variants varies it
     const bool rows = !generic && inC4 == 4 && g.kW <= 5 && g.dilH == 1 && g.dilW == 1 && (g.strideW == 1 || g.strideW == 2);
     const int input = rows && g.inC < 4 ? p.inputBuffer(0) : channelsPaddedTo4(c, p, 0);
     // [kH][kW][inC][outC] -> [outC/4][kH][kW][inC4] vec4, zero-filled past outC and inC.
@@ -276,6 +276,11 @@ bool conv2d(const OpCall& c, Planner& p)
         if (g.inC == 3 && texel && x.count() % 4 == 0) {
             // RGB through texels: a row's pixels picked out of the texels under it (all of them
             // inside whole texels: the view ends at the last whole one).
+            // Every row starts at the same place in its texel when a row is a whole number of
+            // texels: then that phase is fixed and the kernel carries one case, not all four.
+            const bool runtimePhase = std::getenv("STUDIO_VK_RGB_PHASE") != nullptr;
+            if (!runtimePhase && g.inW * 3 % 4 == 0)
+                push.fixed(7, static_cast<std::int32_t>(((-3 * g.padLeft) % 4 + 4) % 4 + 1));
             p.dispatch("conv2d_rgb3_rows_nhwc_texel_bias_act", {p.outputBuffer(0), Binding::texel(input), filter, bias}, push, groups);
         } else if (g.inC < 4) {
             p.dispatch(texel ? "conv2d_rgb_rows_nhwc_texel_bias_act" : "conv2d_rgb_rows_nhwc_bias_act",
@@ -364,7 +369,7 @@ bool depthwise(const OpCall& c, Planner& p)
     const std::array<std::uint32_t, 3> tiles{groupsOf(outC / 4, 8), groupsOf((g.outW + 3) / 4, 4), static_cast<std::uint32_t>(g.outH * g.batch)};
     // MobileNet's case: 3x3, no dilation, stride 1 or 2 along x. Each input row is loaded once for
     // 8 output pixels (STUDIO_VK_GENERIC_DEPTHWISE=1 takes the general kernel, for comparisons).
-    static const bool generic = std::getenv("STUDIO_VK_GENERIC_DEPTHWISE") != nullptr;
+    const bool generic = std::getenv("STUDIO_VK_GENERIC_DEPTHWISE") != nullptr; // per node, as above
     if (!generic && mult == 1 && g.kH == 3 && g.kW == 3 && g.dilH == 1 && g.dilW == 1 && (g.strideW == 1 || g.strideW == 2)) {
         const std::int64_t lanes = outC % 4 == 0 ? outC / 4 : outC; // vec4s, or single channels
         const std::array<std::uint32_t, 3> rows{groupsOf(lanes, 8), groupsOf((g.outW + 7) / 8, 2), static_cast<std::uint32_t>(g.outH * g.batch)};

@@ -64,6 +64,11 @@ private slots:
             {{1, 12, 17, 3}, {3, 3, 3, 16}, {1, 2, 2, 1}, {1, 1, 1, 1}, "SAME", {"BiasAdd", "Relu6"}},
             {{2, 9, 10, 3}, {5, 5, 3, 12}, {1, 1, 1, 1}, {1, 1, 1, 1}, "SAME", {"BiasAdd"}},
             {{1, 8, 13, 3}, {4, 3, 3, 5}, {1, 1, 2, 1}, {1, 1, 1, 1}, "VALID", {}},
+            // Widths a multiple of 4: every row starts at the same phase, fixed in the pipeline
+            // (BlazeFace's first layer: phase 1 from 1 column of padding; 2 columns: phase 2; none: 0).
+            {{1, 12, 16, 3}, {5, 5, 3, 24}, {1, 2, 2, 1}, {1, 1, 1, 1}, "SAME", {"BiasAdd", "Relu"}},
+            {{2, 9, 8, 3}, {5, 5, 3, 12}, {1, 1, 1, 1}, {1, 1, 1, 1}, "SAME", {"BiasAdd"}},
+            {{1, 8, 12, 3}, {4, 3, 3, 5}, {1, 1, 2, 1}, {1, 1, 1, 1}, "VALID", {}},
         };
         for (const auto& c : cases) {
             ToyModel t;
