@@ -104,6 +104,17 @@ private slots:
                 QCOMPARE(conv::crc32cPortable(data.data() + start, n), want);
                 QCOMPARE(conv::crc32c(data.data() + start + n / 2, n - n / 2, conv::crc32c(data.data() + start, n / 2)), want);
             }
+        // Past 3 x 8 KiB the instruction runs three joined chains: the same values at lengths
+        // around one, two and three rounds, continued or not.
+        std::vector<std::uint8_t> big(std::size_t{9} * 8192 + 100);
+        for (auto& b : big)
+            b = static_cast<std::uint8_t>((x = x * 1103515245u + 12345u) >> 16);
+        for (const std::size_t n : {std::size_t{24575}, std::size_t{24576}, std::size_t{24589}, std::size_t{49160}, std::size_t{73827}}) {
+            const std::uint32_t want = bitwise(big.data() + 1, n);
+            QCOMPARE(conv::crc32c(big.data() + 1, n), want);
+            QCOMPARE(conv::crc32cPortable(big.data() + 1, n), want);
+            QCOMPARE(conv::crc32c(big.data() + 1 + 5000, n - 5000, conv::crc32c(big.data() + 1, 5000)), want);
+        }
     }
 
     void tf1CheckpointWithSnappyBlocks()
