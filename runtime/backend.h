@@ -83,6 +83,9 @@ struct SessionInfo {
     // Node name -> where it runs ("vulkan", "cpu"), in execution order; empty for single-device
     // backends.
     std::vector<std::pair<std::string, std::string>> placement;
+    // What the backend changed while planning that a reader of its figures should know (channels
+    // widened, say), a line each; empty when nothing.
+    std::vector<std::string> planNotes;
 };
 
 class Session {

@@ -104,6 +104,7 @@ BenchmarkResult benchmark(const core::Model& graph, const BenchmarkOptions& o)
     r.cpuDevice = session->info().cpuDevice;
     r.deviceMemoryBytes = session->info().deviceMemoryBytes;
     r.placement = session->info().placement;
+    r.planNotes = session->info().planNotes;
     r.minSeconds = o.minSeconds;
     report(BenchmarkPhase::Load, 0, 1, r.loadMs);
 
@@ -263,6 +264,8 @@ std::string toText(const BenchmarkResult& r)
             + " bytes)\n";
     if (!r.placement.empty())
         text += "  nodes: " + placementText(r.placement) + "\n";
+    for (const auto& note : r.planNotes)
+        text += "  planned: " + note + "\n";
     text += "  timing: " + r.timing + "\n";
     if (r.importMs) {
         std::snprintf(buf, sizeof buf, "  import (read + lower, not part of load): %.3f ms\n", *r.importMs);
@@ -328,6 +331,8 @@ nlohmann::ordered_json toJson(const BenchmarkResult& r)
     j["cpuDevice"] = r.cpuDevice;
     if (r.deviceMemoryBytes)
         j["deviceMemoryBytes"] = r.deviceMemoryBytes;
+    if (!r.planNotes.empty())
+        j["planNotes"] = r.planNotes;
     if (!r.placement.empty()) {
         auto& p = j["placement"] = nlohmann::ordered_json::object();
         for (const auto& [node, where] : r.placement)

@@ -77,6 +77,7 @@ struct BenchmarkResult {
     std::uint64_t deviceMemoryBytes = 0; // what the session holds on the device; 0: unknown or none
     // Node -> where it ran ("vulkan", "cpu"), when the backend splits a graph between devices.
     std::vector<std::pair<std::string, std::string>> placement;
+    std::vector<std::string> planNotes; // SessionInfo::planNotes
     double loadMs = 0;      // compile on the backend
     double firstRunMs = 0;  // reported apart, never averaged
     int warmupRuns = 0;

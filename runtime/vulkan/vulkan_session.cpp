@@ -1,6 +1,8 @@
 // Planning, recording and running a graph model on a Vulkan device, with the CPU fallback.
 #include "runtime/vulkan/vulkan_session.h"
 
+#include "runtime/vulkan/widen_channels.h"
+
 #include "core/ops/shape_inference.h"
 #include "core/tfjs/decode.h"
 #include "runtime/reference/dataflow.h"
@@ -185,6 +187,21 @@ VulkanSession::VulkanSession(std::shared_ptr<Instance> instance, std::uint32_t d
         m_values[k][0].dtype = m_constants[k][0].isFloat() ? core::DType::Float32 : core::DType::Int32;
         m_values[k][0].shape = m_constants[k][0].shape;
         m_values[k][0].host = &m_constants[k][0];
+    }
+
+    // Activations with C % 4 != 0 carry zero channels up to a multiple of 4 where every node
+    // around them allows it, so that their kernels move whole vec4s (widen_channels.h). Off with
+    // STUDIO_VK_WIDEN=0, for comparisons.
+    {
+        std::vector<bool> outputNode(m_nodes.size(), false);
+        for (const auto& o : m_outputs)
+            outputNode[o.node] = true;
+        const char* widen = std::getenv("STUDIO_VK_WIDEN");
+        if (!(widen && std::string_view(widen) == "0")) {
+            auto widened = widenChannelsToVec4(m_nodes, index, needed, outputNode, m_values, m_constants);
+            for (auto& note : widened.notes)
+                m_info.planNotes.push_back(std::move(note));
+        }
     }
 
     // Data consumers, for activation fusion.

@@ -172,6 +172,57 @@ private slots:
         QCOMPARE(steps(t), std::size_t(2));
     }
 
+    // Activations with C % 4 != 0 widened to a multiple of 4 with zero channels where every node
+    // around them can take it (widen_channels.h): the outputs are unchanged, and the plan says
+    // which group was widened. A BlazeFace-like stage with 42 channels: a block whose 1x1 conv
+    // adds a channel-padded residual, then a stride-2 depthwise into a 1x1 conv beside a max pool
+    // whose result is channel-padded into the next residual.
+    void widenedChannels_data()
+    {
+        QTest::addColumn<QString>("variant");
+        QTest::addColumn<QString>("note"); // expected plan note prefix, empty: nothing widened
+        QTest::newRow("42-channel stage") << "stage" << "42 -> 44 channels";
+        QTest::newRow("a member is a graph output") << "output" << "";
+        QTest::newRow("a Sigmoid epilogue makes no zeros") << "sigmoid" << "";
+        QTest::newRow("13 channels read by a 3x3 conv") << "conv" << "13 -> 16 channels";
+    }
+    void widenedChannels()
+    {
+        QFETCH(QString, variant);
+        QFETCH(QString, note);
+        ToyModel t;
+        if (variant == "conv") {
+            const auto x = t.input("x", {1, 7, 9, 16});
+            const auto a = t.op("a", "_FusedConv2D", {x, t.weight("wa", {1, 1, 16, 13}), t.weight("ba", {13})}, fusedAttrs({"BiasAdd", "Relu"}));
+            t.output(t.op("y", "Conv2D", {a, t.weight("wy", {3, 3, 13, 8})}, convAttrs("SAME")));
+        } else {
+            const auto x = t.input("x", {1, 10, 12, 36});
+            const auto dw = t.op("dw", "DepthwiseConv2dNative", {x, t.weight("wdw", {3, 3, 36, 1})}, convAttrs("SAME"));
+            const auto conv = t.op("conv", "_FusedConv2D", {dw, t.weight("wc", {1, 1, 36, 42}), t.weight("bc", {42})},
+                fusedAttrs(variant == "sigmoid" ? std::vector<std::string>{"BiasAdd", "Sigmoid"} : std::vector<std::string>{"BiasAdd"}));
+            const auto px = t.op("px", "Pad", {x, t.intConstant("ppx", {4, 2}, {0, 0, 0, 0, 0, 0, 0, 6})});
+            const auto r = t.op("r", "Relu", {t.op("add", "AddV2", {conv, px})});
+            const auto dw2 = t.op("dw2", "FusedDepthwiseConv2dNative", {r, t.weight("wdw2", {3, 3, 42, 1}), t.weight("bdw2", {42})},
+                {{"strides", ints({1, 2, 2, 1})}, {"padding", str("SAME")}, {"fused_ops", strs({"BiasAdd"})},
+                    {"num_args", core::AttrValue::ofInt(1)}});
+            const auto c6 = t.op("c6", "_FusedConv2D", {dw2, t.weight("wc6", {1, 1, 42, 48}), t.weight("bc6", {48})}, fusedAttrs({"BiasAdd"}));
+            const auto pool = t.op("pool", "MaxPool", {r},
+                {{"ksize", ints({1, 2, 2, 1})}, {"strides", ints({1, 2, 2, 1})}, {"padding", str("SAME")}});
+            const auto pp = t.op("pp", "Pad", {pool, t.intConstant("ppp", {4, 2}, {0, 0, 0, 0, 0, 0, 0, 6})});
+            t.output(t.op("y", "Relu", {t.op("add2", "AddV2", {c6, pp})}));
+            if (variant == "output")
+                t.output(r);
+        }
+        compare(t, "widened channels: " + variant.toStdString(), 2e-6, true);
+        const auto notes = rt::compile(t.m, "vulkan")->info().planNotes;
+        if (note.isEmpty()) {
+            QVERIFY2(notes.empty(), notes.empty() ? "" : notes[0].c_str());
+        } else {
+            QCOMPARE(notes.size(), std::size_t(1));
+            QVERIFY2(QString::fromStdString(notes[0]).startsWith(note), notes[0].c_str());
+        }
+    }
+
     void matmul_data()
     {
         QTest::addColumn<QList<qint64>>("a");
