@@ -11,6 +11,7 @@ layout(push_constant) uniform Params {
     int inH, inW, inC, outH, outW, outC, kH, kW;
     int strideH, strideW, dilH, dilW, padTop, padLeft, oc4, act;
     float alpha;
+    int batch;
 } p;
 
 #include "fixed_values.glsl"
@@ -34,9 +35,13 @@ layout(push_constant) uniform Params {
 
 void main()
 {
-    const int o4 = int(gl_GlobalInvocationID.x), ox0 = int(gl_GlobalInvocationID.y) * TX;
-    const int oy = int(gl_GlobalInvocationID.z) % p.outH, b = int(gl_GlobalInvocationID.z) / p.outH;
-    if (o4 >= p.oc4 || ox0 >= p.outW)
+    // x runs over (channel vec4, group of TX pixels) pairs, channel vec4s fastest, so that all
+    // lanes of a SIMD vector are busy when the output has fewer than 8 channel vec4s (BlazeFace's
+    // first layer: 6); y over the batch's rows.
+    const int f = int(gl_GlobalInvocationID.x), groups = (p.outW + TX - 1) / TX;
+    const int o4 = f % p.oc4, ox0 = (f / p.oc4) * TX;
+    const int oy = int(gl_GlobalInvocationID.y) % p.outH, b = int(gl_GlobalInvocationID.y) / p.outH;
+    if (f >= p.oc4 * groups || b >= p.batch)
         return;
     vec4 acc[TX];
     [[unroll]] for (int k = 0; k < TX; ++k)

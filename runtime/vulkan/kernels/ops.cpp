@@ -270,7 +270,8 @@ bool conv2d(const OpCall& c, Planner& p)
     push.i(g.strideH).i(g.strideW).i(g.dilH).i(g.dilW).i(g.padTop).i(g.padLeft).i(oc4).op(static_cast<std::int32_t>(act)).f(alpha).fixed(1, outC % 4 == 0 ? 1 : 0);
     fixWindow(push, g);
     if (rows) {
-        const std::array<std::uint32_t, 3> groups{groupsOf(oc4, 8), groupsOf((g.outW + 7) / 8, 2), static_cast<std::uint32_t>(g.batch * g.outH)};
+        push.i(g.batch);
+        const std::array<std::uint32_t, 3> groups{groupsOf(oc4 * ((g.outW + 7) / 8), 8), groupsOf(g.batch * g.outH, 2), 1};
         const bool texel = p.preferTexelLoads();
         const Binding filter = texel ? Binding::texel(weights) : Binding(weights);
         if (g.inC == 3 && texel && x.count() % 4 == 0) {
