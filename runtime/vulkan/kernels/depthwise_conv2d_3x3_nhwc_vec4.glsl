@@ -11,6 +11,7 @@ layout(push_constant) uniform Params {
     int inH, inW, inC, outH, outW, outC, kH, kW;
     int strideH, strideW, dilH, dilW, padTop, padLeft, mult, act;
     float alpha;
+    int batch;
 } p;
 
 #include "fixed_values.glsl"
@@ -38,10 +39,14 @@ VEC actV(VEC r)
 
 void main()
 {
-    const int c4 = int(gl_GlobalInvocationID.x), ox0 = int(gl_GlobalInvocationID.y) * TX;
-    const int oy = int(gl_GlobalInvocationID.z) % p.outH, b = int(gl_GlobalInvocationID.z) / p.outH;
+    // x runs over (channel lane, group of TX pixels) pairs, channel lanes fastest, so that the
+    // lanes of a SIMD vector are all busy whatever the channel count (24 channels: 6 vec4s); y
+    // over the batch's rows.
     const int C4 = LANES;
-    if (c4 >= C4 || ox0 >= p.outW)
+    const int f = int(gl_GlobalInvocationID.x), groups = (p.outW + TX - 1) / TX;
+    const int c4 = f % C4, ox0 = (f / C4) * TX;
+    const int oy = int(gl_GlobalInvocationID.y) % p.outH, b = int(gl_GlobalInvocationID.y) / p.outH;
+    if (f >= C4 * groups || b >= p.batch)
         return;
     VEC acc[TX];
     [[unroll]] for (int k = 0; k < TX; ++k)

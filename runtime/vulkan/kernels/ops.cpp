@@ -373,7 +373,8 @@ bool depthwise(const OpCall& c, Planner& p)
     const bool generic = std::getenv("STUDIO_VK_GENERIC_DEPTHWISE") != nullptr; // per node, as above
     if (!generic && mult == 1 && g.kH == 3 && g.kW == 3 && g.dilH == 1 && g.dilW == 1 && (g.strideW == 1 || g.strideW == 2)) {
         const std::int64_t lanes = outC % 4 == 0 ? outC / 4 : outC; // vec4s, or single channels
-        const std::array<std::uint32_t, 3> rows{groupsOf(lanes, 8), groupsOf((g.outW + 7) / 8, 2), static_cast<std::uint32_t>(g.outH * g.batch)};
+        push.i(g.batch);
+        const std::array<std::uint32_t, 3> rows{groupsOf(lanes * ((g.outW + 7) / 8), 8), groupsOf(g.outH * g.batch, 2), 1};
         const int input = p.inputBuffer(0);
         if (outC % 4 != 0)
             p.dispatch("depthwise_conv2d_3x3_nhwc_bias_act", {p.outputBuffer(0), input, weights, bias}, push, rows);
