@@ -557,8 +557,9 @@ bool pool(const OpCall& c, Planner& p)
         // 4 channels per invocation: 16-byte loads and stores.
         const int input = p.inputBuffer(0);
         const bool texel = p.preferTexelLoads();
+        push.i(g.batch);
         p.dispatch(texel ? "pool2d_nhwc_vec4_texel" : "pool2d_nhwc_vec4", {p.outputBuffer(0), texel ? Binding::texel(input) : Binding(input)},
-            push, {groupsOf(g.inC / 4, 8), groupsOf(g.outW, 4), static_cast<std::uint32_t>(g.outH * g.batch)});
+            push, {groupsOf(g.inC / 4 * g.outW, 8), groupsOf(g.outH * g.batch, 4), 1});
         return true;
     }
     p.dispatch("pool2d_nhwc", {p.outputBuffer(0), p.inputBuffer(0)}, push,
