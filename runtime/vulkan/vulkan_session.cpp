@@ -189,22 +189,7 @@ VulkanSession::VulkanSession(std::shared_ptr<Instance> instance, std::uint32_t d
         m_values[k][0].host = &m_constants[k][0];
     }
 
-    // Activations with C % 4 != 0 carry zero channels up to a multiple of 4 where every node
-    // around them allows it, so that their kernels move whole vec4s (widen_channels.h). Off with
-    // STUDIO_VK_WIDEN=0, for comparisons.
-    {
-        std::vector<bool> outputNode(m_nodes.size(), false);
-        for (const auto& o : m_outputs)
-            outputNode[o.node] = true;
-        const char* widen = std::getenv("STUDIO_VK_WIDEN");
-        if (!(widen && std::string_view(widen) == "0")) {
-            auto widened = widenChannelsToVec4(m_nodes, index, needed, outputNode, m_values, m_constants);
-            for (auto& note : widened.notes)
-                m_info.planNotes.push_back(std::move(note));
-        }
-    }
-
-    // Data consumers, for activation fusion.
+    // Data consumers, for channel widening and activation fusion.
     std::vector<std::vector<std::size_t>> consumers(m_nodes.size());
     for (std::size_t k = 0; k < m_nodes.size(); ++k)
         if (needed[k])
@@ -214,6 +199,16 @@ VulkanSession::VulkanSession(std::shared_ptr<Instance> instance, std::uint32_t d
     std::vector<bool> isOutput(m_nodes.size(), false);
     for (const auto& o : m_outputs)
         isOutput[o.node] = true;
+
+    // Activations with C % 4 != 0 carry zero channels up to a multiple of 4 where every node
+    // around them allows it, so that their kernels move whole vec4s (widen_channels.h). Off with
+    // STUDIO_VK_WIDEN=0, for comparisons.
+    if (const char* widen = std::getenv("STUDIO_VK_WIDEN"); !(widen && std::string_view(widen) == "0")) {
+        auto widened = widenChannelsToVec4(m_nodes, index, consumers, isOutput, m_values, m_constants);
+        for (auto& note : widened.notes)
+            m_info.planNotes.push_back(std::move(note));
+    }
+
     std::vector<std::optional<std::size_t>> fusedInto(m_nodes.size());
 
     // Channel Pads folded into the Add that reads them (the padded tensor is never written).

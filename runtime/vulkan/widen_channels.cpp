@@ -52,23 +52,17 @@ rt::Tensor widened(const rt::Tensor& t, std::size_t axis, std::int64_t size)
 
 class Grouper {
 public:
-    Grouper(const std::vector<core::Node>& nodes, const core::GraphIndex& index, const std::vector<bool>& needed,
-        const std::vector<bool>& isOutput, const std::vector<std::vector<ValueInfo>>& values)
-        : m_nodes(nodes), m_index(index), m_needed(needed), m_isOutput(isOutput), m_values(values),
-          m_dataConsumers(nodes.size())
+    Grouper(const std::vector<core::Node>& nodes, const core::GraphIndex& index,
+        const std::vector<std::vector<std::size_t>>& consumers, const std::vector<bool>& isOutput,
+        const std::vector<std::vector<ValueInfo>>& values)
+        : m_nodes(nodes), m_index(index), m_dataConsumers(consumers), m_isOutput(isOutput), m_values(values)
     {
-        for (std::size_t k = 0; k < nodes.size(); ++k)
-            if (needed[k])
-                for (const auto& in : index.inputs(k))
-                    if (!in.control && std::find(m_dataConsumers[in.node].begin(), m_dataConsumers[in.node].end(), k)
-                            == m_dataConsumers[in.node].end())
-                        m_dataConsumers[in.node].push_back(k);
     }
 
     bool candidate(std::size_t k) const
     {
         const auto& op = m_nodes[k].op;
-        if (!m_needed[k] || op == "Const" || op == "Placeholder" || m_values[k].size() != 1)
+        if (op == "Const" || op == "Placeholder" || m_values[k].size() != 1) // no value: a node the outputs do not need
             return false;
         const auto& v = m_values[k][0];
         return !v.host && v.dtype == core::DType::Float32 && v.shape.size() == 4 && v.shape[3] % 4 != 0;
@@ -244,10 +238,9 @@ private:
 
     const std::vector<core::Node>& m_nodes;
     const core::GraphIndex& m_index;
-    const std::vector<bool>& m_needed;
+    const std::vector<std::vector<std::size_t>>& m_dataConsumers;
     const std::vector<bool>& m_isOutput;
     const std::vector<std::vector<ValueInfo>>& m_values;
-    std::vector<std::vector<std::size_t>> m_dataConsumers;
     std::int64_t m_channels = 0, m_wide = 0;
     std::set<std::size_t> m_members;
     std::deque<std::size_t> m_queue;
@@ -257,11 +250,11 @@ private:
 } // namespace
 
 WidenResult widenChannelsToVec4(const std::vector<core::Node>& nodes, const core::GraphIndex& index,
-    const std::vector<bool>& needed, const std::vector<bool>& isOutput, std::vector<std::vector<ValueInfo>>& values,
-    std::vector<std::vector<rt::Tensor>>& constants)
+    const std::vector<std::vector<std::size_t>>& consumers, const std::vector<bool>& isOutput,
+    std::vector<std::vector<ValueInfo>>& values, std::vector<std::vector<rt::Tensor>>& constants)
 {
     WidenResult result;
-    Grouper grouper(nodes, index, needed, isOutput, values);
+    Grouper grouper(nodes, index, consumers, isOutput, values);
     std::vector<bool> tried(nodes.size(), false);
     for (std::size_t k = 0; k < nodes.size(); ++k) {
         if (tried[k] || !grouper.candidate(k))

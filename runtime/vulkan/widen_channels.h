@@ -32,9 +32,10 @@ struct WidenResult {
 // hold zeros and meet only zero weights.
 //
 // `values[k]` and `constants[k]` are node k's planned values and decoded constants (a constant's
-// ValueInfo::host points into `constants`); `needed` marks the nodes the outputs need.
+// ValueInfo::host points into `constants`); `consumers[k]` the needed nodes that read node k as
+// data (one entry per reading input), `isOutput[k]` whether node k is a graph output.
 WidenResult widenChannelsToVec4(const std::vector<core::Node>& nodes, const core::GraphIndex& index,
-    const std::vector<bool>& needed, const std::vector<bool>& isOutput, std::vector<std::vector<ValueInfo>>& values,
-    std::vector<std::vector<rt::Tensor>>& constants);
+    const std::vector<std::vector<std::size_t>>& consumers, const std::vector<bool>& isOutput,
+    std::vector<std::vector<ValueInfo>>& values, std::vector<std::vector<rt::Tensor>>& constants);
 
 } // namespace studio::vk
