@@ -4,7 +4,10 @@
 // rounds in one process so that machine noise hits every variant alike. Prints each variant's
 // median (and per-op-type device times with --profile) and its ratio to the first.
 // Usage: bench_vulkan_variants MODEL VAR VALUE [VALUE...] [--runs N] [--rounds R] [--profile]
-//   VALUE "-" leaves VAR unset.
+//   VALUE "-" leaves VAR unset. A value given more than once gets a session each time: two
+//   sessions of the same plan can differ by 10 % or more on lavapipe (where their buffers and
+//   code land), so when values repeat (0 1 0 1 0 1) the runs are also pooled per value, and the
+//   spread between one value's sessions is printed as the noise floor a difference must beat.
 #include "converter/convert.h"
 #include "converter/importers/importer.h"
 #include "core/error.h"
@@ -91,6 +94,28 @@ int main(int argc, char** argv)
                 median(ms[i]), *std::min_element(ms[i].begin(), ms[i].end()), median(ms[i]) / base);
             for (const auto& [op, v] : ops[i])
                 std::printf("      %-28s %8.3f ms (median)\n", op.c_str(), median(v));
+        }
+        // Values given more than once: their sessions' runs pooled, and how far apart those sessions were.
+        std::vector<std::string> distinct;
+        for (const auto& v : values)
+            if (std::find(distinct.begin(), distinct.end(), v) == distinct.end())
+                distinct.push_back(v);
+        if (distinct.size() < values.size()) {
+            std::printf("  pooled by value (sessions of one value: slowest session median / fastest):\n");
+            double pooledBase = 0;
+            for (const auto& v : distinct) {
+                std::vector<double> pooled, sessionMedians;
+                for (std::size_t i = 0; i < values.size(); ++i)
+                    if (values[i] == v) {
+                        pooled.insert(pooled.end(), ms[i].begin(), ms[i].end());
+                        sessionMedians.push_back(median(ms[i]));
+                    }
+                const auto [lo, hi] = std::minmax_element(sessionMedians.begin(), sessionMedians.end());
+                if (pooledBase == 0)
+                    pooledBase = median(pooled);
+                std::printf("  %s=%-10s median %8.3f ms  ratio to the first %.3f  %zu session(s), spread %.3f\n", var.c_str(),
+                    v.c_str(), median(pooled), median(pooled) / pooledBase, sessionMedians.size(), *hi / *lo);
+            }
         }
         // With --profile: the slowest nodes of the first variant, each variant's median beside.
         if (profile && !nodes[0].empty()) {
