@@ -3,7 +3,7 @@
 // B is packed at load as [NB][K][TN] vec4 (NB = ceil(N / 4TN), zero past N), so the panel one
 // invocation walks is contiguous. One invocation computes TM rows x TN vec4 columns in registers;
 // invocations along x take consecutive row blocks, so the weights they read are the same across
-// the lanes of a SIMD vector. The including .comp declares the bindings, TM, TN, LOAD_A, LOAD_B,
+// the lanes of a SIMD vector. The including .comp declares the bindings, TM, LOAD_A, LOAD_B,
 // and RESIDUAL with LOAD_R when a residual add is folded in, or RESIDUAL_PADDED with a float
 // `residual` buffer when the residual has fewer channels (a zero channel Pad folded in too).
 #extension GL_EXT_control_flow_attributes : require
@@ -16,6 +16,11 @@ layout(push_constant) uniform Params {
 } p;
 
 #include "fixed_values.glsl"
+
+// Column vec4s per invocation, fixed per node (ops.cpp picks the count that wastes the fewest
+// columns past N: 24 channels are 2 x 3 vec4s, not 2 x 4).
+layout(constant_id = 8) const int kTN = 4;
+#define TN kTN
 
 void main()
 {

@@ -3,7 +3,6 @@
 #extension GL_GOOGLE_include_directive : require
 layout(local_size_x = 8, local_size_y = 2, local_size_z = 1) in;
 #define TM 8
-#define TN 4
 layout(std430, set = 0, binding = 0) writeonly buffer Out { float y[]; };
 layout(std430, set = 0, binding = 0) writeonly buffer Out4 { vec4 y4[]; };
 layout(std430, set = 0, binding = 1) readonly buffer A { vec4 a[]; };

@@ -162,13 +162,24 @@ void fixWindow(Push& push, const rt::ref::Window& g)
     push.fixed(2, static_cast<std::int32_t>(g.strideW)).fixed(3, static_cast<std::int32_t>(g.kH)).fixed(4, static_cast<std::int32_t>(g.kW));
 }
 
-constexpr int kGemmTN = 4; // vec4 columns per invocation (TN in the gemm shaders)
-constexpr int kGemmTM = 8; // rows per invocation (TM)
+constexpr int kGemmTM = 8; // rows per invocation (TM in the gemm shaders)
+
+// The gemm's column vec4s per invocation (gemm.glsl kTN) for N4 output vec4s: 4, or 3 where that
+// computes fewer columns past N (6 vec4s: 2 x 3 rather than 2 x 4, a quarter of the work wasted).
+// STUDIO_VK_GEMM_TN=4 (read per node) keeps 4, for comparisons.
+int gemmColumns(std::int64_t N4)
+{
+    if (const char* v = std::getenv("STUDIO_VK_GEMM_TN"); v && std::string(v) == "4")
+        return 4;
+    const auto computed = [N4](std::int64_t tn) { return (N4 + tn - 1) / tn * tn; };
+    return computed(3) < computed(4) ? 3 : 4;
+}
 
 void gemm(const OpCall& c, Planner& p, int a, std::int64_t M, std::int64_t K, std::int64_t N, const std::vector<float>& b,
     bool bTransposed, bool hasBias, Act act, float alpha)
 {
-    const std::int64_t K4 = (K + 3) / 4, cols = 4 * kGemmTN, NB = (N + cols - 1) / cols;
+    const int tn = gemmColumns((N + 3) / 4);
+    const std::int64_t K4 = (K + 3) / 4, cols = 4 * tn, NB = (N + cols - 1) / cols;
     // [NB][K4 * 4][TN] vec4, zero past K and N.
     std::vector<float> packed(static_cast<std::size_t>(NB * K4 * 4 * cols), 0.0f);
     for (std::int64_t k = 0; k < K; ++k)
@@ -179,7 +190,7 @@ void gemm(const OpCall& c, Planner& p, int a, std::int64_t M, std::int64_t K, st
     const int bias = p.constantBuffer(biasWords(c, hasBias, N, NB * cols), c.node.name + "/bias");
     const bool padded = c.residual && c.residualPadBefore >= 0;
     Push push;
-    push.i(M).i(K4).i(N).i(NB).op(static_cast<std::int32_t>(act)).f(alpha).fixed(1, N % 4 == 0 ? 1 : 0);
+    push.i(M).i(K4).i(N).i(NB).op(static_cast<std::int32_t>(act)).f(alpha).fixed(1, N % 4 == 0 ? 1 : 0).fixed(8, tn);
     push.i(padded ? c.residual->shape.back() : 0).i(padded ? c.residualPadBefore : 0);
     if (padded)
         push.fixed(6, c.residual->shape.back() % 4 == 0 && c.residualPadBefore % 4 == 0 ? 1 : 0);
