@@ -53,7 +53,8 @@ public:
     // A value fixed in the kernel when its pipeline is made (specialization constant `id`), not
     // pushed: for uniform branches, which CPU devices execute on both sides, masked, and for loop
     // bounds, so that loops unroll. Id 0 is the op code (op(), activation.glsl); ids 1-7 are
-    // declared in fixed_values.glsl. A kernel ignores ids it does not declare.
+    // declared in fixed_values.glsl, id 8 (the gemm's columns) in gemm.glsl. A kernel ignores ids it does
+    // not declare.
     Push& fixed(std::uint32_t id, std::int32_t value)
     {
         m_fixed.emplace_back(id, value);
