@@ -2,6 +2,9 @@
 // including .comp declares the bindings and how x and w are loaded (LOAD_X, LOAD_W).
 #extension GL_EXT_control_flow_attributes : require
 #include "activation.glsl"
+#ifndef LOAD_BIAS
+#define LOAD_BIAS(i) bias[i] // the including .comp may read the bias through a texel buffer
+#endif
 
 layout(push_constant) uniform Params {
     int inH, inW, inC, outH, outW, outC, kH, kW;
@@ -22,7 +25,7 @@ void main()
     const int ic4 = p.inC / 4;
     vec4 acc[4];
     [[unroll]] for (int k = 0; k < 4; ++k)
-        acc[k] = bias[o4];
+        acc[k] = LOAD_BIAS(o4);
     int wi = o4 * p.kH * p.kW * p.inC;
     for (int ky = 0; ky < KH; ++ky) {
         const int iy = oy * p.strideH - p.padTop + ky * p.dilH;

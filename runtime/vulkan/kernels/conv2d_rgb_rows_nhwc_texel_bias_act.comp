@@ -9,7 +9,8 @@ layout(std430, set = 0, binding = 0) writeonly buffer Out { float y[]; };
 layout(std430, set = 0, binding = 0) writeonly buffer Out4 { vec4 y4[]; };
 layout(std430, set = 0, binding = 1) readonly buffer In { float x[]; };
 layout(set = 0, binding = 2) uniform samplerBuffer w;
-layout(std430, set = 0, binding = 3) readonly buffer Bias { vec4 bias[]; };
+layout(set = 0, binding = 3) uniform samplerBuffer biasTexels;
+#define LOAD_BIAS(i) texelFetch(biasTexels, i)
 #define LOAD_X(i) vec4(x[(i) * p.inC], p.inC > 1 ? x[(i) * p.inC + 1] : 0.0, p.inC > 2 ? x[(i) * p.inC + 2] : 0.0, 0.0)
 #define LOAD_W(i) texelFetch(w, i)
 #include "conv2d_rgba_rows_nhwc.glsl"

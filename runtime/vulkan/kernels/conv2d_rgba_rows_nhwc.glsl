@@ -6,6 +6,9 @@
 // declares the bindings and LOAD_X, LOAD_W (or RGB3_ROWS: conv2d_rgb3_row.glsl loads the rows).
 #extension GL_EXT_control_flow_attributes : require
 #include "activation.glsl"
+#ifndef LOAD_BIAS
+#define LOAD_BIAS(i) bias[i] // the including .comp may read the bias through a texel buffer
+#endif
 
 layout(push_constant) uniform Params {
     int inH, inW, inC, outH, outW, outC, kH, kW;
@@ -45,7 +48,7 @@ void main()
         return;
     vec4 acc[TX];
     [[unroll]] for (int k = 0; k < TX; ++k)
-        acc[k] = bias[o4];
+        acc[k] = LOAD_BIAS(o4);
     const int s = STRIDE_W, n = (TX - 1) * s + KW, ix0 = ox0 * s - p.padLeft;
     for (int ky = 0; ky < KH; ++ky) {
         const int iy = oy * p.strideH - p.padTop + ky;

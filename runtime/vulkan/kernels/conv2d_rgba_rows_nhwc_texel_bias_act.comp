@@ -8,7 +8,8 @@ layout(std430, set = 0, binding = 0) writeonly buffer Out { float y[]; };
 layout(std430, set = 0, binding = 0) writeonly buffer Out4 { vec4 y4[]; };
 layout(set = 0, binding = 1) uniform samplerBuffer x;
 layout(set = 0, binding = 2) uniform samplerBuffer w;
-layout(std430, set = 0, binding = 3) readonly buffer Bias { vec4 bias[]; };
+layout(set = 0, binding = 3) uniform samplerBuffer biasTexels;
+#define LOAD_BIAS(i) texelFetch(biasTexels, i)
 #define LOAD_X(i) texelFetch(x, i)
 #define LOAD_W(i) texelFetch(w, i)
 #include "conv2d_rgba_rows_nhwc.glsl"

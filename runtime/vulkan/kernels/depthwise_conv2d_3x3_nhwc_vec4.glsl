@@ -6,6 +6,9 @@
 // The including .comp declares the bindings and LOAD_X, LOAD_W.
 #extension GL_EXT_control_flow_attributes : require
 #include "activation.glsl"
+#ifndef LOAD_BIAS
+#define LOAD_BIAS(i) bias[i] // the including .comp may read the bias through a texel buffer
+#endif
 
 layout(push_constant) uniform Params {
     int inH, inW, inC, outH, outW, outC, kH, kW;
@@ -50,7 +53,7 @@ void main()
         return;
     VEC acc[TX];
     [[unroll]] for (int k = 0; k < TX; ++k)
-        acc[k] = bias[c4];
+        acc[k] = LOAD_BIAS(c4);
     const int ix0 = ox0 * p.strideW - p.padLeft;
     [[unroll]] for (int ky = 0; ky < 3; ++ky) {
         const int iy = oy * p.strideH - p.padTop + ky;

@@ -7,7 +7,8 @@ layout(local_size_x = 8, local_size_y = 2, local_size_z = 1) in;
 layout(std430, set = 0, binding = 0) writeonly buffer Out { vec4 y[]; };
 layout(set = 0, binding = 1) uniform samplerBuffer x;
 layout(set = 0, binding = 2) uniform samplerBuffer w;
-layout(std430, set = 0, binding = 3) readonly buffer Bias { vec4 bias[]; };
+layout(set = 0, binding = 3) uniform samplerBuffer biasTexels;
+#define LOAD_BIAS(i) texelFetch(biasTexels, i)
 #define LOAD_X(i) texelFetch(x, i)
 #define LOAD_W(i) texelFetch(w, i)
 #include "depthwise_conv2d_3x3_nhwc_vec4.glsl"

@@ -1,6 +1,9 @@
 // The body of the depthwise_conv2d_nhwc_vec4 kernels (multiplier 1, C % 4 == 0, 4 channels x 4
 // pixels per invocation); the including .comp declares the bindings and LOAD_X, LOAD_W.
 #include "activation.glsl"
+#ifndef LOAD_BIAS
+#define LOAD_BIAS(i) bias[i] // the including .comp may read the bias through a texel buffer
+#endif
 
 layout(push_constant) uniform Params {
     int inH, inW, inC, outH, outW, outC, kH, kW;
@@ -26,7 +29,7 @@ void main()
     const int C4 = p.inC / 4;
     if (c4 >= C4 || ox0 >= p.outW)
         return;
-    vec4 a0 = bias[c4], a1 = a0, a2 = a0, a3 = a0;
+    vec4 a0 = LOAD_BIAS(c4), a1 = a0, a2 = a0, a3 = a0;
     const int sx = STRIDE_W;
     for (int ky = 0; ky < KH; ++ky) {
         const int iy = oy * p.strideH - p.padTop + ky * p.dilH;

@@ -5,7 +5,9 @@
 // invocations along x take consecutive row blocks, so the weights they read are the same across
 // the lanes of a SIMD vector. The including .comp declares the bindings, TM, LOAD_A, LOAD_B,
 // and RESIDUAL with LOAD_R when a residual add is folded in, or RESIDUAL_PADDED with a float
-// `residual` buffer when the residual has fewer channels (a zero channel Pad folded in too).
+// `residual` buffer when the residual has fewer channels (a zero channel Pad folded in too), or
+// RESIDUAL_PADDED_VEC4 with LOAD_R4 when those channels and their offset are multiples of 4.
+// LOAD_BIAS defaults to a storage-buffer `bias`.
 #extension GL_EXT_control_flow_attributes : require
 #include "activation.glsl"
 
@@ -16,6 +18,15 @@ layout(push_constant) uniform Params {
 } p;
 
 #include "fixed_values.glsl"
+#ifndef LOAD_BIAS
+#define LOAD_BIAS(i) bias[i] // the including .comp may read the bias through a texel buffer
+#endif
+#ifdef RESIDUAL_PADDED_VEC4
+#define RESIDUAL_PADDED
+#endif
+#ifndef LOAD_R4
+#define LOAD_R4(i) residual4[i]
+#endif
 
 // Column vec4s per invocation, fixed per node (ops.cpp picks the count that wastes the fewest
 // columns past N: 24 channels are 2 x 3 vec4s, not 2 x 4).
@@ -30,7 +41,7 @@ void main()
         return;
     vec4 acc[TM][TN];
     [[unroll]] for (int j = 0; j < TN; ++j) {
-        const vec4 b = bias[nb * TN + j];
+        const vec4 b = LOAD_BIAS(nb * TN + j);
         [[unroll]] for (int i = 0; i < TM; ++i)
             acc[i][j] = b;
     }
@@ -70,14 +81,17 @@ void main()
             if (kResidualVec4 == 1) {
                 const int rc4 = c4 - p.rBefore / 4;
                 if (rc4 >= 0 && rc4 < p.rC / 4)
-                    r += residual4[m * (p.rC / 4) + rc4];
-            } else {
+                    r += LOAD_R4(m * (p.rC / 4) + rc4);
+            }
+#ifndef RESIDUAL_PADDED_VEC4
+            else {
                 [[unroll]] for (int q = 0; q < 4; ++q) {
                     const int rc = c4 * 4 + q - p.rBefore;
                     if (rc >= 0 && rc < p.rC)
                         r[q] += residual[m * p.rC + rc];
                 }
             }
+#endif
 #endif
             [[unroll]] for (int q = 0; q < 4; ++q)
                 r[q] = applyOp(r[q], p.act, p.alpha);

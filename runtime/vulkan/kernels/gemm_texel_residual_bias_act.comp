@@ -1,4 +1,4 @@
-// gemm.glsl with A and B read through rgba32f uniform texel buffers (the fast loads of CPU implementations), and a residual tensor added before the activation.
+// gemm.glsl with A, B and the bias read through rgba32f uniform texel buffers (the fast loads of CPU implementations), and a residual tensor added before the activation.
 #version 450
 #extension GL_GOOGLE_include_directive : require
 layout(local_size_x = 8, local_size_y = 2, local_size_z = 1) in;
@@ -9,7 +9,8 @@ layout(set = 0, binding = 1) uniform samplerBuffer a;
 layout(set = 0, binding = 2) uniform samplerBuffer b;
 #define LOAD_A(i) texelFetch(a, i)
 #define LOAD_B(i) texelFetch(b, i)
-layout(std430, set = 0, binding = 3) readonly buffer Bias { vec4 bias[]; };
+layout(set = 0, binding = 3) uniform samplerBuffer biasTexels;
+#define LOAD_BIAS(i) texelFetch(biasTexels, i)
 layout(set = 0, binding = 4) uniform samplerBuffer residual;
 #define LOAD_R(i) texelFetch(residual, i)
 #define RESIDUAL

@@ -5,6 +5,9 @@
 // columns. A is row-major with K padded to a multiple of 4; B is packed at load as [K4 * 4][N4]
 // vec4 (zero past K and N). The including .comp declares the bindings, LOAD_A and LOAD_B.
 #include "activation.glsl"
+#ifndef LOAD_BIAS
+#define LOAD_BIAS(i) bias[i] // the including .comp may read the bias through a texel buffer
+#endif
 
 layout(push_constant) uniform Params {
     int M, K4, N, N4, act;
@@ -18,7 +21,7 @@ void main()
     const int n4 = int(gl_GlobalInvocationID.x), m = int(gl_GlobalInvocationID.y);
     if (n4 >= p.N4 || m >= p.M)
         return;
-    vec4 acc = bias[n4];
+    vec4 acc = LOAD_BIAS(n4);
     int bi = n4;
     for (int k = 0; k < p.K4; ++k) {
         const vec4 a = LOAD_A(m * p.K4 + k);

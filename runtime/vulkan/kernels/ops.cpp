@@ -197,9 +197,15 @@ void gemm(const OpCall& c, Planner& p, int a, std::int64_t M, std::int64_t K, st
     const std::array<std::uint32_t, 3> groups{groupsOf(M, 8 * kGemmTM), groupsOf(NB, 2), 1};
     const bool texel = p.preferTexelLoads();
     std::vector<Binding> bindings{p.outputBuffer(0), texel ? Binding::texel(a) : Binding(a),
-        texel ? Binding::texel(weights) : Binding(weights), bias};
+        texel ? Binding::texel(weights) : Binding(weights), texel ? Binding::texel(bias) : Binding(bias)};
     std::string kernel = texel ? "gemm_texel" : "gemm_storage";
-    if (padded) {
+    // Through texels, a residual whose channels and offset are multiples of 4 is read as vec4
+    // texels: storage-buffer loads cost CPU devices a loop over the lanes (BlazeFace's 24 -> 28
+    // channel 1x1 conv at 64x64 0.62-0.66 -> 0.52 ms).
+    if (padded && texel && c.residual->shape.back() % 4 == 0 && c.residualPadBefore % 4 == 0) {
+        bindings.push_back(Binding::texel(p.inputBuffer(c.residualInput)));
+        kernel += "_residual_padded4";
+    } else if (padded) {
         bindings.push_back(p.inputBuffer(c.residualInput));
         kernel += "_residual_padded";
     } else if (c.residual) {
@@ -225,7 +231,8 @@ void matmulRows(const OpCall& c, Planner& p, int a, std::int64_t M, std::int64_t
     push.i(M).i(K4).i(N).i(N4).op(static_cast<std::int32_t>(act)).f(alpha).fixed(1, N % 4 == 0 ? 1 : 0);
     const bool texel = p.preferTexelLoads();
     p.dispatch(texel ? "matmul_rows_texel_bias_act" : "matmul_rows_storage_bias_act",
-        {p.outputBuffer(0), texel ? Binding::texel(a) : Binding(a), texel ? Binding::texel(weights) : Binding(weights), bias}, push,
+        {p.outputBuffer(0), texel ? Binding::texel(a) : Binding(a), texel ? Binding::texel(weights) : Binding(weights),
+            texel ? Binding::texel(bias) : Binding(bias)}, push,
         {groupsOf(N4, 8), static_cast<std::uint32_t>(M), 1});
 }
 
@@ -285,6 +292,7 @@ bool conv2d(const OpCall& c, Planner& p)
         const std::array<std::uint32_t, 3> groups{groupsOf(oc4 * ((g.outW + 7) / 8), 8), groupsOf(g.batch * g.outH, 2), 1};
         const bool texel = p.preferTexelLoads();
         const Binding filter = texel ? Binding::texel(weights) : Binding(weights);
+        const Binding biasBinding = texel ? Binding::texel(bias) : Binding(bias);
         if (g.inC == 3 && texel && x.count() % 4 == 0) {
             // RGB through texels: a row's pixels picked out of the texels under it (all of them
             // inside whole texels: the view ends at the last whole one).
@@ -293,19 +301,19 @@ bool conv2d(const OpCall& c, Planner& p)
             const bool runtimePhase = std::getenv("STUDIO_VK_RGB_PHASE") != nullptr;
             if (!runtimePhase && g.inW * 3 % 4 == 0)
                 push.fixed(7, static_cast<std::int32_t>(((-3 * g.padLeft) % 4 + 4) % 4 + 1));
-            p.dispatch("conv2d_rgb3_rows_nhwc_texel_bias_act", {p.outputBuffer(0), Binding::texel(input), filter, bias}, push, groups);
+            p.dispatch("conv2d_rgb3_rows_nhwc_texel_bias_act", {p.outputBuffer(0), Binding::texel(input), filter, biasBinding}, push, groups);
         } else if (g.inC < 4) {
             p.dispatch(texel ? "conv2d_rgb_rows_nhwc_texel_bias_act" : "conv2d_rgb_rows_nhwc_bias_act",
-                {p.outputBuffer(0), input, filter, bias}, push, groups);
+                {p.outputBuffer(0), input, filter, biasBinding}, push, groups);
         } else {
             p.dispatch(texel ? "conv2d_rgba_rows_nhwc_texel_bias_act" : "conv2d_rgba_rows_nhwc_bias_act",
-                {p.outputBuffer(0), texel ? Binding::texel(input) : Binding(input), filter, bias}, push, groups);
+                {p.outputBuffer(0), texel ? Binding::texel(input) : Binding(input), filter, biasBinding}, push, groups);
         }
         return true;
     }
     const std::array<std::uint32_t, 3> tiles{groupsOf((g.outW + 3) / 4, 8), groupsOf(g.outH, 4), static_cast<std::uint32_t>(g.batch * oc4)};
     if (p.preferTexelLoads())
-        p.dispatch("conv2d_nhwc_vec4_texel_bias_act", {p.outputBuffer(0), Binding::texel(input), Binding::texel(weights), bias},
+        p.dispatch("conv2d_nhwc_vec4_texel_bias_act", {p.outputBuffer(0), Binding::texel(input), Binding::texel(weights), Binding::texel(bias)},
             push, tiles);
     else
         p.dispatch("conv2d_nhwc_vec4_bias_act", {p.outputBuffer(0), input, weights, bias}, push, tiles);
@@ -391,14 +399,14 @@ bool depthwise(const OpCall& c, Planner& p)
             p.dispatch("depthwise_conv2d_3x3_nhwc_bias_act", {p.outputBuffer(0), input, weights, bias}, push, rows);
         else if (p.preferTexelLoads())
             p.dispatch("depthwise_conv2d_3x3_nhwc_vec4_texel_bias_act",
-                {p.outputBuffer(0), Binding::texel(input), Binding::texel(weights), bias}, push, rows);
+                {p.outputBuffer(0), Binding::texel(input), Binding::texel(weights), Binding::texel(bias)}, push, rows);
         else
             p.dispatch("depthwise_conv2d_3x3_nhwc_vec4_bias_act", {p.outputBuffer(0), input, weights, bias}, push, rows);
         return true;
     }
     if (mult == 1 && outC % 4 == 0 && p.preferTexelLoads())
         p.dispatch("depthwise_conv2d_nhwc_vec4_texel_bias_act",
-            {p.outputBuffer(0), Binding::texel(p.inputBuffer(0)), Binding::texel(weights), bias}, push, tiles);
+            {p.outputBuffer(0), Binding::texel(p.inputBuffer(0)), Binding::texel(weights), Binding::texel(bias)}, push, tiles);
     else if (mult == 1 && outC % 4 == 0)
         p.dispatch("depthwise_conv2d_nhwc_vec4_bias_act", {p.outputBuffer(0), p.inputBuffer(0), weights, bias}, push, tiles);
     else
