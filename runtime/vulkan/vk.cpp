@@ -89,6 +89,7 @@ PhysicalDeviceInfo describeDevice(VkPhysicalDevice pd, std::uint32_t index)
     vkGetPhysicalDeviceFeatures2(pd, &features);
     d.fp16 = f16.shaderFloat16 == VK_TRUE;
     d.int8 = f16.shaderInt8 == VK_TRUE;
+    d.int64 = features.features.shaderInt64 == VK_TRUE;
     d.storage16 = s16.storageBuffer16BitAccess == VK_TRUE;
 
     VkPhysicalDeviceMemoryProperties memory{};
@@ -289,6 +290,9 @@ Device::Device(std::shared_ptr<Instance> instance, std::uint32_t index) : m_inst
     di.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO;
     di.queueCreateInfoCount = 1;
     di.pQueueCreateInfos = &qi;
+    VkPhysicalDeviceFeatures enabled{};
+    enabled.shaderInt64 = m_info.int64 ? VK_TRUE : VK_FALSE; // the texel-load kernels' 64-bit stores (store64.glsl)
+    di.pEnabledFeatures = &enabled;
     check(vkCreateDevice(m_info.handle, &di, nullptr, &m_device), "vkCreateDevice", "opening the device" + on());
     vkGetDeviceQueue(m_device, m_info.computeQueueFamily, 0, &m_queue);
     if (m_instance->debugNames())

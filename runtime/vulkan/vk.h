@@ -80,6 +80,7 @@ struct PhysicalDeviceInfo {
     std::uint32_t subgroupSize = 0;
     bool fp16 = false;       // shaderFloat16 arithmetic
     bool int8 = false;       // shaderInt8 arithmetic
+    bool int64 = false;      // shaderInt64, enabled on the device when present (64-bit stores)
     bool storage16 = false;  // 16-bit storage buffers
     bool timestamps = false; // the compute queue can write timestamps
     bool texelBuffers = false; // rgba32f uniform texel buffers

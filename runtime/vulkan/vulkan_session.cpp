@@ -687,9 +687,10 @@ bool VulkanSession::preferTexelLoads() const
     const auto& d = m_device->info();
     if (force && std::string(force) == "storage")
         return false;
+    // The texel-load kernels store through 64-bit words (store64.glsl).
     if (force && std::string(force) == "texel")
-        return d.texelBuffers;
-    return d.cpu() && d.texelBuffers;
+        return d.texelBuffers && d.int64;
+    return d.cpu() && d.texelBuffers && d.int64;
 }
 
 void VulkanSession::dispatch(const std::string& kernel, const std::vector<Binding>& bindings, const Push& push,

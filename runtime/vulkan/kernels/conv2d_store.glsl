@@ -2,12 +2,14 @@
 // vec4 when the output's channels are a multiple of 4, else channel by channel (the last vec4
 // may hang past outC). Needs the including body's push constants `p` (act, alpha, outC, oc4) and
 // the y / y4 bindings, and fixed_values.glsl included before it.
+#include "store64.glsl"
+
 void storeConvPixel(int pix, int o4, vec4 r)
 {
     [[unroll]] for (int j = 0; j < 4; ++j)
         r[j] = applyOp(r[j], p.act, p.alpha);
     if (kVec4Out >= 0 ? kVec4Out == 1 : p.outC % 4 == 0) {
-        y4[pix * p.oc4 + o4] = r;
+        STORE_VEC4(y4, pix * p.oc4 + o4, r);
     } else {
         [[unroll]] for (int j = 0; j < 4; ++j)
             if (o4 * 4 + j < p.outC)

@@ -6,6 +6,7 @@
 // The including .comp declares the bindings and LOAD_X, LOAD_W.
 #extension GL_EXT_control_flow_attributes : require
 #include "activation.glsl"
+#include "store64.glsl"
 #ifndef LOAD_BIAS
 #define LOAD_BIAS(i) bias[i] // the including .comp may read the bias through a texel buffer
 #endif
@@ -86,5 +87,9 @@ void main()
     const int base = (b * p.outH + oy) * p.outW + ox0;
     [[unroll]] for (int k = 0; k < TX; ++k)
         if (ox0 + k < p.outW)
+#ifdef SCALAR_CHANNELS
             y[(base + k) * C4 + c4] = actV(acc[k]);
+#else
+            STORE_VEC4(y, (base + k) * C4 + c4, actV(acc[k]));
+#endif
 }

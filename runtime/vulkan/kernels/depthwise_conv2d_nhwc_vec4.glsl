@@ -1,6 +1,7 @@
 // The body of the depthwise_conv2d_nhwc_vec4 kernels (multiplier 1, C % 4 == 0, 4 channels x 4
 // pixels per invocation); the including .comp declares the bindings and LOAD_X, LOAD_W.
 #include "activation.glsl"
+#include "store64.glsl"
 #ifndef LOAD_BIAS
 #define LOAD_BIAS(i) bias[i] // the including .comp may read the bias through a texel buffer
 #endif
@@ -50,11 +51,11 @@ void main()
         }
     }
     const int base = (b * p.outH + oy) * p.outW + ox0;
-    y[base * C4 + c4] = act4(a0);
+    STORE_VEC4(y, base * C4 + c4, act4(a0));
     if (ox0 + 1 < p.outW)
-        y[(base + 1) * C4 + c4] = act4(a1);
+        STORE_VEC4(y, (base + 1) * C4 + c4, act4(a1));
     if (ox0 + 2 < p.outW)
-        y[(base + 2) * C4 + c4] = act4(a2);
+        STORE_VEC4(y, (base + 2) * C4 + c4, act4(a2));
     if (ox0 + 3 < p.outW)
-        y[(base + 3) * C4 + c4] = act4(a3);
+        STORE_VEC4(y, (base + 3) * C4 + c4, act4(a3));
 }

@@ -2,6 +2,7 @@
 // uniform texel buffers (the fast load path of CPU implementations).
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#define STORE64
 layout(local_size_x = 8, local_size_y = 4, local_size_z = 1) in;
 layout(std430, set = 0, binding = 0) writeonly buffer Out { vec4 y[]; };
 layout(set = 0, binding = 1) uniform samplerBuffer x;

@@ -10,6 +10,7 @@
 // LOAD_BIAS defaults to a storage-buffer `bias`.
 #extension GL_EXT_control_flow_attributes : require
 #include "activation.glsl"
+#include "store64.glsl"
 
 layout(push_constant) uniform Params {
     int M, K4, N, NB, act;
@@ -96,7 +97,7 @@ void main()
             [[unroll]] for (int q = 0; q < 4; ++q)
                 r[q] = applyOp(r[q], p.act, p.alpha);
             if (kVec4Out >= 0 ? kVec4Out == 1 : p.N % 4 == 0) {
-                y4[m * n4 + c4] = r;
+                STORE_VEC4(y4, m * n4 + c4, r);
             } else {
                 [[unroll]] for (int q = 0; q < 4; ++q)
                     if (c4 * 4 + q < p.N)

@@ -5,6 +5,7 @@
 // columns. A is row-major with K padded to a multiple of 4; B is packed at load as [K4 * 4][N4]
 // vec4 (zero past K and N). The including .comp declares the bindings, LOAD_A and LOAD_B.
 #include "activation.glsl"
+#include "store64.glsl"
 #ifndef LOAD_BIAS
 #define LOAD_BIAS(i) bias[i] // the including .comp may read the bias through a texel buffer
 #endif
@@ -31,7 +32,7 @@ void main()
     for (int q = 0; q < 4; ++q)
         acc[q] = applyOp(acc[q], p.act, p.alpha);
     if (kVec4Out >= 0 ? kVec4Out == 1 : p.N % 4 == 0) {
-        y4[m * p.N4 + n4] = acc;
+        STORE_VEC4(y4, m * p.N4 + n4, acc);
     } else {
         for (int q = 0; q < 4; ++q)
             if (n4 * 4 + q < p.N)

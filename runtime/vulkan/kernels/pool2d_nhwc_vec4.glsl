@@ -8,6 +8,7 @@ layout(push_constant) uniform Params {
 } p;
 
 #include "fixed_values.glsl"
+#include "store64.glsl"
 
 void main()
 {
@@ -36,5 +37,5 @@ void main()
             ++count;
         }
     }
-    y[((b * p.outH + oy) * p.outW + ox) * C4 + c4] = POOL_OP == 0 ? best : sum / float(max(count, 1));
+    STORE_VEC4(y, ((b * p.outH + oy) * p.outW + ox) * C4 + c4, POOL_OP == 0 ? best : sum / float(max(count, 1)));
 }
