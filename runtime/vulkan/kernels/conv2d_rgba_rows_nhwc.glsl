@@ -2,8 +2,11 @@
 // (an image's first layer, its channels padded to one vec4 per pixel), filters up to 5 wide,
 // dilation 1, stride 1 or 2 along x. One invocation computes 4 output channels (a vec4, along
 // x: neighbouring lanes read neighbouring filter vec4s) of 8 output pixels along a row; each input
-// row is loaded once into registers and serves every tap of the 8 pixels. The including .comp
-// declares the bindings and LOAD_X, LOAD_W (or RGB3_ROWS: conv2d_rgb3_row.glsl loads the rows).
+// row is loaded once into registers and serves every tap of the 8 pixels. With ALL_CHANNELS, one
+// invocation computes every output channel vec4 of its 8 pixels instead, the input rows loaded
+// once for all of them (on lavapipe the rows' texel loads, repeated for each channel vec4, cost
+// more than the registers the rows then take). The including .comp declares the bindings and
+// LOAD_X, LOAD_W (or RGB3_ROWS: conv2d_rgb3_row.glsl loads the rows).
 #extension GL_EXT_control_flow_attributes : require
 #include "activation.glsl"
 #ifndef LOAD_BIAS
@@ -36,6 +39,68 @@ layout(push_constant) uniform Params {
 #include "conv2d_rgb3_row.glsl"
 #endif
 
+#ifdef ALL_CHANNELS
+void main()
+{
+    // x runs over groups of TX pixels along a row (y over the batch's rows); each invocation
+    // computes every output channel vec4 of its pixels, loading the input rows once for all.
+    const int f = int(gl_GlobalInvocationID.x), groups = (p.outW + TX - 1) / TX;
+    const int ox0 = f * TX;
+    const int oy = int(gl_GlobalInvocationID.y) % p.outH, b = int(gl_GlobalInvocationID.y) / p.outH;
+    if (f >= groups || b >= p.batch)
+        return;
+    const int s = STRIDE_W, n = (TX - 1) * s + KW, ix0 = ox0 * s - p.padLeft;
+    vec4 rows[KMAX][RMAX];
+    [[unroll]] for (int ky = 0; ky < KMAX; ++ky) {
+        if (ky >= KH)
+            break;
+        const int iy = oy * p.strideH - p.padTop + ky;
+        vec4 r[RMAX];
+        [[unroll]] for (int j = 0; j < RMAX; ++j)
+            r[j] = vec4(0.0);
+        if (iy >= 0 && iy < p.inH) {
+            const int row = (b * p.inH + iy) * p.inW;
+#ifdef RGB3_ROWS
+            rgb3Row(row, ix0, n, r);
+#else
+            [[unroll]] for (int j = 0; j < RMAX; ++j) {
+                if (j < n) {
+                    const int ix = ix0 + j;
+                    const vec4 v = LOAD_X(row + clamp(ix, 0, p.inW - 1));
+                    r[j] = ix >= 0 && ix < p.inW ? v : vec4(0.0);
+                }
+            }
+#endif
+        }
+        rows[ky] = r;
+    }
+    for (int o4 = 0; o4 < p.oc4; ++o4) {
+        vec4 acc[TX];
+        [[unroll]] for (int k = 0; k < TX; ++k)
+            acc[k] = LOAD_BIAS(o4);
+        int wi = o4 * KH * KW * 4;
+        [[unroll]] for (int ky = 0; ky < KMAX; ++ky) {
+            if (ky >= KH)
+                break;
+            [[unroll]] for (int kx = 0; kx < KMAX; ++kx) {
+                if (kx >= KW)
+                    break;
+                const vec4 w0 = LOAD_W(wi), w1 = LOAD_W(wi + 1), w2 = LOAD_W(wi + 2), w3 = LOAD_W(wi + 3);
+                wi += 4;
+                [[unroll]] for (int k = 0; k < TX; ++k) {
+                    const vec4 v = rows[ky][k * s + kx];
+                    acc[k] += w0 * v.x + w1 * v.y + w2 * v.z + w3 * v.w;
+                }
+            }
+        }
+        [[unroll]] for (int k = 0; k < TX; ++k) {
+            if (ox0 + k >= p.outW)
+                break;
+            storeConvPixel((b * p.outH + oy) * p.outW + ox0 + k, o4, acc[k]);
+        }
+    }
+}
+#else
 void main()
 {
     // x runs over (channel vec4, group of TX pixels) pairs, channel vec4s fastest, so that all
@@ -90,3 +155,4 @@ void main()
         storeConvPixel((b * p.outH + oy) * p.outW + ox0 + k, o4, acc[k]);
     }
 }
+#endif

@@ -60,7 +60,8 @@ private slots:
             {{1, 8, 30, 2}, {3, 5, 2, 8}, {1, 1, 2, 1}, {1, 1, 1, 1}, "SAME", {"BiasAdd"}},
             {{1, 11, 11, 3}, {7, 7, 3, 8}, {1, 2, 2, 1}, {1, 1, 1, 1}, "SAME", {"BiasAdd", "Relu"}},
             // 3 channels in whole texels (pixels % 4 == 0): picked out of the row's texels, at
-            // every phase of a row's first float.
+            // every phase of a row's first float, each invocation computing every output channel
+            // of its 8 pixels (5 and 12 channels: a partial vec4, and 3 vec4s in its loop).
             {{1, 12, 17, 3}, {3, 3, 3, 16}, {1, 2, 2, 1}, {1, 1, 1, 1}, "SAME", {"BiasAdd", "Relu6"}},
             {{2, 9, 10, 3}, {5, 5, 3, 12}, {1, 1, 1, 1}, {1, 1, 1, 1}, "SAME", {"BiasAdd"}},
             {{1, 8, 13, 3}, {4, 3, 3, 5}, {1, 1, 2, 1}, {1, 1, 1, 1}, "VALID", {}},
