@@ -104,8 +104,8 @@ void main()
 void main()
 {
     // x runs over (channel vec4, group of TX pixels) pairs, channel vec4s fastest, so that all
-    // lanes of a SIMD vector are busy when the output has fewer than 8 channel vec4s (BlazeFace's
-    // first layer: 6); y over the batch's rows.
+    // lanes of a SIMD vector are busy when the output has fewer than 8 channel vec4s (24 output
+    // channels: 6); y over the batch's rows.
     const int f = int(gl_GlobalInvocationID.x), groups = (p.outW + TX - 1) / TX;
     const int o4 = f % p.oc4, ox0 = (f / p.oc4) * TX;
     const int oy = int(gl_GlobalInvocationID.y) % p.outH, b = int(gl_GlobalInvocationID.y) / p.outH;
