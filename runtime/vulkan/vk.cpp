@@ -291,7 +291,7 @@ Device::Device(std::shared_ptr<Instance> instance, std::uint32_t index) : m_inst
     di.queueCreateInfoCount = 1;
     di.pQueueCreateInfos = &qi;
     VkPhysicalDeviceFeatures enabled{};
-    enabled.shaderInt64 = m_info.int64 ? VK_TRUE : VK_FALSE; // the texel-load kernels' 64-bit stores (store64.glsl)
+    enabled.shaderInt64 = m_info.int64 ? VK_TRUE : VK_FALSE; // the texel-load kernels' 64-bit stores (load_store.glsl)
     di.pEnabledFeatures = &enabled;
     check(vkCreateDevice(m_info.handle, &di, nullptr, &m_device), "vkCreateDevice", "opening the device" + on());
     vkGetDeviceQueue(m_device, m_info.computeQueueFamily, 0, &m_queue);

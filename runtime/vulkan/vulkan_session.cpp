@@ -687,7 +687,7 @@ bool VulkanSession::preferTexelLoads() const
     const auto& d = m_device->info();
     if (force && std::string(force) == "storage")
         return false;
-    // The texel-load kernels store through 64-bit words (store64.glsl).
+    // The texel-load kernels store through 64-bit words (load_store.glsl).
     if (force && std::string(force) == "texel")
         return d.texelBuffers && d.int64;
     return d.cpu() && d.texelBuffers && d.int64;

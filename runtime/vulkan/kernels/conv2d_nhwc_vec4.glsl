@@ -2,9 +2,6 @@
 // including .comp declares the bindings and how x and w are loaded (LOAD_X, LOAD_W).
 #extension GL_EXT_control_flow_attributes : require
 #include "activation.glsl"
-#ifndef LOAD_BIAS
-#define LOAD_BIAS(i) bias[i] // the including .comp may read the bias through a texel buffer
-#endif
 
 layout(push_constant) uniform Params {
     int inH, inW, inC, outH, outW, outC, kH, kW;

@@ -9,9 +9,6 @@
 // LOAD_X, LOAD_W (or RGB3_ROWS: conv2d_rgb3_row.glsl loads the rows).
 #extension GL_EXT_control_flow_attributes : require
 #include "activation.glsl"
-#ifndef LOAD_BIAS
-#define LOAD_BIAS(i) bias[i] // the including .comp may read the bias through a texel buffer
-#endif
 
 layout(push_constant) uniform Params {
     int inH, inW, inC, outH, outW, outC, kH, kW;
@@ -39,6 +36,28 @@ layout(push_constant) uniform Params {
 #include "conv2d_rgb3_row.glsl"
 #endif
 
+// Pixels ix0 .. ix0 + n - 1 of input row iy of image b, as vec4s; zero outside the image (the
+// column index is clamped so that no load leaves the buffer).
+void loadRow(int b, int iy, int ix0, int n, out vec4 r[RMAX])
+{
+    [[unroll]] for (int j = 0; j < RMAX; ++j)
+        r[j] = vec4(0.0);
+    if (iy < 0 || iy >= p.inH)
+        return;
+    const int row = (b * p.inH + iy) * p.inW;
+#ifdef RGB3_ROWS
+    rgb3Row(row, ix0, n, r);
+#else
+    [[unroll]] for (int j = 0; j < RMAX; ++j) {
+        if (j < n) {
+            const int ix = ix0 + j;
+            const vec4 v = LOAD_X(row + clamp(ix, 0, p.inW - 1));
+            r[j] = ix >= 0 && ix < p.inW ? v : vec4(0.0);
+        }
+    }
+#endif
+}
+
 #ifdef ALL_CHANNELS
 void main()
 {
@@ -54,24 +73,8 @@ void main()
     [[unroll]] for (int ky = 0; ky < KMAX; ++ky) {
         if (ky >= KH)
             break;
-        const int iy = oy * p.strideH - p.padTop + ky;
         vec4 r[RMAX];
-        [[unroll]] for (int j = 0; j < RMAX; ++j)
-            r[j] = vec4(0.0);
-        if (iy >= 0 && iy < p.inH) {
-            const int row = (b * p.inH + iy) * p.inW;
-#ifdef RGB3_ROWS
-            rgb3Row(row, ix0, n, r);
-#else
-            [[unroll]] for (int j = 0; j < RMAX; ++j) {
-                if (j < n) {
-                    const int ix = ix0 + j;
-                    const vec4 v = LOAD_X(row + clamp(ix, 0, p.inW - 1));
-                    r[j] = ix >= 0 && ix < p.inW ? v : vec4(0.0);
-                }
-            }
-#endif
-        }
+        loadRow(b, oy * p.strideH - p.padTop + ky, ix0, n, r);
         rows[ky] = r;
     }
     for (int o4 = 0; o4 < p.oc4; ++o4) {
@@ -118,23 +121,9 @@ void main()
     for (int ky = 0; ky < KH; ++ky) {
         const int iy = oy * p.strideH - p.padTop + ky;
         if (iy < 0 || iy >= p.inH)
-            continue;
-        const int row = (b * p.inH + iy) * p.inW;
-        // Columns outside the input are the zero padding; the index is clamped so that no load
-        // leaves the buffer.
+            continue; // a row of zero padding adds nothing
         vec4 r[RMAX];
-#ifdef RGB3_ROWS
-        rgb3Row(row, ix0, n, r);
-#else
-        [[unroll]] for (int j = 0; j < RMAX; ++j) {
-            r[j] = vec4(0.0);
-            if (j < n) {
-                const int ix = ix0 + j;
-                const vec4 v = LOAD_X(row + clamp(ix, 0, p.inW - 1));
-                r[j] = ix >= 0 && ix < p.inW ? v : vec4(0.0);
-            }
-        }
-#endif
+        loadRow(b, iy, ix0, n, r);
         // Filter: [oc4][kH][kW][4 input channels] vec4s.
         int wi = ((o4 * KH + ky) * KW) * 4;
         [[unroll]] for (int kx = 0; kx < KMAX; ++kx) {

@@ -2,7 +2,7 @@
 // vec4 when the output's channels are a multiple of 4, else channel by channel (the last vec4
 // may hang past outC). Needs the including body's push constants `p` (act, alpha, outC, oc4) and
 // the y / y4 bindings, and fixed_values.glsl included before it.
-#include "store64.glsl"
+#include "load_store.glsl"
 
 void storeConvPixel(int pix, int o4, vec4 r)
 {

@@ -6,10 +6,7 @@
 // The including .comp declares the bindings and LOAD_X, LOAD_W.
 #extension GL_EXT_control_flow_attributes : require
 #include "activation.glsl"
-#include "store64.glsl"
-#ifndef LOAD_BIAS
-#define LOAD_BIAS(i) bias[i] // the including .comp may read the bias through a texel buffer
-#endif
+#include "load_store.glsl"
 
 layout(push_constant) uniform Params {
     int inH, inW, inC, outH, outW, outC, kH, kW;

@@ -1,10 +1,7 @@
 // The body of the depthwise_conv2d_nhwc_vec4 kernels (multiplier 1, C % 4 == 0, 4 channels x 4
 // pixels per invocation); the including .comp declares the bindings and LOAD_X, LOAD_W.
 #include "activation.glsl"
-#include "store64.glsl"
-#ifndef LOAD_BIAS
-#define LOAD_BIAS(i) bias[i] // the including .comp may read the bias through a texel buffer
-#endif
+#include "load_store.glsl"
 
 layout(push_constant) uniform Params {
     int inH, inW, inC, outH, outW, outC, kH, kW;

@@ -10,7 +10,7 @@
 // LOAD_BIAS defaults to a storage-buffer `bias`.
 #extension GL_EXT_control_flow_attributes : require
 #include "activation.glsl"
-#include "store64.glsl"
+#include "load_store.glsl"
 
 layout(push_constant) uniform Params {
     int M, K4, N, NB, act;
@@ -19,9 +19,6 @@ layout(push_constant) uniform Params {
 } p;
 
 #include "fixed_values.glsl"
-#ifndef LOAD_BIAS
-#define LOAD_BIAS(i) bias[i] // the including .comp may read the bias through a texel buffer
-#endif
 #ifdef RESIDUAL_PADDED_VEC4
 #define RESIDUAL_PADDED
 #endif

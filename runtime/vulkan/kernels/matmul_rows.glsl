@@ -5,10 +5,7 @@
 // columns. A is row-major with K padded to a multiple of 4; B is packed at load as [K4 * 4][N4]
 // vec4 (zero past K and N). The including .comp declares the bindings, LOAD_A and LOAD_B.
 #include "activation.glsl"
-#include "store64.glsl"
-#ifndef LOAD_BIAS
-#define LOAD_BIAS(i) bias[i] // the including .comp may read the bias through a texel buffer
-#endif
+#include "load_store.glsl"
 
 layout(push_constant) uniform Params {
     int M, K4, N, N4, act;

@@ -189,20 +189,22 @@ void gemm(const OpCall& c, Planner& p, int a, std::int64_t M, std::int64_t K, st
     const int weights = p.constantBuffer(packed, c.node.name + "/weights (packed)");
     const int bias = p.constantBuffer(biasWords(c, hasBias, N, NB * cols), c.node.name + "/bias");
     const bool padded = c.residual && c.residualPadBefore >= 0;
+    // A padded residual whose channels and offset are multiples of 4 is read a vec4 at a time.
+    const bool residualVec4 = padded && c.residual->shape.back() % 4 == 0 && c.residualPadBefore % 4 == 0;
     Push push;
     push.i(M).i(K4).i(N).i(NB).op(static_cast<std::int32_t>(act)).f(alpha).fixed(1, N % 4 == 0 ? 1 : 0).fixed(8, tn);
     push.i(padded ? c.residual->shape.back() : 0).i(padded ? c.residualPadBefore : 0);
     if (padded)
-        push.fixed(6, c.residual->shape.back() % 4 == 0 && c.residualPadBefore % 4 == 0 ? 1 : 0);
+        push.fixed(6, residualVec4 ? 1 : 0);
     const std::array<std::uint32_t, 3> groups{groupsOf(M, 8 * kGemmTM), groupsOf(NB, 2), 1};
     const bool texel = p.preferTexelLoads();
     std::vector<Binding> bindings{p.outputBuffer(0), texel ? Binding::texel(a) : Binding(a),
         texel ? Binding::texel(weights) : Binding(weights), texel ? Binding::texel(bias) : Binding(bias)};
     std::string kernel = texel ? "gemm_texel" : "gemm_storage";
-    // Through texels, a residual whose channels and offset are multiples of 4 is read as vec4
-    // texels: storage-buffer loads cost CPU devices a loop over the lanes (BlazeFace's 24 -> 28
-    // channel 1x1 conv at 64x64 0.62-0.66 -> 0.52 ms).
-    if (padded && texel && c.residual->shape.back() % 4 == 0 && c.residualPadBefore % 4 == 0) {
+    // Through texels, such a residual is read as vec4 texels: storage-buffer loads cost CPU
+    // devices a loop over the lanes (BlazeFace's 24 -> 28 channel 1x1 conv at 64x64 0.62-0.66 ->
+    // 0.52 ms).
+    if (residualVec4 && texel) {
         bindings.push_back(Binding::texel(p.inputBuffer(c.residualInput)));
         kernel += "_residual_padded4";
     } else if (padded) {

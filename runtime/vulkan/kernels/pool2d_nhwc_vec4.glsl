@@ -8,7 +8,7 @@ layout(push_constant) uniform Params {
 } p;
 
 #include "fixed_values.glsl"
-#include "store64.glsl"
+#include "load_store.glsl"
 
 void main()
 {
